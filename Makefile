@@ -1,0 +1,64 @@
+# Filière — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# CI=true also runs the suite on a real PostgreSQL with a real Redis and Celery worker.
+CI ?=
+PG_URL ?= postgres://filiere:filiere@127.0.0.1:5432/filiere
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test test-sqlite test-postgres services lint format messages compilemessages e2e clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PIP) install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import django, weasyprint, celery, segno, import_export"
+	touch $(STAMP)
+
+install: $(STAMP) compilemessages
+
+compilemessages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Filière is served on http://$(HOST):$(PORT)/ (Ctrl-C to stop)."
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --no-obsolete
+
+test: install lint test-sqlite
+	@if [ "$(CI)" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-sqlite:
+	@echo "== Test suite on SQLite (tasks run eagerly) =="
+	$(PY) -m pytest -q
+
+services:
+	bash scripts/services.sh
+
+test-postgres: services
+	@echo "== Test suite on PostgreSQL, with Redis and a real Celery worker =="
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) FILIERE_REAL_CELERY=1 \
+		$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -1,0 +1,44 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import MachineToken, Membership, Organisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "siret"]
+    list_filter = ["kind"]
+    search_fields = ["name", "siret"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_machine"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "is_machine"]
+
+
+@admin.register(MachineToken)
+class MachineTokenAdmin(admin.ModelAdmin):
+    list_display = ["label", "workshop", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["workshop"]
+    readonly_fields = ["key_prefix", "user", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        # Keys are created with `manage.py create_machine_token`, which shows the key once.
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, _("%(n)s token(s) revoked.") % {"n": n}, messages.SUCCESS)

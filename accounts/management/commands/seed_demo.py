@@ -1,0 +1,146 @@
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.enums import OrganisationKind as K
+from accounts.enums import Role
+from accounts.models import Membership, Organisation, User
+from inventory.enums import DeviceStatus as S
+from inventory.models import Donor
+from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
+from reconditioning.lifecycle import device_transition, path_to
+
+DEMO_PASSWORD = "filiere-demo"
+
+# username, first name, last name, organisation key, role, is_staff
+PERSONAS = [
+    ("technicien", "Karim", "Benali", "workshop", Role.TECHNICIAN, False),
+    ("responsable", "Sophie", "Martin", "workshop", Role.MANAGER, False),
+    ("mediatrice", "Aïcha", "Diallo", "mediation", Role.STAFF, False),
+    ("coordinatrice", "Claire", "Dubois", "coordination", Role.COORDINATOR, True),
+    ("financeur", "Paul", "Lefèvre", "funder", Role.READER, False),
+    ("donateur", "Julie", "Moreau", "donor", Role.READER, False),
+    ("technicien2", "Lucas", "Petit", "workshop2", Role.TECHNICIAN, False),
+]
+
+ORGANISATIONS = {
+    "workshop": ("Atelier Filière Nanterre", K.WORKSHOP, "92050"),
+    "workshop2": ("Atelier Solidaire Gennevilliers", K.WORKSHOP, "92036"),
+    "mediation": ("Centre social Les Acacias", K.MEDIATION, "92025"),
+    "coordination": ("Coordination départementale Hauts-de-Seine", K.COORDINATION, "92050"),
+    "funder": ("Département des Hauts-de-Seine", K.FUNDER, "92050"),
+    "donor": ("Société Générale d'Équipement", K.DONOR, "92062"),
+}
+
+LAPTOPS = [
+    ("Lenovo", "ThinkPad T480", "Intel Core i5-8350U", "8 Go", [(256, "nvme")], 14.0),
+    ("Dell", "Latitude 5490", "Intel Core i5-8250U", "8 Go", [(256, "ssd")], 14.0),
+    ("HP", "EliteBook 840 G5", "Intel Core i5-8250U", "16 Go", [(512, "nvme")], 14.0),
+]
+DESKTOPS = [("Dell", "OptiPlex 7050", "Intel Core i5-7500", "8 Go", [(500, "hdd")], None)]
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, one user per persona, donors, batches and devices."
+
+    def handle(self, *args, **options):
+        if User.objects.filter(username="technicien").exists():
+            self.stdout.write("Demo data already there.")
+            self._print_logins()
+            return
+        with transaction.atomic():
+            self._seed()
+        self._print_logins()
+
+    def _seed(self):
+        orgs = {
+            key: Organisation.objects.create(name=name, kind=kind, commune_insee=insee)
+            for key, (name, kind, insee) in ORGANISATIONS.items()
+        }
+        users = {}
+        for username, first, last, org_key, role, is_staff in PERSONAS:
+            user = User.objects.create_user(
+                username, email=f"{username}@example.org", password=DEMO_PASSWORD,
+                first_name=first, last_name=last, is_staff=is_staff,
+            )
+            Membership.objects.create(user=user, organisation=orgs[org_key], role=role)
+            users[username] = user
+        admin = User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
+        Membership.objects.create(user=admin, organisation=orgs["coordination"],
+                                  role=Role.COORDINATOR)
+        coordinatrice = users["coordinatrice"]
+        from django.contrib.auth.models import Permission
+
+        coordinatrice.user_permissions.set(Permission.objects.filter(
+            content_type__app_label__in=["inventory", "accounts"]
+        ))
+
+        workshop = orgs["workshop"]
+        tech = users["technicien"]
+        shelves = locations_ensure(workshop=workshop, places=[
+            ("Réception", ""), ("Atelier", "Étagère 1"), ("Atelier", "Étagère 2"),
+            ("Stock", "A1"), ("Stock", "A2"),
+        ])
+        locations_ensure(workshop=orgs["workshop2"], places=[("Réception", "")])
+        donors = [
+            Donor.objects.create(
+                workshop=workshop, organisation=orgs["donor"], name=orgs["donor"].name,
+                kind=Donor.Kind.COMPANY, siret="73282932000074",
+                contact_name="Julie Moreau", contact_email="julie.moreau@example.org",
+                address="17 cours Valmy, 92800 Puteaux",
+            ),
+            Donor.objects.create(
+                workshop=workshop, name="Mairie de Nanterre", kind=Donor.Kind.PUBLIC_BODY,
+                siret="21920050300015", address="88 rue du 8 mai 1945, 92000 Nanterre",
+            ),
+            Donor.objects.create(workshop=workshop, name="Association Relais Numérique",
+                                 kind=Donor.Kind.ASSOCIATION),
+        ]
+        Donor.objects.create(workshop=orgs["workshop2"], name="Entreprise Voisine",
+                             kind=Donor.Kind.COMPANY)
+        today = date.today()
+        plans = [
+            (donors[0], today - timedelta(days=40), "92062", 12,
+             [S.READY] * 4 + [S.OS_INSTALLED] * 2 + [S.ERASED] * 2 + [S.DIAGNOSED] * 2
+             + [S.SCRAPPED, S.ALLOCATED]),
+            (donors[1], today - timedelta(days=12), "92050", 8,
+             [S.DIAGNOSED] * 3 + [S.RECEIVED] * 5),
+            (donors[2], today - timedelta(days=1), "92025", 10, [S.RECEIVED] * 3),
+        ]
+        serial = 1000
+        for donor, collected_on, insee, declared, statuses in plans:
+            batch = batch_create(
+                workshop=workshop, donor=donor, collected_on=collected_on, user=tech,
+                pickup_address=donor.address, commune_insee=insee,
+                declared_quantity=declared, received_quantity=len(statuses),
+            )
+            for i, status in enumerate(statuses):
+                make, model, cpu, ram, drives, screen = (LAPTOPS + DESKTOPS)[i % 4]
+                serial += 1
+                specs = DeviceSpecs(
+                    device_type="desktop" if model.startswith("OptiPlex") else "laptop",
+                    serial_number=f"DEMO{serial:06d}", manufacturer=make, model=model,
+                    cpu=cpu, ram_mb=int(ram.split()[0]) * 1024,
+                    drives=[{"capacity_gb": gb, "kind": kind} for gb, kind in drives],
+                    screen_size_in=screen, keyboard_layout="azerty_fr",
+                    battery_health_pct=None if screen is None else 70 + (i * 7) % 30,
+                )
+                device = device_receive(batch=batch, specs=specs, user=tech,
+                                        location=shelves[i % len(shelves)])
+                for step in path_to(status)[1:]:
+                    device_transition(device=device, to_status=step, user=tech,
+                                      note="Données de démonstration")
+        other = batch_create(workshop=orgs["workshop2"], donor=Donor.objects.get(
+            name="Entreprise Voisine"), collected_on=today, user=users["technicien2"])
+        device_receive(batch=other, specs=DeviceSpecs(
+            device_type="laptop", serial_number="OTHER000001", manufacturer="Acer",
+            model="TravelMate P214"), user=users["technicien2"])
+
+    def _print_logins(self):
+        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, first, last, org_key, role, _staff in PERSONAS:
+            self.stdout.write(
+                f"  {username:<14} {first} {last} — {role.label} ({ORGANISATIONS[org_key][0]})"
+            )
+        self.stdout.write("  admin          superuser (back office /admin/)\n")

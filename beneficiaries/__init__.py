@@ -1,0 +1,1 @@
+"""Structures, people, trainings, orders and allocations (the quasi-don): issue 4."""

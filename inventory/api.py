@@ -1,0 +1,105 @@
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .enums import DeviceStatus, DeviceType
+from .hardware import HardwareReportError
+from .hardware_ingest import hardware_report_ingest
+from .models import CollectionBatch, Device, StorageDrive
+
+
+class StorageDriveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StorageDrive
+        fields = ["kind", "capacity_gb", "model", "serial_number", "smart_passed",
+                  "power_on_hours"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    batch = serializers.CharField(source="batch.reference", read_only=True)
+    location = serializers.StringRelatedField()
+    drives = StorageDriveSerializer(many=True, read_only=True)
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Device
+        fields = ["id", "asset_tag", "url", "status", "device_type", "serial_number",
+                  "manufacturer", "model", "cpu", "ram_mb", "drives", "battery_health_pct",
+                  "screen_size_in", "keyboard_layout", "batch", "location", "is_virtual",
+                  "created_at", "updated_at"]
+
+
+class DeviceApiFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=DeviceStatus.choices)
+    device_type = filters.ChoiceFilter(choices=DeviceType.choices)
+    serial_number = filters.CharFilter(lookup_expr="iexact")
+    batch = filters.NumberFilter(field_name="batch_id")
+
+    class Meta:
+        model = Device
+        fields = ["status", "device_type", "serial_number", "batch"]
+
+
+class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Devices of the caller's organisations, newest first (cursor pagination)."""
+
+    serializer_class = DeviceSerializer
+    filterset_class = DeviceApiFilter
+    ordering = "-id"
+
+    def get_queryset(self):
+        return (
+            Device.objects.visible_to(self.request.user)
+            .select_related("batch", "location").prefetch_related("drives")
+        )
+
+
+class HardwareReportInSerializer(serializers.Serializer):
+    lshw = serializers.JSONField(help_text=_("The output of `lshw -json`."))
+    smartctl = serializers.ListField(
+        child=serializers.JSONField(), required=False, default=list,
+        help_text=_("One `smartctl --json -a` output per disk."),
+    )
+    battery = serializers.DictField(
+        required=False, default=dict,
+        help_text=_("energy_full and energy_full_design from /sys/class/power_supply/BAT0."),
+    )
+    batch = serializers.PrimaryKeyRelatedField(
+        queryset=CollectionBatch.objects.none(), required=False, allow_null=True,
+        help_text=_("Needed only when the device is not known yet."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["batch"].queryset = CollectionBatch.objects.visible_to(request.user)
+
+
+class HardwareReportOutSerializer(serializers.Serializer):
+    created = serializers.BooleanField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    device = DeviceSerializer()
+
+
+class HardwareReportView(APIView):
+    """A workshop machine posts what lshw/smartctl say; the device is found or created."""
+
+    @extend_schema(request=HardwareReportInSerializer,
+                   responses={200: HardwareReportOutSerializer, 201: HardwareReportOutSerializer})
+    def post(self, request):
+        data = HardwareReportInSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                result = hardware_report_ingest(user=request.user, **data.validated_data)
+        except HardwareReportError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        body = HardwareReportOutSerializer({
+            "created": result.created, "warnings": result.warnings, "device": result.device,
+        }).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)

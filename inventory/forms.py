@@ -1,0 +1,146 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import normalise_siret
+
+from . import spreadsheet
+from .enums import DeviceType, KeyboardLayout
+from .models import CollectionBatch, Donor, Location
+
+
+class ParsedCharField(forms.CharField):
+    """A free-text field parsed the same way on screen and in spreadsheets ("8 Go", "1 To")."""
+
+    def __init__(self, *, parser, choices_first=None, **kwargs):
+        self.parser = parser
+        self.choices_first = set(choices_first or ())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.choices_first:
+            return text
+        try:
+            return self.parser(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+
+class DeviceSpecsForm(forms.Form):
+    """Validation of one device's facts: the intake screen and every spreadsheet row use it."""
+
+    device_type = ParsedCharField(
+        label=_("Type"), parser=spreadsheet.parse_device_type, choices_first=DeviceType.values,
+        required=True,
+    )
+    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=100, required=False)
+    model = forms.CharField(label=_("Model"), max_length=150, required=False)
+    cpu = forms.CharField(label=_("CPU"), max_length=200, required=False)
+    ram = ParsedCharField(label=_("RAM"), parser=spreadsheet.parse_ram_mb,
+                          help_text=_("e.g. 8 Go"))
+    storage = ParsedCharField(label=_("Storage"), parser=spreadsheet.parse_storage,
+                              help_text=_("e.g. 256 Go SSD + 1 To HDD"))
+    battery_health = ParsedCharField(label=_("Battery health (%)"), parser=spreadsheet.parse_percent)
+    screen_size = ParsedCharField(label=_("Screen (inches)"), parser=spreadsheet.parse_screen_size)
+    keyboard_layout = ParsedCharField(
+        label=_("Keyboard"), parser=spreadsheet.parse_keyboard_layout,
+        choices_first=KeyboardLayout.values,
+    )
+    purchase_date = ParsedCharField(label=_("Purchase date"), parser=spreadsheet.parse_date)
+    declared_value = ParsedCharField(label=_("Declared value (€)"), parser=spreadsheet.parse_money)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
+
+    def clean_device_type(self):
+        value = self.cleaned_data.get("device_type")
+        if not value:
+            raise ValidationError(_("The device type is required."), code="required")
+        return value
+
+    def clean_storage(self):
+        return self.cleaned_data.get("storage") or []
+
+
+class IntakeForm(DeviceSpecsForm):
+    """Scan-first intake: the serial has the focus, the rest is kept from the previous scan."""
+
+    STICKY_FIELDS = ("device_type", "manufacturer", "model", "cpu", "ram", "storage",
+                     "keyboard_layout", "screen_size", "location")
+
+    device_type = forms.ChoiceField(label=_("Type"), choices=DeviceType.choices)
+    keyboard_layout = forms.ChoiceField(
+        label=_("Keyboard"), choices=[("", "—"), *KeyboardLayout.choices], required=False
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=Location.objects.none(), required=False
+    )
+    field_order = ["serial_number", "device_type", "manufacturer", "model", "cpu", "ram",
+                   "storage", "screen_size", "keyboard_layout", "battery_health", "location",
+                   "notes"]
+
+    def __init__(self, *args, batch: CollectionBatch, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.visible_to(user).filter(
+            workshop_id=batch.workshop_id
+        )
+        self.fields["serial_number"].widget.attrs.update(
+            {"autofocus": True, "autocomplete": "off", "inputmode": "text",
+             "placeholder": _("Scan or type the serial number")}
+        )
+        for name in ("purchase_date", "declared_value"):
+            del self.fields[name]
+
+
+class DonorForm(forms.ModelForm):
+    class Meta:
+        model = Donor
+        fields = ["name", "kind", "siret", "organisation", "contact_name", "contact_email",
+                  "contact_phone", "address"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_siret(self):
+        return normalise_siret(self.cleaned_data.get("siret") or "")
+
+
+class BatchForm(forms.ModelForm):
+    class Meta:
+        model = CollectionBatch
+        fields = ["donor", "collected_on", "pickup_address", "commune_insee",
+                  "declared_quantity", "received_quantity", "notes"]
+        widgets = {
+            "collected_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "pickup_address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, workshop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donor"].queryset = Donor.objects.visible_to(user).filter(workshop=workshop)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > 20 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 20 MB."))
+        if f.size == 0:
+            raise ValidationError(_("The file is empty."))
+        return f
+
+
+class MoveForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("New location"), queryset=Location.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, user, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.visible_to(user).filter(
+            workshop_id=device.workshop_id
+        )

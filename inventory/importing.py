@@ -1,0 +1,243 @@
+"""The donor-spreadsheet importer, shared by the staff screens, the Celery job and the
+`import_devices` command: read, map headers, validate every row with the same form as the
+intake screen, find duplicates in the file and in the database, then write all or nothing."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .enums import DeviceSource, ImportStatus
+from .forms import DeviceSpecsForm
+from .models import CollectionBatch, Device, ImportJob
+from .services import DeviceSpecs, devices_receive_many, normalise_serial, normalise_text
+from .spreadsheet import FIELD_LABELS, SpreadsheetError, read_sheet
+
+Progress = Callable[[int, int], None]
+PREVIEW_ROWS = 200
+PROGRESS_EVERY = 500
+
+
+@dataclass
+class RowError:
+    line: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportAnalysis:
+    """What a file would do: valid rows, every error (line, column, message), warnings."""
+
+    specs: list[DeviceSpecs] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    total_rows: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.specs)
+
+    def as_report(self) -> dict:
+        return {
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": self.warnings,
+            "preview": self.preview,
+            "columns": self.columns,
+        }
+
+
+class ImportRefused(Exception):
+    def __init__(self, analysis: ImportAnalysis):
+        self.analysis = analysis
+        super().__init__(_("The file has errors: nothing was imported."))
+
+
+def _column_label(columns: dict[str, str], name: str) -> str:
+    return columns.get(name) or str(FIELD_LABELS.get(name, name))
+
+
+def analyse_file(content: bytes, filename: str, *, progress: Progress | None = None
+                 ) -> ImportAnalysis:
+    analysis = ImportAnalysis()
+    try:
+        sheet = read_sheet(content, filename)
+    except SpreadsheetError as exc:
+        analysis.errors.append(RowError(None, "", str(exc)))
+        return analysis
+    analysis.columns = dict(sheet.columns)
+    analysis.total_rows = len(sheet.rows)
+    if sheet.unknown_columns:
+        analysis.warnings.append(
+            _("Columns ignored (not recognised): %(cols)s.")
+            % {"cols": ", ".join(sheet.unknown_columns)}
+        )
+    if not sheet.rows:
+        analysis.errors.append(RowError(None, "", _("The file has a header but no device rows.")))
+        return analysis
+
+    seen: dict[tuple[str, str], int] = {}
+    keyed: list[tuple[int, tuple[str, str]]] = []
+    for index, row in enumerate(sheet.rows, start=1):
+        # Duplicates are judged on the raw cells, so a row with another error still says so.
+        serial = normalise_serial(row.values.get("serial_number", ""))
+        key = (normalise_text(row.values.get("manufacturer", "")).lower(), serial)
+        duplicate_of = seen.get(key) if serial else None
+        if duplicate_of is not None:
+            analysis.errors.append(RowError(
+                row.line, _column_label(sheet.columns, "serial_number"),
+                _("Serial number %(serial)s appears twice in the file (line %(first)s).")
+                % {"serial": serial, "first": duplicate_of},
+            ))
+        elif serial:
+            seen[key] = row.line
+            keyed.append((row.line, key))
+        form = DeviceSpecsForm(data=row.values)
+        if form.is_valid() and duplicate_of is None:
+            specs = DeviceSpecs.from_cleaned(form.cleaned_data)
+            analysis.specs.append(specs)
+            analysis.lines.append(row.line)
+        elif not form.is_valid():
+            for name, messages in form.errors.items():
+                for message in messages:
+                    analysis.errors.append(
+                        RowError(row.line, _column_label(sheet.columns, name), message)
+                    )
+        if len(analysis.preview) < PREVIEW_ROWS:
+            analysis.preview.append({"line": row.line, "values": row.values})
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index, analysis.total_rows)
+
+    _check_database_duplicates(analysis, keyed, sheet.columns)
+    analysis.errors.sort(key=lambda e: (e.line or 0))
+    if progress:
+        progress(analysis.total_rows, analysis.total_rows)
+    return analysis
+
+
+def _check_database_duplicates(analysis, keyed, columns, chunk=5000) -> None:
+    serials = sorted({key[1] for _i, key in keyed})
+    known: dict[tuple[str, str], str] = {}
+    for start in range(0, len(serials), chunk):
+        rows = (
+            Device.objects.filter(serial_number__in=serials[start : start + chunk])
+            .annotate(m=Lower("manufacturer"))
+            .values_list("m", "serial_number", "asset_tag")
+        )
+        for manufacturer, serial, tag in rows:
+            known[(manufacturer, serial)] = tag
+    for line, key in keyed:
+        if key in known:
+            analysis.errors.append(RowError(
+                line, _column_label(columns, "serial_number"),
+                _("Serial number %(serial)s is already registered as %(tag)s.")
+                % {"serial": key[1], "tag": known[key]},
+            ))
+
+
+def import_file(content: bytes, filename: str, *, batch: CollectionBatch, user: User | None,
+                dry_run: bool = False, progress: Progress | None = None) -> ImportAnalysis:
+    """Analyse then, unless dry_run, write every row or none. Raises ImportRefused on errors."""
+    analysis = analyse_file(content, filename, progress=progress)
+    if analysis.errors or not analysis.specs:
+        raise ImportRefused(analysis)
+    if not dry_run:
+        devices_receive_many(batch=batch, specs_list=analysis.specs, user=user,
+                             source=DeviceSource.SPREADSHEET)
+    return analysis
+
+
+# ImportJob: the screens' path, run by Celery tasks (eagerly without a broker).
+
+def _job_progress(job_id: int) -> Progress:
+    def report(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+    return report
+
+
+def import_job_create(*, batch: CollectionBatch, user: User, uploaded_file) -> ImportJob:
+    job = ImportJob(
+        workshop_id=batch.workshop_id, batch=batch, created_by=user,
+        original_name=uploaded_file.name[:255], status=ImportStatus.ANALYSING,
+    )
+    job.file.save(uploaded_file.name, uploaded_file, save=False)
+    job.save()
+    from .tasks import import_job_analyse_task
+
+    transaction.on_commit(lambda: import_job_analyse_task.delay(job.pk))
+    return job
+
+
+def _read(job: ImportJob) -> bytes:
+    with job.file.open("rb") as f:
+        return f.read()
+
+
+def import_job_analyse(*, job_id: int) -> None:
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.ANALYSING:
+        return  # already done: a retried task must not redo it
+    analysis = analyse_file(_read(job), job.original_name, progress=_job_progress(job.pk))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.PREVIEW if analysis.ok else ImportStatus.FAILED,
+        total_rows=analysis.total_rows, processed_rows=analysis.total_rows,
+        error_count=len(analysis.errors), report=analysis.as_report(),
+        message="" if analysis.ok else _("The file has errors: nothing was imported."),
+        finished_at=None if analysis.ok else timezone.now(),
+    )
+
+
+def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
+        status=ImportStatus.IMPORTING, processed_rows=0
+    )
+    if not updated:
+        raise ValueError(_("This import is not waiting for confirmation."))
+    from .tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk, user.pk))
+    job.refresh_from_db()
+    return job
+
+
+def import_job_cancel(*, job: ImportJob) -> None:
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
+        status=ImportStatus.CANCELLED, finished_at=timezone.now()
+    )
+
+
+def import_job_run(*, job_id: int, user_id: int | None) -> None:
+    job = ImportJob.objects.select_related("batch").get(pk=job_id)
+    if job.status != ImportStatus.IMPORTING:
+        return
+    user = User.objects.filter(pk=user_id).first()
+    try:
+        # Re-analysed: the database may have changed since the preview.
+        analysis = import_file(_read(job), job.original_name, batch=job.batch, user=user,
+                               progress=_job_progress(job.pk))
+    except ImportRefused as refused:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, error_count=len(refused.analysis.errors),
+            report=refused.analysis.as_report(), message=str(refused),
+            finished_at=timezone.now(),
+        )
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE, created_count=len(analysis.specs),
+        processed_rows=analysis.total_rows, finished_at=timezone.now(),
+        message=_("%(n)s devices imported.") % {"n": len(analysis.specs)},
+    )
+
+
+__all__ = ["analyse_file", "import_file", "ImportRefused", "normalise_serial", "normalise_text"]

@@ -1,0 +1,57 @@
+"""Asset labels: a QR code (asset tag + device URL) with the tag, type and model in text.
+
+One label as a PDF sized for a 62 mm label printer, or A4 sheets of 3 x 7 labels for a batch."""
+
+from collections.abc import Sequence
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import Device
+
+
+def device_public_url(device: Device) -> str:
+    return settings.SITE_URL + reverse("inventory:device_detail", args=[device.pk])
+
+
+def qr_payload(device: Device) -> str:
+    # The tag first so a phone scanner shows it even offline; the URL opens the device page.
+    return f"{device_public_url(device)}#{device.asset_tag}"
+
+
+def qr_svg_data_uri(device: Device) -> str:
+    return segno.make(qr_payload(device), error="m").svg_data_uri(border=0, scale=4)
+
+
+def _label_context(devices: Sequence[Device]) -> list[dict]:
+    return [
+        {
+            "device": d,
+            "qr": qr_svg_data_uri(d),
+            "type": d.get_device_type_display(),
+            "title": " ".join(p for p in [d.manufacturer, d.model] if p),
+        }
+        for d in devices
+    ]
+
+
+def _render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML  # heavy import, only when printing
+
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def label_pdf(device: Device) -> bytes:
+    return _render_pdf("inventory/labels/single.html", {"labels": _label_context([device])})
+
+
+LABELS_PER_SHEET = 21
+
+
+def label_sheet_pdf(devices: Sequence[Device]) -> bytes:
+    labels = _label_context(devices)
+    pages = [labels[i : i + LABELS_PER_SHEET] for i in range(0, len(labels), LABELS_PER_SHEET)]
+    return _render_pdf("inventory/labels/sheet.html", {"pages": pages})

@@ -1,0 +1,461 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
+from accounts.validators import validate_insee_code, validate_siret
+
+from .enums import (
+    DeviceSource,
+    DeviceStatus,
+    DeviceType,
+    ImportStatus,
+    KeyboardLayout,
+    StorageKind,
+)
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyModel(models.Model):
+    """Ledger rows: written once, never edited or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class Counter(models.Model):
+    """A named sequence handing out numbers without gaps (asset tags, later receipts)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class WorkshopScopedQuerySet(models.QuerySet):
+    """Rows owned by a workshop: visible to its members and to coordinators."""
+
+    workshop_field = "workshop_id"
+    donor_org_field: str | None = None
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_coordinator:
+            return self
+        q = Q(**{f"{self.workshop_field}__in": user.workshop_ids()})
+        donor_orgs = user.organisation_ids(OrganisationKind.DONOR)
+        if self.donor_org_field and donor_orgs:
+            q |= Q(**{f"{self.donor_org_field}__in": donor_orgs})
+        return self.filter(q)
+
+
+class DonorQuerySet(WorkshopScopedQuerySet):
+    workshop_field = "workshop_id"
+    donor_org_field = "organisation_id"
+
+
+class Donor(models.Model):
+    """A company, public body or person giving devices, as registered by a workshop.
+
+    `organisation` links it to a donor account that can read its batches' outcome."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        PUBLIC_BODY = "public_body", _("Public body")
+        ASSOCIATION = "association", _("Association")
+        INDIVIDUAL = "individual", _("Individual")
+
+    workshop = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="registered_donors",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="donor_profiles", limit_choices_to={"kind": OrganisationKind.DONOR},
+        verbose_name=_("donor account"),
+        help_text=_("The organisation whose users may read this donor's reports."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = DonorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:donor_detail", args=[self.pk])
+
+
+class LocationQuerySet(WorkshopScopedQuerySet):
+    pass
+
+
+class Location(models.Model):
+    """A place in a workshop where a device sits: zone and shelf."""
+
+    workshop = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="locations",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+    )
+    zone = models.CharField(_("zone"), max_length=50)
+    shelf = models.CharField(_("shelf"), max_length=50, blank=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["zone", "shelf"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "zone", "shelf"], name="unique_location_per_workshop"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} / {self.shelf}" if self.shelf else self.zone
+
+
+class BatchQuerySet(WorkshopScopedQuerySet):
+    donor_org_field = "donor__organisation_id"
+
+
+class CollectionBatch(models.Model):
+    """Devices collected together from one donor on one day."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    workshop = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="batches",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+    )
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="batches", verbose_name=_("donor")
+    )
+    collected_on = models.DateField(_("collection date"))
+    pickup_address = models.TextField(_("pick-up address"), blank=True)
+    commune_insee = models.CharField(
+        _("commune INSEE code"), max_length=5, blank=True, validators=[validate_insee_code]
+    )
+    declared_quantity = models.PositiveIntegerField(_("declared quantity"), null=True, blank=True)
+    received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collection batch")
+        verbose_name_plural = _("collection batches")
+        ordering = ["-collected_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.donor}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:batch_detail", args=[self.pk])
+
+
+class DeviceQuerySet(WorkshopScopedQuerySet):
+    donor_org_field = "batch__donor__organisation_id"
+
+    def with_list_related(self):
+        return self.select_related("batch", "location")
+
+
+class Device(models.Model):
+    """One physical device, from the day it is received until it leaves the filière.
+
+    `status` is written only by inventory.services / the lifecycle module, always with a
+    DeviceEvent row."""
+
+    asset_tag = models.CharField(_("asset tag"), max_length=20, unique=True, editable=False)
+    workshop = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="devices",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+    )
+    batch = models.ForeignKey(
+        CollectionBatch, on_delete=models.PROTECT, related_name="devices",
+        verbose_name=_("batch"),
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="devices",
+        verbose_name=_("location"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED,
+        editable=False,
+    )
+    device_type = models.CharField(_("type"), max_length=20, choices=DeviceType.choices)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=150, blank=True)
+    cpu = models.CharField(_("CPU"), max_length=200, blank=True)
+    ram_mb = models.PositiveIntegerField(_("RAM (MB)"), null=True, blank=True)
+    battery_health_pct = models.PositiveSmallIntegerField(
+        _("battery health (%)"), null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    screen_size_in = models.DecimalField(
+        _("screen size (inches)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    keyboard_layout = models.CharField(
+        _("keyboard layout"), max_length=20, choices=KeyboardLayout.choices, blank=True
+    )
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    declared_value = models.DecimalField(
+        _("declared value (€)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    is_virtual = models.BooleanField(_("virtual machine"), default=False, editable=False)
+    source = models.CharField(
+        _("source"), max_length=20, choices=DeviceSource.choices, default=DeviceSource.SCAN,
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("manufacturer"), "serial_number",
+                condition=~Q(serial_number=""),
+                name="unique_serial_per_manufacturer",
+                violation_error_message=_(
+                    "A device with this serial number and manufacturer already exists."
+                ),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workshop", "status", "-id"], name="device_workshop_status"),
+            models.Index(fields=["serial_number"], name="device_serial"),
+        ]
+
+    def __str__(self) -> str:
+        label = " ".join(p for p in [self.manufacturer, self.model] if p)
+        return f"{self.asset_tag} — {label}" if label else self.asset_tag
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:device_detail", args=[self.pk])
+
+    @property
+    def ram_display(self) -> str:
+        if not self.ram_mb:
+            return ""
+        if self.ram_mb >= 1024 and self.ram_mb % 1024 == 0:
+            return _("%(n)s GB") % {"n": self.ram_mb // 1024}
+        if self.ram_mb >= 1024:
+            return _("%(n)s GB") % {"n": f"{self.ram_mb / 1024:.1f}"}
+        return _("%(n)s MB") % {"n": self.ram_mb}
+
+
+class StorageDrive(models.Model):
+    """A storage device inside a device; a device may have several, or none."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="drives")
+    kind = models.CharField(_("kind"), max_length=10, choices=StorageKind.choices)
+    capacity_gb = models.PositiveIntegerField(_("capacity (GB)"), null=True, blank=True)
+    model = models.CharField(_("model"), max_length=150, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    smart_passed = models.BooleanField(_("SMART passed"), null=True, blank=True)
+    power_on_hours = models.PositiveIntegerField(_("power-on hours"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("storage drive")
+        verbose_name_plural = _("storage drives")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        size = self.capacity_display
+        return f"{size} {self.get_kind_display()}".strip()
+
+    @property
+    def capacity_display(self) -> str:
+        if not self.capacity_gb:
+            return ""
+        if self.capacity_gb >= 1000 and self.capacity_gb % 1000 == 0:
+            return _("%(n)s TB") % {"n": self.capacity_gb // 1000}
+        return _("%(n)s GB") % {"n": self.capacity_gb}
+
+
+class DeviceLedgerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(device__in=Device.objects.visible_to(user).values("pk"))
+
+
+class Movement(AppendOnlyModel):
+    """A device moved from one location to another (append-only)."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="movements")
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("from"),
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("to"),
+    )
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    moved_at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = DeviceLedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("movement")
+        verbose_name_plural = _("movements")
+        ordering = ["-moved_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.from_location} → {self.to_location}"
+
+
+class DeviceEvent(AppendOnlyModel):
+    """A change of a device's status: who, when, from, to, note (append-only)."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=DeviceStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=DeviceStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = DeviceLedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("device event")
+        verbose_name_plural = _("device events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.from_status} → {self.to_status}"
+
+
+class ImportJobQuerySet(WorkshopScopedQuerySet):
+    pass
+
+
+class ImportJob(models.Model):
+    """A donor spreadsheet on its way in: analysed, previewed, then imported all or nothing."""
+
+    workshop = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(
+        CollectionBatch, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.ANALYSING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    # {"errors": [{line, column, message}], "warnings": [...], "preview": [{line, values}]}
+    report = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def progress_pct(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status in {ImportStatus.DONE, ImportStatus.PREVIEW} else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.ANALYSING, ImportStatus.IMPORTING}
+
+
+class HardwareReport(AppendOnlyModel):
+    """What a machine said about itself (lshw, smartctl), kept as evidence of the specs."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="hardware_reports")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    lshw = models.JSONField(_("lshw output"))
+    smartctl = models.JSONField(_("smartctl outputs"), default=list, blank=True)
+    battery = models.JSONField(_("battery"), default=dict, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    objects = DeviceLedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hardware report")
+        verbose_name_plural = _("hardware reports")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} @ {self.received_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,293 @@
+"""Writes of the inventory: receiving devices, moving them, batches, counters.
+
+Every function runs in one transaction and writes its ledger rows (DeviceEvent, Movement)."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation, User
+
+from .enums import DeviceSource, DeviceStatus
+from .models import (
+    CollectionBatch,
+    Counter,
+    Device,
+    DeviceEvent,
+    Donor,
+    Location,
+    Movement,
+    StorageDrive,
+)
+
+ASSET_TAG_COUNTER = "asset_tag"
+ASSET_TAG_PREFIX = "FL"
+
+
+def counter_reserve(*, name: str, count: int = 1) -> int:
+    """Reserve `count` consecutive numbers of a counter; returns the first one.
+
+    The row lock serialises concurrent callers so numbers are never handed out twice."""
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+        Counter.objects.filter(name=name).update(value=F("value") + count)
+        last = Counter.objects.select_for_update().values_list("value", flat=True).get(name=name)
+    return last - count + 1
+
+
+def asset_tags_reserve(*, count: int) -> list[str]:
+    first = counter_reserve(name=ASSET_TAG_COUNTER, count=count)
+    return [f"{ASSET_TAG_PREFIX}{n:07d}" for n in range(first, first + count)]
+
+
+def normalise_serial(value: str) -> str:
+    return " ".join((value or "").split()).upper()
+
+
+def normalise_text(value: str) -> str:
+    return " ".join((value or "").split())
+
+
+class DuplicateSerialError(ValidationError):
+    """The serial number is already known for this manufacturer."""
+
+    def __init__(self, existing: Device):
+        self.existing = existing
+        super().__init__(
+            _("Serial number %(serial)s is already registered as %(tag)s.")
+            % {"serial": existing.serial_number, "tag": existing.asset_tag},
+            code="duplicate_serial",
+        )
+
+
+def device_find_duplicate(*, manufacturer: str, serial_number: str) -> Device | None:
+    """The device already holding this serial for this manufacturer, across all workshops."""
+    serial = normalise_serial(serial_number)
+    if not serial:
+        return None
+    return (
+        Device.objects.annotate(manufacturer_lower=Lower("manufacturer"))
+        .filter(serial_number=serial, manufacturer_lower=normalise_text(manufacturer).lower())
+        .first()
+    )
+
+
+@dataclass
+class DeviceSpecs:
+    """The facts about a device typed, imported or reported by the machine itself."""
+
+    device_type: str
+    serial_number: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    cpu: str = ""
+    ram_mb: int | None = None
+    drives: list[dict[str, Any]] = field(default_factory=list)
+    battery_health_pct: int | None = None
+    screen_size_in: Decimal | None = None
+    keyboard_layout: str = ""
+    purchase_date: date | None = None
+    declared_value: Decimal | None = None
+    notes: str = ""
+    is_virtual: bool = False
+
+    DEVICE_FIELDS = (
+        "device_type", "serial_number", "manufacturer", "model", "cpu", "ram_mb",
+        "battery_health_pct", "screen_size_in", "keyboard_layout", "purchase_date",
+        "declared_value", "notes", "is_virtual",
+    )
+
+    def __post_init__(self):
+        # One normal form whatever the source, so duplicates are found.
+        self.serial_number = normalise_serial(self.serial_number)
+        self.manufacturer = normalise_text(self.manufacturer)
+        self.model = normalise_text(self.model)
+        self.cpu = normalise_text(self.cpu)
+
+    @classmethod
+    def from_cleaned(cls, data: dict[str, Any]) -> "DeviceSpecs":
+        drives = [
+            {"capacity_gb": gb, "kind": kind} for gb, kind in (data.get("storage") or [])
+        ]
+        return cls(
+            device_type=data["device_type"],
+            serial_number=data.get("serial_number") or "",
+            manufacturer=data.get("manufacturer") or "",
+            model=data.get("model") or "",
+            cpu=data.get("cpu") or "",
+            ram_mb=data.get("ram"),
+            drives=drives,
+            battery_health_pct=data.get("battery_health"),
+            screen_size_in=data.get("screen_size"),
+            keyboard_layout=data.get("keyboard_layout") or "",
+            purchase_date=data.get("purchase_date"),
+            declared_value=data.get("declared_value"),
+            notes=(data.get("notes") or "").strip(),
+        )
+
+    def device_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.DEVICE_FIELDS}
+
+
+def _check_workshop(batch: CollectionBatch, location: Location | None) -> None:
+    if location is not None and location.workshop_id != batch.workshop_id:
+        raise ValidationError(_("This location belongs to another workshop."))
+
+
+def device_receive(
+    *,
+    batch: CollectionBatch,
+    specs: DeviceSpecs,
+    user: User | None,
+    location: Location | None = None,
+    source: str = DeviceSource.SCAN,
+) -> Device:
+    """Log one device into a batch: asset tag, specs, drives, its first event and movement."""
+    _check_workshop(batch, location)
+    existing = device_find_duplicate(
+        manufacturer=specs.manufacturer, serial_number=specs.serial_number
+    )
+    if existing is not None:
+        raise DuplicateSerialError(existing)
+    try:
+        with transaction.atomic():
+            (tag,) = asset_tags_reserve(count=1)
+            device = Device.objects.create(
+                asset_tag=tag, workshop_id=batch.workshop_id, batch=batch, location=location,
+                status=DeviceStatus.RECEIVED, source=source, created_by=user,
+                **specs.device_values(),
+            )
+            StorageDrive.objects.bulk_create(
+                StorageDrive(device=device, **drive) for drive in specs.drives
+            )
+            DeviceEvent.objects.create(
+                device=device, from_status="", to_status=DeviceStatus.RECEIVED, actor=user,
+                note=_("Received in batch %(ref)s") % {"ref": batch.reference},
+            )
+            if location is not None:
+                Movement.objects.create(
+                    device=device, from_location=None, to_location=location, moved_by=user,
+                    note=_("Put away at intake"),
+                )
+    except IntegrityError:
+        # Another technician scanned the same serial at the same moment.
+        existing = device_find_duplicate(
+            manufacturer=specs.manufacturer, serial_number=specs.serial_number
+        )
+        if existing is not None:
+            raise DuplicateSerialError(existing) from None
+        raise
+    return device
+
+
+def devices_receive_many(
+    *,
+    batch: CollectionBatch,
+    specs_list: Sequence[DeviceSpecs],
+    user: User | None,
+    source: str = DeviceSource.SPREADSHEET,
+    chunk_size: int = 2000,
+) -> int:
+    """Log many devices at once (spreadsheet import), all or nothing, with bulk inserts.
+
+    The caller has already checked duplicates; the unique constraint still guards the race."""
+    if not specs_list:
+        return 0
+    note = _("Received in batch %(ref)s") % {"ref": batch.reference}
+    with transaction.atomic():
+        tags = asset_tags_reserve(count=len(specs_list))
+        for start in range(0, len(specs_list), chunk_size):
+            chunk = specs_list[start : start + chunk_size]
+            devices = [
+                Device(
+                    asset_tag=tags[start + i], workshop_id=batch.workshop_id, batch=batch,
+                    status=DeviceStatus.RECEIVED, source=source, created_by=user,
+                    **specs.device_values(),
+                )
+                for i, specs in enumerate(chunk)
+            ]
+            Device.objects.bulk_create(devices)
+            if devices[0].pk is None:  # backends without RETURNING ids
+                by_tag = dict(
+                    Device.objects.filter(asset_tag__in=[d.asset_tag for d in devices])
+                    .values_list("asset_tag", "pk")
+                )
+                for device in devices:
+                    device.pk = device.id = by_tag[device.asset_tag]
+            StorageDrive.objects.bulk_create(
+                StorageDrive(device_id=device.pk, **drive)
+                for device, specs in zip(devices, chunk, strict=True)
+                for drive in specs.drives
+            )
+            DeviceEvent.objects.bulk_create(
+                DeviceEvent(
+                    device_id=device.pk, from_status="", to_status=DeviceStatus.RECEIVED,
+                    actor=user, note=note,
+                )
+                for device in devices
+            )
+    return len(specs_list)
+
+
+@transaction.atomic
+def device_move(
+    *, device: Device, to_location: Location | None, user: User | None, note: str = ""
+) -> Movement | None:
+    """Move a device and write the movement row; no-op when it is already there."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if to_location is not None and to_location.workshop_id != device.workshop_id:
+        raise ValidationError(_("This location belongs to another workshop."))
+    if device.location_id == (to_location.pk if to_location else None):
+        return None
+    movement = Movement.objects.create(
+        device=device, from_location=device.location, to_location=to_location, moved_by=user,
+        note=note,
+    )
+    Device.objects.filter(pk=device.pk).update(location=to_location)
+    return movement
+
+
+def batch_create(
+    *,
+    workshop: Organisation,
+    donor: Donor,
+    collected_on: date,
+    user: User | None,
+    pickup_address: str = "",
+    commune_insee: str = "",
+    declared_quantity: int | None = None,
+    received_quantity: int | None = None,
+    notes: str = "",
+) -> CollectionBatch:
+    """Open a collection batch with the next reference of its year (LOT-2026-0001)."""
+    if workshop.kind != OrganisationKind.WORKSHOP:
+        raise ValidationError(_("A batch is received by a workshop."))
+    if donor.workshop_id != workshop.pk:
+        raise ValidationError(_("This donor is registered by another workshop."))
+    with transaction.atomic():
+        number = counter_reserve(name=f"batch-{collected_on.year}")
+        batch = CollectionBatch(
+            reference=f"LOT-{collected_on.year}-{number:04d}", workshop=workshop, donor=donor,
+            collected_on=collected_on, pickup_address=pickup_address,
+            commune_insee=commune_insee, declared_quantity=declared_quantity,
+            received_quantity=received_quantity, notes=notes, created_by=user,
+        )
+        batch.full_clean()
+        batch.save()
+    return batch
+
+
+def locations_ensure(*, workshop: Organisation, places: Iterable[tuple[str, str]]) -> list[Location]:
+    return [
+        Location.objects.get_or_create(workshop=workshop, zone=zone, shelf=shelf)[0]
+        for zone, shelf in places
+    ]

@@ -1,0 +1,340 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.contrib.auth.decorators import login_not_required
+from django.views.decorators.http import require_POST
+
+from accounts.enums import OrganisationKind
+
+from . import importing, labels, spreadsheet
+from .enums import DeviceStatus
+from .filters import DeviceFilter
+from .forms import BatchForm, DonorForm, ImportUploadForm, IntakeForm, MoveForm
+from .models import CollectionBatch, Device, Donor, ImportJob
+from .resources import devices_export
+from .services import DeviceSpecs, DuplicateSerialError, device_move, device_receive
+from .services import batch_create as batch_create_service
+
+
+def _require_workshop_member(user, workshop_id: int) -> None:
+    """Writes in a workshop are for its members (coordinators read, they do not log devices)."""
+    if workshop_id not in user.workshop_ids():
+        raise PermissionDenied(_("Only the workshop's staff can do this."))
+
+
+def _pdf_response(data: bytes, filename: str, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def home(request):
+    user = request.user
+    batches = (
+        CollectionBatch.objects.visible_to(user).select_related("donor")
+        .annotate(device_count=Count("devices"))[:8]
+    )
+    status_counts = dict(
+        Device.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
+    )
+    statuses = [(label, status_counts.get(value, 0)) for value, label in DeviceStatus.choices]
+    return render(request, "inventory/home.html", {
+        "batches": batches, "statuses": statuses,
+        "can_receive": user.is_workshop_staff,
+        "organisations": [m.organisation for m in user.memberships_cached()],
+    })
+
+
+# Donors
+
+def donor_list(request):
+    donors = (
+        Donor.objects.visible_to(request.user).annotate(batch_count=Count("batches"))
+        .order_by("name")
+    )
+    return render(request, "inventory/donor_list.html", {
+        "donors": donors, "can_create": request.user.is_workshop_staff,
+    })
+
+
+def donor_create(request):
+    workshop = request.user.default_workshop()
+    if workshop is None:
+        raise PermissionDenied(_("Only the workshop's staff can do this."))
+    form = DonorForm(request.POST or None)
+    form.fields["organisation"].queryset = form.fields["organisation"].queryset.filter(
+        kind=OrganisationKind.DONOR
+    )
+    if request.method == "POST" and form.is_valid():
+        donor = form.save(commit=False)
+        donor.workshop = workshop
+        donor.save()
+        messages.success(request, _("Donor %(name)s created.") % {"name": donor.name})
+        return redirect(donor)
+    return render(request, "inventory/form.html", {
+        "form": form, "title": _("New donor"), "back": reverse("inventory:donor_list"),
+    })
+
+
+def donor_detail(request, pk):
+    donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
+    batches = (
+        CollectionBatch.objects.visible_to(request.user).filter(donor=donor)
+        .annotate(device_count=Count("devices"))
+    )
+    return render(request, "inventory/donor_detail.html", {"donor": donor, "batches": batches})
+
+
+# Batches
+
+def batch_list(request):
+    batches = (
+        CollectionBatch.objects.visible_to(request.user).select_related("donor")
+        .annotate(device_count=Count("devices"))
+    )
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    return render(request, "inventory/batch_list.html", {
+        "page": page, "can_create": request.user.is_workshop_staff,
+    })
+
+
+def batch_create(request):
+    workshop = request.user.default_workshop()
+    if workshop is None:
+        raise PermissionDenied(_("Only the workshop's staff can do this."))
+    initial = {"collected_on": timezone.localdate()}
+    if request.GET.get("donor"):
+        initial["donor"] = request.GET["donor"]
+    form = BatchForm(request.POST or None, initial=initial, user=request.user, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = batch_create_service(
+                workshop=workshop, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Batch %(ref)s opened.") % {"ref": batch.reference})
+            return redirect("inventory:batch_intake", pk=batch.pk)
+    return render(request, "inventory/form.html", {
+        "form": form, "title": _("New collection batch"),
+        "back": reverse("inventory:batch_list"),
+    })
+
+
+def _batch_for(request, pk) -> CollectionBatch:
+    return get_object_or_404(
+        CollectionBatch.objects.visible_to(request.user).select_related("donor", "workshop"),
+        pk=pk,
+    )
+
+
+def batch_detail(request, pk):
+    batch = _batch_for(request, pk)
+    devices = (
+        Device.objects.visible_to(request.user).filter(batch=batch)
+        .select_related("location").prefetch_related("drives")
+    )
+    page = Paginator(devices, 100).get_page(request.GET.get("page"))
+    return render(request, "inventory/batch_detail.html", {
+        "batch": batch, "page": page,
+        "device_count": page.paginator.count,
+        "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
+        "can_edit": batch.workshop_id in request.user.workshop_ids(),
+    })
+
+
+def _intake_sticky(form: IntakeForm) -> dict:
+    return {name: form.data.get(name, "") for name in IntakeForm.STICKY_FIELDS}
+
+
+def batch_intake(request, pk):
+    """Scan-first: serial + Enter logs a device; the rest is kept for the next scan."""
+    batch = _batch_for(request, pk)
+    _require_workshop_member(request.user, batch.workshop_id)
+    session_key = f"intake-{batch.pk}"
+    created = None
+    duplicate = None
+    if request.method == "POST":
+        form = IntakeForm(request.POST, batch=batch, user=request.user)
+        if form.is_valid():
+            specs = DeviceSpecs.from_cleaned(form.cleaned_data)
+            try:
+                created = device_receive(
+                    batch=batch, specs=specs, user=request.user,
+                    location=form.cleaned_data.get("location"),
+                )
+            except DuplicateSerialError as exc:
+                duplicate = exc.existing
+                form.add_error("serial_number", exc)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        request.session[session_key] = _intake_sticky(form)
+        if created is not None:
+            form = IntakeForm(initial=request.session[session_key], batch=batch,
+                              user=request.user)
+            if not request.htmx:
+                messages.success(request, _("%(tag)s logged.") % {"tag": created.asset_tag})
+                return redirect("inventory:batch_intake", pk=batch.pk)
+    else:
+        form = IntakeForm(initial=request.session.get(session_key, {}), batch=batch,
+                          user=request.user)
+    recent = (
+        Device.objects.filter(batch=batch).select_related("location")
+        .prefetch_related("drives").order_by("-id")[:15]
+    )
+    duplicate_visible = (
+        duplicate is not None
+        and Device.objects.visible_to(request.user).filter(pk=duplicate.pk).exists()
+    )
+    context = {
+        "batch": batch, "form": form, "recent": recent, "created": created,
+        "duplicate": duplicate if duplicate_visible else None,
+        "logged_count": Device.objects.filter(batch=batch).count(),
+    }
+    template = "inventory/includes/intake_panel.html" if request.htmx else "inventory/intake.html"
+    # htmx swaps only 2xx answers, so a refused scan is a 200 showing the error.
+    return render(request, template, context)
+
+
+def batch_labels(request, pk):
+    batch = _batch_for(request, pk)
+    devices = list(Device.objects.visible_to(request.user).filter(batch=batch).order_by("id"))
+    if not devices:
+        messages.warning(request, _("This batch has no device yet."))
+        return redirect(batch)
+    return _pdf_response(labels.label_sheet_pdf(devices), f"etiquettes-{batch.reference}.pdf")
+
+
+# Spreadsheet import
+
+def batch_import(request, pk):
+    batch = _batch_for(request, pk)
+    _require_workshop_member(request.user, batch.workshop_id)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = importing.import_job_create(batch=batch, user=request.user,
+                                          uploaded_file=form.cleaned_data["file"])
+        return redirect("inventory:import_job", pk=job.pk)
+    return render(request, "inventory/import_upload.html", {
+        "batch": batch, "form": form, "fields": spreadsheet.FIELD_LABELS,
+    })
+
+
+def import_template(request, fmt):
+    if fmt == "csv":
+        response = HttpResponse(spreadsheet.template_csv(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            spreadsheet.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="modele-import-appareils.{fmt}"'
+    return response
+
+
+def import_job(request, pk):
+    job = get_object_or_404(
+        ImportJob.objects.visible_to(request.user).select_related("batch"), pk=pk
+    )
+    template = (
+        "inventory/includes/import_status.html" if request.htmx else "inventory/import_job.html"
+    )
+    return render(request, template, {"job": job, "report": job.report or {}})
+
+
+@require_POST
+def import_job_confirm(request, pk):
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    _require_workshop_member(request.user, job.workshop_id)
+    if request.POST.get("action") == "cancel":
+        importing.import_job_cancel(job=job)
+        messages.info(request, _("Import cancelled: nothing was written."))
+        return redirect(job.batch)
+    try:
+        importing.import_job_confirm(job=job, user=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("inventory:import_job", pk=job.pk)
+
+
+# Devices
+
+def device_list(request):
+    qs = Device.objects.visible_to(request.user).with_list_related().prefetch_related("drives")
+    filterset = DeviceFilter(request.GET or None, queryset=qs, user=request.user)
+    devices = filterset.qs if filterset.is_bound else qs
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        data = devices_export(devices, fmt)
+        content_type = {
+            "csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }[fmt]
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="appareils.{fmt}"'
+        return response
+    page = Paginator(devices, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inventory/device_list.html", {
+        "filter": filterset, "page": page, "query": query.urlencode(),
+    })
+
+
+def device_detail(request, pk):
+    device = get_object_or_404(
+        Device.objects.visible_to(request.user).select_related(
+            "batch__donor", "location", "workshop", "created_by"
+        ),
+        pk=pk,
+    )
+    can_edit = device.workshop_id in request.user.workshop_ids()
+    return render(request, "inventory/device_detail.html", {
+        "device": device,
+        "drives": device.drives.all(),
+        "events": device.events.select_related("actor"),
+        "movements": device.movements.select_related("from_location", "to_location", "moved_by"),
+        "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+        "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
+        "can_edit": can_edit,
+    })
+
+
+def device_label(request, pk):
+    device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
+    return _pdf_response(labels.label_pdf(device), f"etiquette-{device.asset_tag}.pdf")
+
+
+@require_POST
+def device_move_view(request, pk):
+    device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
+    _require_workshop_member(request.user, device.workshop_id)
+    form = MoveForm(request.POST, user=request.user, device=device)
+    if form.is_valid():
+        try:
+            moved = device_move(device=device, to_location=form.cleaned_data["location"],
+                                user=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if moved:
+                messages.success(request, _("Device moved."))
+    else:
+        messages.error(request, _("Choose a location of this workshop."))
+    return redirect(device)
+
+
+@login_not_required
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+

@@ -1,0 +1,57 @@
+import pytest
+
+from accounts.enums import OrganisationKind, Role
+from tests.factories import OrganisationFactory, make_batch, member
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_eager_tasks(settings, tmp_path, request):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    if request.node.get_closest_marker("real_celery") is None:
+        # Even when a broker is configured (PostgreSQL run), tests other than the real-worker
+        # ones run tasks in-process.
+        from config.celery import app
+
+        previous = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        yield
+        app.conf.task_always_eager = previous
+    else:
+        yield
+
+
+@pytest.fixture
+def workshop(db):
+    return OrganisationFactory(name="Atelier Nanterre", kind=OrganisationKind.WORKSHOP)
+
+
+@pytest.fixture
+def other_workshop(db):
+    return OrganisationFactory(name="Atelier Gennevilliers", kind=OrganisationKind.WORKSHOP)
+
+
+@pytest.fixture
+def technician(workshop):
+    return member(workshop, Role.TECHNICIAN, username="tech")
+
+
+@pytest.fixture
+def other_technician(other_workshop):
+    return member(other_workshop, Role.TECHNICIAN, username="tech-other")
+
+
+@pytest.fixture
+def coordinator(db):
+    org = OrganisationFactory(name="Coordination 92", kind=OrganisationKind.COORDINATION)
+    return member(org, Role.COORDINATOR, username="coord")
+
+
+@pytest.fixture
+def batch(workshop, technician):
+    return make_batch(workshop, user=technician)
+
+
+@pytest.fixture
+def tech_client(client, technician):
+    client.force_login(technician)
+    return client
