@@ -18,7 +18,10 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
     siret = models.CharField(
-        _("SIRET"), max_length=14, blank=True, validators=[validate_siret],
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
         help_text=_("14 digits, optional."),
     )
     commune_insee = models.CharField(_("commune INSEE code"), max_length=5, blank=True)
@@ -40,7 +43,8 @@ class User(AbstractUser):
         Organisation, through="Membership", related_name="users", blank=True
     )
     is_machine = models.BooleanField(
-        _("workshop machine"), default=False,
+        _("workshop machine"),
+        default=False,
         help_text=_("Technical account behind an API token; cannot log in."),
     )
 
@@ -67,8 +71,7 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         return self.is_superuser or any(
-            m.organisation.kind == OrganisationKind.COORDINATION
-            for m in self.memberships_cached()
+            m.organisation.kind == OrganisationKind.COORDINATION for m in self.memberships_cached()
         )
 
     def workshop_ids(self) -> set[int]:
@@ -127,7 +130,9 @@ class MachineToken(models.Model):
     technical user who is a member of the workshop, so the usual scoping applies."""
 
     workshop = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="machine_tokens",
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="machine_tokens",
         limit_choices_to={"kind": OrganisationKind.WORKSHOP},
     )
     label = models.CharField(_("label"), max_length=100)
@@ -158,8 +163,10 @@ class MachineToken(models.Model):
     @classmethod
     def find(cls, key: str) -> "MachineToken | None":
         return (
-            cls.objects.active().select_related("user", "workshop")
-            .filter(key_hash=_hash_key(key)).first()
+            cls.objects.active()
+            .select_related("user", "workshop")
+            .filter(key_hash=_hash_key(key))
+            .first()
         )
 
     def set_key(self, key: str) -> None:

@@ -29,7 +29,8 @@ def validate_siret(value: str) -> None:
     siret = normalise_siret(value)
     if len(siret) != 14 or not siret.isdigit():
         raise ValidationError(
-            _("A SIRET has 14 digits (“%(value)s” has not)."), code="siret_length",
+            _("A SIRET has 14 digits (“%(value)s” has not)."),
+            code="siret_length",
             params={"value": value},
         )
     if _luhn_ok(siret):
@@ -38,7 +39,8 @@ def validate_siret(value: str) -> None:
         return
     raise ValidationError(
         _("“%(value)s” is not a valid SIRET: its check digit is wrong. Check for a typing error."),
-        code="siret_checksum", params={"value": value},
+        code="siret_checksum",
+        params={"value": value},
     )
 
 
@@ -46,9 +48,12 @@ def validate_insee_code(value: str) -> None:
     """Commune INSEE code: 5 characters, digits, Corsica 2A/2B."""
     if not value:
         return
-    ok = len(value) == 5 and (value.isdigit() or (value[:2] in {"2A", "2B"} and value[2:].isdigit()))
+    ok = len(value) == 5 and (
+        value.isdigit() or (value[:2] in {"2A", "2B"} and value[2:].isdigit())
+    )
     if not ok:
         raise ValidationError(
             _("“%(value)s” is not a commune INSEE code (5 characters, e.g. 92050)."),
-            code="insee", params={"value": value},
+            code="insee",
+            params={"value": value},
         )

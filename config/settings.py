@@ -199,9 +199,6 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
-# Files above this many data rows are imported by a background job with a progress bar.
-IMPORT_SYNC_MAX_ROWS = 300
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,8 +11,9 @@ from inventory import views as inventory_views
 urlpatterns = [
     path("", inventory_views.home, name="home"),
     path("healthz/", inventory_views.healthz, name="healthz"),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("", include("inventory.urls")),

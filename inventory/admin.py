@@ -43,8 +43,14 @@ class LocationAdmin(admin.ModelAdmin):
 
 @admin.register(CollectionBatch)
 class CollectionBatchAdmin(admin.ModelAdmin):
-    list_display = ["reference", "donor", "workshop", "collected_on", "declared_quantity",
-                    "received_quantity"]
+    list_display = [
+        "reference",
+        "donor",
+        "workshop",
+        "collected_on",
+        "declared_quantity",
+        "received_quantity",
+    ]
     list_filter = ["workshop"]
     search_fields = ["reference", "donor__name"]
     raw_id_fields = ["donor"]
@@ -58,12 +64,26 @@ class StorageDriveInline(admin.TabularInline):
 @admin.register(Device)
 class DeviceAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [DeviceResource]
-    list_display = ["asset_tag", "device_type", "manufacturer", "model", "serial_number",
-                    "status", "workshop"]
+    list_display = [
+        "asset_tag",
+        "device_type",
+        "manufacturer",
+        "model",
+        "serial_number",
+        "status",
+        "workshop",
+    ]
     list_filter = ["status", "device_type", "workshop"]
     search_fields = ["asset_tag", "serial_number", "model"]
-    readonly_fields = ["asset_tag", "status", "source", "is_virtual", "created_by",
-                       "created_at", "updated_at"]
+    readonly_fields = [
+        "asset_tag",
+        "status",
+        "source",
+        "is_virtual",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     raw_id_fields = ["batch", "location"]
     inlines = [StorageDriveInline]
     show_full_result_count = False
@@ -91,7 +111,6 @@ class HardwareReportAdmin(ReadOnlyLedgerAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "batch", "status", "total_rows", "created_count",
-                    "created_at"]
+    list_display = ["original_name", "batch", "status", "total_rows", "created_count", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]

@@ -15,8 +15,7 @@ from .models import CollectionBatch, Device, StorageDrive
 class StorageDriveSerializer(serializers.ModelSerializer):
     class Meta:
         model = StorageDrive
-        fields = ["kind", "capacity_gb", "model", "serial_number", "smart_passed",
-                  "power_on_hours"]
+        fields = ["kind", "capacity_gb", "model", "serial_number", "smart_passed", "power_on_hours"]
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -27,10 +26,27 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Device
-        fields = ["id", "asset_tag", "url", "status", "device_type", "serial_number",
-                  "manufacturer", "model", "cpu", "ram_mb", "drives", "battery_health_pct",
-                  "screen_size_in", "keyboard_layout", "batch", "location", "is_virtual",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "asset_tag",
+            "url",
+            "status",
+            "device_type",
+            "serial_number",
+            "manufacturer",
+            "model",
+            "cpu",
+            "ram_mb",
+            "drives",
+            "battery_health_pct",
+            "screen_size_in",
+            "keyboard_layout",
+            "batch",
+            "location",
+            "is_virtual",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class DeviceApiFilter(filters.FilterSet):
@@ -54,22 +70,28 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return (
             Device.objects.visible_to(self.request.user)
-            .select_related("batch", "location").prefetch_related("drives")
+            .select_related("batch", "location")
+            .prefetch_related("drives")
         )
 
 
 class HardwareReportInSerializer(serializers.Serializer):
     lshw = serializers.JSONField(help_text=_("The output of `lshw -json`."))
     smartctl = serializers.ListField(
-        child=serializers.JSONField(), required=False, default=list,
+        child=serializers.JSONField(),
+        required=False,
+        default=list,
         help_text=_("One `smartctl --json -a` output per disk."),
     )
     battery = serializers.DictField(
-        required=False, default=dict,
+        required=False,
+        default=dict,
         help_text=_("energy_full and energy_full_design from /sys/class/power_supply/BAT0."),
     )
     batch = serializers.PrimaryKeyRelatedField(
-        queryset=CollectionBatch.objects.none(), required=False, allow_null=True,
+        queryset=CollectionBatch.objects.none(),
+        required=False,
+        allow_null=True,
         help_text=_("Needed only when the device is not known yet."),
     )
 
@@ -89,8 +111,10 @@ class HardwareReportOutSerializer(serializers.Serializer):
 class HardwareReportView(APIView):
     """A workshop machine posts what lshw/smartctl say; the device is found or created."""
 
-    @extend_schema(request=HardwareReportInSerializer,
-                   responses={200: HardwareReportOutSerializer, 201: HardwareReportOutSerializer})
+    @extend_schema(
+        request=HardwareReportInSerializer,
+        responses={200: HardwareReportOutSerializer, 201: HardwareReportOutSerializer},
+    )
     def post(self, request):
         data = HardwareReportInSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -99,7 +123,11 @@ class HardwareReportView(APIView):
                 result = hardware_report_ingest(user=request.user, **data.validated_data)
         except HardwareReportError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        body = HardwareReportOutSerializer({
-            "created": result.created, "warnings": result.warnings, "device": result.device,
-        }).data
+        body = HardwareReportOutSerializer(
+            {
+                "created": result.created,
+                "warnings": result.warnings,
+                "device": result.device,
+            }
+        ).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)

@@ -10,8 +10,12 @@ class DeviceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
     device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
-    batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=CollectionBatch.objects.none())
-    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=Location.objects.none())
+    batch = django_filters.ModelChoiceFilter(
+        label=_("Batch"), queryset=CollectionBatch.objects.none()
+    )
+    location = django_filters.ModelChoiceFilter(
+        label=_("Location"), queryset=Location.objects.none()
+    )
 
     class Meta:
         model = Device
@@ -27,6 +31,8 @@ class DeviceFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(asset_tag__iexact=value) | Q(serial_number__iexact=value)
-            | Q(model__icontains=value) | Q(manufacturer__iexact=value)
+            Q(asset_tag__iexact=value)
+            | Q(serial_number__iexact=value)
+            | Q(model__icontains=value)
+            | Q(manufacturer__iexact=value)
         )

@@ -32,21 +32,28 @@ class DeviceSpecsForm(forms.Form):
     """Validation of one device's facts: the intake screen and every spreadsheet row use it."""
 
     device_type = ParsedCharField(
-        label=_("Type"), parser=spreadsheet.parse_device_type, choices_first=DeviceType.values,
+        label=_("Type"),
+        parser=spreadsheet.parse_device_type,
+        choices_first=DeviceType.values,
         required=True,
     )
     serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
     manufacturer = forms.CharField(label=_("Manufacturer"), max_length=100, required=False)
     model = forms.CharField(label=_("Model"), max_length=150, required=False)
     cpu = forms.CharField(label=_("CPU"), max_length=200, required=False)
-    ram = ParsedCharField(label=_("RAM"), parser=spreadsheet.parse_ram_mb,
-                          help_text=_("e.g. 8 Go"))
-    storage = ParsedCharField(label=_("Storage"), parser=spreadsheet.parse_storage,
-                              help_text=_("e.g. 256 Go SSD + 1 To HDD"))
-    battery_health = ParsedCharField(label=_("Battery health (%)"), parser=spreadsheet.parse_percent)
+    ram = ParsedCharField(label=_("RAM"), parser=spreadsheet.parse_ram_mb, help_text=_("e.g. 8 Go"))
+    storage = ParsedCharField(
+        label=_("Storage"),
+        parser=spreadsheet.parse_storage,
+        help_text=_("e.g. 256 Go SSD + 1 To HDD"),
+    )
+    battery_health = ParsedCharField(
+        label=_("Battery health (%)"), parser=spreadsheet.parse_percent
+    )
     screen_size = ParsedCharField(label=_("Screen (inches)"), parser=spreadsheet.parse_screen_size)
     keyboard_layout = ParsedCharField(
-        label=_("Keyboard"), parser=spreadsheet.parse_keyboard_layout,
+        label=_("Keyboard"),
+        parser=spreadsheet.parse_keyboard_layout,
         choices_first=KeyboardLayout.values,
     )
     purchase_date = ParsedCharField(label=_("Purchase date"), parser=spreadsheet.parse_date)
@@ -66,8 +73,17 @@ class DeviceSpecsForm(forms.Form):
 class IntakeForm(DeviceSpecsForm):
     """Scan-first intake: the serial has the focus, the rest is kept from the previous scan."""
 
-    STICKY_FIELDS = ("device_type", "manufacturer", "model", "cpu", "ram", "storage",
-                     "keyboard_layout", "screen_size", "location")
+    STICKY_FIELDS = (
+        "device_type",
+        "manufacturer",
+        "model",
+        "cpu",
+        "ram",
+        "storage",
+        "keyboard_layout",
+        "screen_size",
+        "location",
+    )
 
     device_type = forms.ChoiceField(label=_("Type"), choices=DeviceType.choices)
     keyboard_layout = forms.ChoiceField(
@@ -76,9 +92,20 @@ class IntakeForm(DeviceSpecsForm):
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.none(), required=False
     )
-    field_order = ["serial_number", "device_type", "manufacturer", "model", "cpu", "ram",
-                   "storage", "screen_size", "keyboard_layout", "battery_health", "location",
-                   "notes"]
+    field_order = [
+        "serial_number",
+        "device_type",
+        "manufacturer",
+        "model",
+        "cpu",
+        "ram",
+        "storage",
+        "screen_size",
+        "keyboard_layout",
+        "battery_health",
+        "location",
+        "notes",
+    ]
 
     def __init__(self, *args, batch: CollectionBatch, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,18 +113,35 @@ class IntakeForm(DeviceSpecsForm):
             workshop_id=batch.workshop_id
         )
         self.fields["serial_number"].widget.attrs.update(
-            {"autofocus": True, "autocomplete": "off", "inputmode": "text",
-             "placeholder": _("Scan or type the serial number")}
+            {
+                "autofocus": True,
+                "autocomplete": "off",
+                "inputmode": "text",
+                "placeholder": _("Scan or type the serial number"),
+            }
         )
         for name in ("purchase_date", "declared_value"):
             del self.fields[name]
 
 
 class DonorForm(forms.ModelForm):
+    # Wider than the column: people type "732 829 320 00074"; spaces go in clean_siret.
+    siret = forms.CharField(
+        label=_("SIRET"), max_length=20, required=False, help_text=_("14 digits, optional.")
+    )
+
     class Meta:
         model = Donor
-        fields = ["name", "kind", "siret", "organisation", "contact_name", "contact_email",
-                  "contact_phone", "address"]
+        fields = [
+            "name",
+            "kind",
+            "siret",
+            "organisation",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "address",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_siret(self):
@@ -107,8 +151,15 @@ class DonorForm(forms.ModelForm):
 class BatchForm(forms.ModelForm):
     class Meta:
         model = CollectionBatch
-        fields = ["donor", "collected_on", "pickup_address", "commune_insee",
-                  "declared_quantity", "received_quantity", "notes"]
+        fields = [
+            "donor",
+            "collected_on",
+            "pickup_address",
+            "commune_insee",
+            "declared_quantity",
+            "received_quantity",
+            "notes",
+        ]
         widgets = {
             "collected_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "pickup_address": forms.Textarea(attrs={"rows": 2}),

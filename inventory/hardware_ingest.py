@@ -23,19 +23,23 @@ class IngestResult:
     warnings: list[str]
 
 
-def _as_json(data: Any, what: str) -> Any:
-    if isinstance(data, bytes | str):
+def _storable(data: Any) -> Any:
+    """The report as JSON for the evidence row; called only once the parser accepted it."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    if isinstance(data, str):
+        text = data.lstrip("\ufeff")
+        start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=0)
         try:
-            return json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise HardwareReportError(
-                _("The %(what)s report is not valid JSON.") % {"what": what}
-            ) from exc
+            return json.loads(text[start:])
+        except ValueError:
+            return {"raw": text[:1_000_000]}
     return data
 
 
-def hardware_facts_read(*, lshw: Any, smartctl: list | None = None,
-                        battery: dict | None = None) -> HardwareFacts:
+def hardware_facts_read(
+    *, lshw: Any, smartctl: list | None = None, battery: dict | None = None
+) -> HardwareFacts:
     """Parse everything before touching the database: a bad report writes nothing."""
     facts = parse_lshw(lshw)
     for item in smartctl or []:
@@ -53,21 +57,32 @@ def hardware_facts_read(*, lshw: Any, smartctl: list | None = None,
 
 def _drives(facts: HardwareFacts) -> list[dict[str, Any]]:
     return [
-        {"kind": d.kind, "capacity_gb": d.capacity_gb, "model": d.model[:150],
-         "serial_number": d.serial[:100], "smart_passed": d.smart_passed,
-         "power_on_hours": d.power_on_hours}
+        {
+            "kind": d.kind,
+            "capacity_gb": d.capacity_gb,
+            "model": d.model[:150],
+            "serial_number": d.serial[:100],
+            "smart_passed": d.smart_passed,
+            "power_on_hours": d.power_on_hours,
+        }
         for d in facts.disks
     ]
 
 
 @transaction.atomic
-def hardware_report_ingest(*, user: User, lshw: Any, smartctl: list | None = None,
-                           battery: dict | None = None,
-                           batch: CollectionBatch | None = None) -> IngestResult:
+def hardware_report_ingest(
+    *,
+    user: User,
+    lshw: Any,
+    smartctl: list | None = None,
+    battery: dict | None = None,
+    batch: CollectionBatch | None = None,
+) -> IngestResult:
     """Find the device by serial among the user's devices, or create it in `batch`."""
-    lshw = _as_json(lshw, "lshw")
-    smartctl = [_as_json(s, "smartctl") for s in (smartctl or [])]
+    # The parser reads raw bytes best (BOM, "run as super-user" line, error positions).
     facts = hardware_facts_read(lshw=lshw, smartctl=smartctl, battery=battery)
+    lshw = _storable(lshw)
+    smartctl = [_storable(item) for item in (smartctl or [])]
     warnings = list(facts.warnings)
     serial = normalise_serial(facts.serial)
     manufacturer = normalise_text(facts.manufacturer)[:100]
@@ -91,14 +106,20 @@ def hardware_report_ingest(*, user: User, lshw: Any, smartctl: list | None = Non
         if not CollectionBatch.objects.visible_to(user).filter(pk=batch.pk).exists():
             raise HardwareReportError(_("This batch does not exist or is not yours."))
         specs = DeviceSpecs(
-            device_type=facts.device_type or DeviceType.OTHER, serial_number=serial,
-            manufacturer=manufacturer, model=normalise_text(facts.model)[:150],
-            cpu=normalise_text(facts.cpu)[:200], ram_mb=facts.ram_mb, drives=_drives(facts),
-            battery_health_pct=facts.battery_health_pct, is_virtual=facts.is_virtual,
+            device_type=facts.device_type or DeviceType.OTHER,
+            serial_number=serial,
+            manufacturer=manufacturer,
+            model=normalise_text(facts.model)[:150],
+            cpu=normalise_text(facts.cpu)[:200],
+            ram_mb=facts.ram_mb,
+            drives=_drives(facts),
+            battery_health_pct=facts.battery_health_pct,
+            is_virtual=facts.is_virtual,
         )
         try:
-            device = device_receive(batch=batch, specs=specs, user=user,
-                                    source=DeviceSource.HARDWARE_REPORT)
+            device = device_receive(
+                batch=batch, specs=specs, user=user, source=DeviceSource.HARDWARE_REPORT
+            )
         except ValidationError as exc:
             raise HardwareReportError(" ".join(exc.messages)) from exc
         created = True
@@ -111,7 +132,8 @@ def hardware_report_ingest(*, user: User, lshw: Any, smartctl: list | None = Non
             "cpu": normalise_text(facts.cpu)[:200] or device.cpu,
             "ram_mb": facts.ram_mb or device.ram_mb,
             "battery_health_pct": facts.battery_health_pct
-            if facts.battery_health_pct is not None else device.battery_health_pct,
+            if facts.battery_health_pct is not None
+            else device.battery_health_pct,
             "is_virtual": facts.is_virtual,
         }
         if facts.device_type:
@@ -127,7 +149,11 @@ def hardware_report_ingest(*, user: User, lshw: Any, smartctl: list | None = Non
         created = False
 
     HardwareReport.objects.create(
-        device=device, submitted_by=user, lshw=lshw, smartctl=smartctl,
-        battery=battery or {}, warnings=warnings,
+        device=device,
+        submitted_by=user,
+        lshw=lshw,
+        smartctl=smartctl,
+        battery=battery or {},
+        warnings=warnings,
     )
     return IngestResult(device=device, created=created, warnings=warnings)

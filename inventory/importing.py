@@ -68,8 +68,9 @@ def _column_label(columns: dict[str, str], name: str) -> str:
     return columns.get(name) or str(FIELD_LABELS.get(name, name))
 
 
-def analyse_file(content: bytes, filename: str, *, progress: Progress | None = None
-                 ) -> ImportAnalysis:
+def analyse_file(
+    content: bytes, filename: str, *, progress: Progress | None = None
+) -> ImportAnalysis:
     analysis = ImportAnalysis()
     try:
         sheet = read_sheet(content, filename)
@@ -95,11 +96,14 @@ def analyse_file(content: bytes, filename: str, *, progress: Progress | None = N
         key = (normalise_text(row.values.get("manufacturer", "")).lower(), serial)
         duplicate_of = seen.get(key) if serial else None
         if duplicate_of is not None:
-            analysis.errors.append(RowError(
-                row.line, _column_label(sheet.columns, "serial_number"),
-                _("Serial number %(serial)s appears twice in the file (line %(first)s).")
-                % {"serial": serial, "first": duplicate_of},
-            ))
+            analysis.errors.append(
+                RowError(
+                    row.line,
+                    _column_label(sheet.columns, "serial_number"),
+                    _("Serial number %(serial)s appears twice in the file (line %(first)s).")
+                    % {"serial": serial, "first": duplicate_of},
+                )
+            )
         elif serial:
             seen[key] = row.line
             keyed.append((row.line, key))
@@ -120,7 +124,7 @@ def analyse_file(content: bytes, filename: str, *, progress: Progress | None = N
             progress(index, analysis.total_rows)
 
     _check_database_duplicates(analysis, keyed, sheet.columns)
-    analysis.errors.sort(key=lambda e: (e.line or 0))
+    analysis.errors.sort(key=lambda e: e.line or 0)
     if progress:
         progress(analysis.total_rows, analysis.total_rows)
     return analysis
@@ -139,37 +143,53 @@ def _check_database_duplicates(analysis, keyed, columns, chunk=5000) -> None:
             known[(manufacturer, serial)] = tag
     for line, key in keyed:
         if key in known:
-            analysis.errors.append(RowError(
-                line, _column_label(columns, "serial_number"),
-                _("Serial number %(serial)s is already registered as %(tag)s.")
-                % {"serial": key[1], "tag": known[key]},
-            ))
+            analysis.errors.append(
+                RowError(
+                    line,
+                    _column_label(columns, "serial_number"),
+                    _("Serial number %(serial)s is already registered as %(tag)s.")
+                    % {"serial": key[1], "tag": known[key]},
+                )
+            )
 
 
-def import_file(content: bytes, filename: str, *, batch: CollectionBatch, user: User | None,
-                dry_run: bool = False, progress: Progress | None = None) -> ImportAnalysis:
+def import_file(
+    content: bytes,
+    filename: str,
+    *,
+    batch: CollectionBatch,
+    user: User | None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportAnalysis:
     """Analyse then, unless dry_run, write every row or none. Raises ImportRefused on errors."""
     analysis = analyse_file(content, filename, progress=progress)
     if analysis.errors or not analysis.specs:
         raise ImportRefused(analysis)
     if not dry_run:
-        devices_receive_many(batch=batch, specs_list=analysis.specs, user=user,
-                             source=DeviceSource.SPREADSHEET)
+        devices_receive_many(
+            batch=batch, specs_list=analysis.specs, user=user, source=DeviceSource.SPREADSHEET
+        )
     return analysis
 
 
 # ImportJob: the screens' path, run by Celery tasks (eagerly without a broker).
 
+
 def _job_progress(job_id: int) -> Progress:
     def report(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
+
     return report
 
 
 def import_job_create(*, batch: CollectionBatch, user: User, uploaded_file) -> ImportJob:
     job = ImportJob(
-        workshop_id=batch.workshop_id, batch=batch, created_by=user,
-        original_name=uploaded_file.name[:255], status=ImportStatus.ANALYSING,
+        workshop_id=batch.workshop_id,
+        batch=batch,
+        created_by=user,
+        original_name=uploaded_file.name[:255],
+        status=ImportStatus.ANALYSING,
     )
     job.file.save(uploaded_file.name, uploaded_file, save=False)
     job.save()
@@ -191,8 +211,10 @@ def import_job_analyse(*, job_id: int) -> None:
     analysis = analyse_file(_read(job), job.original_name, progress=_job_progress(job.pk))
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.PREVIEW if analysis.ok else ImportStatus.FAILED,
-        total_rows=analysis.total_rows, processed_rows=analysis.total_rows,
-        error_count=len(analysis.errors), report=analysis.as_report(),
+        total_rows=analysis.total_rows,
+        processed_rows=analysis.total_rows,
+        error_count=len(analysis.errors),
+        report=analysis.as_report(),
         message="" if analysis.ok else _("The file has errors: nothing was imported."),
         finished_at=None if analysis.ok else timezone.now(),
     )
@@ -224,18 +246,27 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
     user = User.objects.filter(pk=user_id).first()
     try:
         # Re-analysed: the database may have changed since the preview.
-        analysis = import_file(_read(job), job.original_name, batch=job.batch, user=user,
-                               progress=_job_progress(job.pk))
+        analysis = import_file(
+            _read(job),
+            job.original_name,
+            batch=job.batch,
+            user=user,
+            progress=_job_progress(job.pk),
+        )
     except ImportRefused as refused:
         ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, error_count=len(refused.analysis.errors),
-            report=refused.analysis.as_report(), message=str(refused),
+            status=ImportStatus.FAILED,
+            error_count=len(refused.analysis.errors),
+            report=refused.analysis.as_report(),
+            message=str(refused),
             finished_at=timezone.now(),
         )
         return
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE, created_count=len(analysis.specs),
-        processed_rows=analysis.total_rows, finished_at=timezone.now(),
+        status=ImportStatus.DONE,
+        created_count=len(analysis.specs),
+        processed_rows=analysis.total_rows,
+        finished_at=timezone.now(),
         message=_("%(n)s devices imported.") % {"n": len(analysis.specs)},
     )
 

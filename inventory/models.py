@@ -88,12 +88,19 @@ class Donor(models.Model):
         INDIVIDUAL = "individual", _("Individual")
 
     workshop = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="registered_donors",
-        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="registered_donors",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP},
+        verbose_name=_("workshop"),
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="donor_profiles", limit_choices_to={"kind": OrganisationKind.DONOR},
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="donor_profiles",
+        limit_choices_to={"kind": OrganisationKind.DONOR},
         verbose_name=_("donor account"),
         help_text=_("The organisation whose users may read this donor's reports."),
     )
@@ -128,8 +135,11 @@ class Location(models.Model):
     """A place in a workshop where a device sits: zone and shelf."""
 
     workshop = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="locations",
-        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="locations",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP},
+        verbose_name=_("workshop"),
     )
     zone = models.CharField(_("zone"), max_length=50)
     shelf = models.CharField(_("shelf"), max_length=50, blank=True)
@@ -159,8 +169,11 @@ class CollectionBatch(models.Model):
 
     reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
     workshop = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="batches",
-        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP},
+        verbose_name=_("workshop"),
     )
     donor = models.ForeignKey(
         Donor, on_delete=models.PROTECT, related_name="batches", verbose_name=_("donor")
@@ -174,7 +187,10 @@ class CollectionBatch(models.Model):
     received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -208,19 +224,31 @@ class Device(models.Model):
 
     asset_tag = models.CharField(_("asset tag"), max_length=20, unique=True, editable=False)
     workshop = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="devices",
-        limit_choices_to={"kind": OrganisationKind.WORKSHOP}, verbose_name=_("workshop"),
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="devices",
+        limit_choices_to={"kind": OrganisationKind.WORKSHOP},
+        verbose_name=_("workshop"),
     )
     batch = models.ForeignKey(
-        CollectionBatch, on_delete=models.PROTECT, related_name="devices",
+        CollectionBatch,
+        on_delete=models.PROTECT,
+        related_name="devices",
         verbose_name=_("batch"),
     )
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="devices",
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
         verbose_name=_("location"),
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED,
+        _("status"),
+        max_length=20,
+        choices=DeviceStatus.choices,
+        default=DeviceStatus.RECEIVED,
         editable=False,
     )
     device_type = models.CharField(_("type"), max_length=20, choices=DeviceType.choices)
@@ -230,11 +258,17 @@ class Device(models.Model):
     cpu = models.CharField(_("CPU"), max_length=200, blank=True)
     ram_mb = models.PositiveIntegerField(_("RAM (MB)"), null=True, blank=True)
     battery_health_pct = models.PositiveSmallIntegerField(
-        _("battery health (%)"), null=True, blank=True,
+        _("battery health (%)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     screen_size_in = models.DecimalField(
-        _("screen size (inches)"), max_digits=4, decimal_places=1, null=True, blank=True,
+        _("screen size (inches)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     keyboard_layout = models.CharField(
@@ -242,17 +276,27 @@ class Device(models.Model):
     )
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     declared_value = models.DecimalField(
-        _("declared value (€)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("declared value (€)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     notes = models.TextField(_("notes"), blank=True)
     is_virtual = models.BooleanField(_("virtual machine"), default=False, editable=False)
     source = models.CharField(
-        _("source"), max_length=20, choices=DeviceSource.choices, default=DeviceSource.SCAN,
+        _("source"),
+        max_length=20,
+        choices=DeviceSource.choices,
+        default=DeviceSource.SCAN,
         editable=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -266,7 +310,8 @@ class Device(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("manufacturer"), "serial_number",
+                Lower("manufacturer"),
+                "serial_number",
                 condition=~Q(serial_number=""),
                 name="unique_serial_per_manufacturer",
                 violation_error_message=_(
@@ -336,15 +381,26 @@ class Movement(AppendOnlyModel):
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="movements")
     from_location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("from"),
     )
     to_location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("to"),
     )
     moved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     moved_at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -370,7 +426,10 @@ class DeviceEvent(AppendOnlyModel):
     )
     to_status = models.CharField(_("to"), max_length=20, choices=DeviceStatus.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -395,9 +454,7 @@ class ImportJob(models.Model):
     """A donor spreadsheet on its way in: analysed, previewed, then imported all or nothing."""
 
     workshop = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    batch = models.ForeignKey(
-        CollectionBatch, on_delete=models.CASCADE, related_name="import_jobs"
-    )
+    batch = models.ForeignKey(CollectionBatch, on_delete=models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -27,9 +27,24 @@ class DeviceResource(resources.ModelResource):
 
     class Meta:
         model = Device
-        fields = ("asset_tag", "serial_number", "device_type", "manufacturer", "model", "cpu",
-                  "ram_mb", "storage", "battery_health_pct", "screen_size_in", "keyboard_layout",
-                  "status", "batch", "location", "notes", "created_at")
+        fields = (
+            "asset_tag",
+            "serial_number",
+            "device_type",
+            "manufacturer",
+            "model",
+            "cpu",
+            "ram_mb",
+            "storage",
+            "battery_health_pct",
+            "screen_size_in",
+            "keyboard_layout",
+            "status",
+            "batch",
+            "location",
+            "notes",
+            "created_at",
+        )
         export_order = fields
 
     def dehydrate_storage(self, device):

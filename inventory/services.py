@@ -101,9 +101,19 @@ class DeviceSpecs:
     is_virtual: bool = False
 
     DEVICE_FIELDS = (
-        "device_type", "serial_number", "manufacturer", "model", "cpu", "ram_mb",
-        "battery_health_pct", "screen_size_in", "keyboard_layout", "purchase_date",
-        "declared_value", "notes", "is_virtual",
+        "device_type",
+        "serial_number",
+        "manufacturer",
+        "model",
+        "cpu",
+        "ram_mb",
+        "battery_health_pct",
+        "screen_size_in",
+        "keyboard_layout",
+        "purchase_date",
+        "declared_value",
+        "notes",
+        "is_virtual",
     )
 
     def __post_init__(self):
@@ -115,9 +125,7 @@ class DeviceSpecs:
 
     @classmethod
     def from_cleaned(cls, data: dict[str, Any]) -> "DeviceSpecs":
-        drives = [
-            {"capacity_gb": gb, "kind": kind} for gb, kind in (data.get("storage") or [])
-        ]
+        drives = [{"capacity_gb": gb, "kind": kind} for gb, kind in (data.get("storage") or [])]
         return cls(
             device_type=data["device_type"],
             serial_number=data.get("serial_number") or "",
@@ -162,20 +170,31 @@ def device_receive(
         with transaction.atomic():
             (tag,) = asset_tags_reserve(count=1)
             device = Device.objects.create(
-                asset_tag=tag, workshop_id=batch.workshop_id, batch=batch, location=location,
-                status=DeviceStatus.RECEIVED, source=source, created_by=user,
+                asset_tag=tag,
+                workshop_id=batch.workshop_id,
+                batch=batch,
+                location=location,
+                status=DeviceStatus.RECEIVED,
+                source=source,
+                created_by=user,
                 **specs.device_values(),
             )
             StorageDrive.objects.bulk_create(
                 StorageDrive(device=device, **drive) for drive in specs.drives
             )
             DeviceEvent.objects.create(
-                device=device, from_status="", to_status=DeviceStatus.RECEIVED, actor=user,
+                device=device,
+                from_status="",
+                to_status=DeviceStatus.RECEIVED,
+                actor=user,
                 note=_("Received in batch %(ref)s") % {"ref": batch.reference},
             )
             if location is not None:
                 Movement.objects.create(
-                    device=device, from_location=None, to_location=location, moved_by=user,
+                    device=device,
+                    from_location=None,
+                    to_location=location,
+                    moved_by=user,
                     note=_("Put away at intake"),
                 )
     except IntegrityError:
@@ -209,8 +228,12 @@ def devices_receive_many(
             chunk = specs_list[start : start + chunk_size]
             devices = [
                 Device(
-                    asset_tag=tags[start + i], workshop_id=batch.workshop_id, batch=batch,
-                    status=DeviceStatus.RECEIVED, source=source, created_by=user,
+                    asset_tag=tags[start + i],
+                    workshop_id=batch.workshop_id,
+                    batch=batch,
+                    status=DeviceStatus.RECEIVED,
+                    source=source,
+                    created_by=user,
                     **specs.device_values(),
                 )
                 for i, specs in enumerate(chunk)
@@ -218,8 +241,9 @@ def devices_receive_many(
             Device.objects.bulk_create(devices)
             if devices[0].pk is None:  # backends without RETURNING ids
                 by_tag = dict(
-                    Device.objects.filter(asset_tag__in=[d.asset_tag for d in devices])
-                    .values_list("asset_tag", "pk")
+                    Device.objects.filter(asset_tag__in=[d.asset_tag for d in devices]).values_list(
+                        "asset_tag", "pk"
+                    )
                 )
                 for device in devices:
                     device.pk = device.id = by_tag[device.asset_tag]
@@ -230,8 +254,11 @@ def devices_receive_many(
             )
             DeviceEvent.objects.bulk_create(
                 DeviceEvent(
-                    device_id=device.pk, from_status="", to_status=DeviceStatus.RECEIVED,
-                    actor=user, note=note,
+                    device_id=device.pk,
+                    from_status="",
+                    to_status=DeviceStatus.RECEIVED,
+                    actor=user,
+                    note=note,
                 )
                 for device in devices
             )
@@ -249,7 +276,10 @@ def device_move(
     if device.location_id == (to_location.pk if to_location else None):
         return None
     movement = Movement.objects.create(
-        device=device, from_location=device.location, to_location=to_location, moved_by=user,
+        device=device,
+        from_location=device.location,
+        to_location=to_location,
+        moved_by=user,
         note=note,
     )
     Device.objects.filter(pk=device.pk).update(location=to_location)
@@ -276,17 +306,25 @@ def batch_create(
     with transaction.atomic():
         number = counter_reserve(name=f"batch-{collected_on.year}")
         batch = CollectionBatch(
-            reference=f"LOT-{collected_on.year}-{number:04d}", workshop=workshop, donor=donor,
-            collected_on=collected_on, pickup_address=pickup_address,
-            commune_insee=commune_insee, declared_quantity=declared_quantity,
-            received_quantity=received_quantity, notes=notes, created_by=user,
+            reference=f"LOT-{collected_on.year}-{number:04d}",
+            workshop=workshop,
+            donor=donor,
+            collected_on=collected_on,
+            pickup_address=pickup_address,
+            commune_insee=commune_insee,
+            declared_quantity=declared_quantity,
+            received_quantity=received_quantity,
+            notes=notes,
+            created_by=user,
         )
         batch.full_clean()
         batch.save()
     return batch
 
 
-def locations_ensure(*, workshop: Organisation, places: Iterable[tuple[str, str]]) -> list[Location]:
+def locations_ensure(
+    *, workshop: Organisation, places: Iterable[tuple[str, str]]
+) -> list[Location]:
     return [
         Location.objects.get_or_create(workshop=workshop, zone=zone, shelf=shelf)[0]
         for zone, shelf in places

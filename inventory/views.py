@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -7,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.contrib.auth.decorators import login_not_required
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
@@ -38,30 +38,44 @@ def _pdf_response(data: bytes, filename: str, inline: bool = True) -> HttpRespon
 def home(request):
     user = request.user
     batches = (
-        CollectionBatch.objects.visible_to(user).select_related("donor")
-        .annotate(device_count=Count("devices"))[:8]
+        CollectionBatch.objects.visible_to(user)
+        .select_related("donor")
+        .annotate(device_count=Count("devices"))
+        .order_by("-collected_on", "-id")[:8]
     )
     status_counts = dict(
         Device.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
     )
     statuses = [(label, status_counts.get(value, 0)) for value, label in DeviceStatus.choices]
-    return render(request, "inventory/home.html", {
-        "batches": batches, "statuses": statuses,
-        "can_receive": user.is_workshop_staff,
-        "organisations": [m.organisation for m in user.memberships_cached()],
-    })
+    return render(
+        request,
+        "inventory/home.html",
+        {
+            "batches": batches,
+            "statuses": statuses,
+            "can_receive": user.is_workshop_staff,
+            "organisations": [m.organisation for m in user.memberships_cached()],
+        },
+    )
 
 
 # Donors
 
+
 def donor_list(request):
     donors = (
-        Donor.objects.visible_to(request.user).annotate(batch_count=Count("batches"))
+        Donor.objects.visible_to(request.user)
+        .annotate(batch_count=Count("batches"))
         .order_by("name")
     )
-    return render(request, "inventory/donor_list.html", {
-        "donors": donors, "can_create": request.user.is_workshop_staff,
-    })
+    return render(
+        request,
+        "inventory/donor_list.html",
+        {
+            "donors": donors,
+            "can_create": request.user.is_workshop_staff,
+        },
+    )
 
 
 def donor_create(request):
@@ -78,31 +92,47 @@ def donor_create(request):
         donor.save()
         messages.success(request, _("Donor %(name)s created.") % {"name": donor.name})
         return redirect(donor)
-    return render(request, "inventory/form.html", {
-        "form": form, "title": _("New donor"), "back": reverse("inventory:donor_list"),
-    })
+    return render(
+        request,
+        "inventory/form.html",
+        {
+            "form": form,
+            "title": _("New donor"),
+            "back": reverse("inventory:donor_list"),
+        },
+    )
 
 
 def donor_detail(request, pk):
     donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
     batches = (
-        CollectionBatch.objects.visible_to(request.user).filter(donor=donor)
+        CollectionBatch.objects.visible_to(request.user)
+        .filter(donor=donor)
         .annotate(device_count=Count("devices"))
+        .order_by("-collected_on", "-id")
     )
     return render(request, "inventory/donor_detail.html", {"donor": donor, "batches": batches})
 
 
 # Batches
 
+
 def batch_list(request):
     batches = (
-        CollectionBatch.objects.visible_to(request.user).select_related("donor")
+        CollectionBatch.objects.visible_to(request.user)
+        .select_related("donor")
         .annotate(device_count=Count("devices"))
+        .order_by("-collected_on", "-id")
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/batch_list.html", {
-        "page": page, "can_create": request.user.is_workshop_staff,
-    })
+    return render(
+        request,
+        "inventory/batch_list.html",
+        {
+            "page": page,
+            "can_create": request.user.is_workshop_staff,
+        },
+    )
 
 
 def batch_create(request):
@@ -115,18 +145,21 @@ def batch_create(request):
     form = BatchForm(request.POST or None, initial=initial, user=request.user, workshop=workshop)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = batch_create_service(
-                workshop=workshop, user=request.user, **form.cleaned_data
-            )
+            batch = batch_create_service(workshop=workshop, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Batch %(ref)s opened.") % {"ref": batch.reference})
             return redirect("inventory:batch_intake", pk=batch.pk)
-    return render(request, "inventory/form.html", {
-        "form": form, "title": _("New collection batch"),
-        "back": reverse("inventory:batch_list"),
-    })
+    return render(
+        request,
+        "inventory/form.html",
+        {
+            "form": form,
+            "title": _("New collection batch"),
+            "back": reverse("inventory:batch_list"),
+        },
+    )
 
 
 def _batch_for(request, pk) -> CollectionBatch:
@@ -139,16 +172,23 @@ def _batch_for(request, pk) -> CollectionBatch:
 def batch_detail(request, pk):
     batch = _batch_for(request, pk)
     devices = (
-        Device.objects.visible_to(request.user).filter(batch=batch)
-        .select_related("location").prefetch_related("drives")
+        Device.objects.visible_to(request.user)
+        .filter(batch=batch)
+        .select_related("location")
+        .prefetch_related("drives")
     )
     page = Paginator(devices, 100).get_page(request.GET.get("page"))
-    return render(request, "inventory/batch_detail.html", {
-        "batch": batch, "page": page,
-        "device_count": page.paginator.count,
-        "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
-        "can_edit": batch.workshop_id in request.user.workshop_ids(),
-    })
+    return render(
+        request,
+        "inventory/batch_detail.html",
+        {
+            "batch": batch,
+            "page": page,
+            "device_count": page.paginator.count,
+            "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
+            "can_edit": batch.workshop_id in request.user.workshop_ids(),
+        },
+    )
 
 
 def _intake_sticky(form: IntakeForm) -> dict:
@@ -168,7 +208,9 @@ def batch_intake(request, pk):
             specs = DeviceSpecs.from_cleaned(form.cleaned_data)
             try:
                 created = device_receive(
-                    batch=batch, specs=specs, user=request.user,
+                    batch=batch,
+                    specs=specs,
+                    user=request.user,
                     location=form.cleaned_data.get("location"),
                 )
             except DuplicateSerialError as exc:
@@ -178,24 +220,29 @@ def batch_intake(request, pk):
                 form.add_error(None, exc)
         request.session[session_key] = _intake_sticky(form)
         if created is not None:
-            form = IntakeForm(initial=request.session[session_key], batch=batch,
-                              user=request.user)
+            form = IntakeForm(initial=request.session[session_key], batch=batch, user=request.user)
             if not request.htmx:
                 messages.success(request, _("%(tag)s logged.") % {"tag": created.asset_tag})
                 return redirect("inventory:batch_intake", pk=batch.pk)
     else:
-        form = IntakeForm(initial=request.session.get(session_key, {}), batch=batch,
-                          user=request.user)
+        form = IntakeForm(
+            initial=request.session.get(session_key, {}), batch=batch, user=request.user
+        )
     recent = (
-        Device.objects.filter(batch=batch).select_related("location")
-        .prefetch_related("drives").order_by("-id")[:15]
+        Device.objects.filter(batch=batch)
+        .select_related("location")
+        .prefetch_related("drives")
+        .order_by("-id")[:15]
     )
     duplicate_visible = (
         duplicate is not None
         and Device.objects.visible_to(request.user).filter(pk=duplicate.pk).exists()
     )
     context = {
-        "batch": batch, "form": form, "recent": recent, "created": created,
+        "batch": batch,
+        "form": form,
+        "recent": recent,
+        "created": created,
         "duplicate": duplicate if duplicate_visible else None,
         "logged_count": Device.objects.filter(batch=batch).count(),
     }
@@ -215,17 +262,25 @@ def batch_labels(request, pk):
 
 # Spreadsheet import
 
+
 def batch_import(request, pk):
     batch = _batch_for(request, pk)
     _require_workshop_member(request.user, batch.workshop_id)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = importing.import_job_create(batch=batch, user=request.user,
-                                          uploaded_file=form.cleaned_data["file"])
+        job = importing.import_job_create(
+            batch=batch, user=request.user, uploaded_file=form.cleaned_data["file"]
+        )
         return redirect("inventory:import_job", pk=job.pk)
-    return render(request, "inventory/import_upload.html", {
-        "batch": batch, "form": form, "fields": spreadsheet.FIELD_LABELS,
-    })
+    return render(
+        request,
+        "inventory/import_upload.html",
+        {
+            "batch": batch,
+            "form": form,
+            "fields": spreadsheet.FIELD_LABELS,
+        },
+    )
 
 
 def import_template(request, fmt):
@@ -269,6 +324,7 @@ def import_job_confirm(request, pk):
 
 # Devices
 
+
 def device_list(request):
     qs = Device.objects.visible_to(request.user).with_list_related().prefetch_related("drives")
     filterset = DeviceFilter(request.GET or None, queryset=qs, user=request.user)
@@ -286,9 +342,15 @@ def device_list(request):
     page = Paginator(devices, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "inventory/device_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "inventory/device_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
 
 
 def device_detail(request, pk):
@@ -299,15 +361,21 @@ def device_detail(request, pk):
         pk=pk,
     )
     can_edit = device.workshop_id in request.user.workshop_ids()
-    return render(request, "inventory/device_detail.html", {
-        "device": device,
-        "drives": device.drives.all(),
-        "events": device.events.select_related("actor"),
-        "movements": device.movements.select_related("from_location", "to_location", "moved_by"),
-        "reports": device.hardware_reports.only("id", "received_at", "warnings"),
-        "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
-        "can_edit": can_edit,
-    })
+    return render(
+        request,
+        "inventory/device_detail.html",
+        {
+            "device": device,
+            "drives": device.drives.all(),
+            "events": device.events.select_related("actor"),
+            "movements": device.movements.select_related(
+                "from_location", "to_location", "moved_by"
+            ),
+            "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+            "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
+            "can_edit": can_edit,
+        },
+    )
 
 
 def device_label(request, pk):
@@ -322,8 +390,12 @@ def device_move_view(request, pk):
     form = MoveForm(request.POST, user=request.user, device=device)
     if form.is_valid():
         try:
-            moved = device_move(device=device, to_location=form.cleaned_data["location"],
-                                user=request.user, note=form.cleaned_data["note"])
+            moved = device_move(
+                device=device,
+                to_location=form.cleaned_data["location"],
+                user=request.user,
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -337,4 +409,3 @@ def device_move_view(request, pk):
 @login_not_required
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
-

@@ -31,9 +31,7 @@ class TransitionError(ValidationError):
 def device_transition(*, device: Device, to_status: str, user, note: str = "") -> DeviceEvent:
     """Move a device to `to_status` if the graph allows it; locks the row against a
     concurrent transition and writes the event."""
-    current = Device.objects.select_for_update().values_list("status", flat=True).get(
-        pk=device.pk
-    )
+    current = Device.objects.select_for_update().values_list("status", flat=True).get(pk=device.pk)
     if to_status not in TRANSITIONS.get(current, set()):
         raise TransitionError(
             _("A device cannot go from “%(from)s” to “%(to)s”.")

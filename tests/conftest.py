@@ -12,10 +12,11 @@ def _isolated_media_and_eager_tasks(settings, tmp_path, request):
         # ones run tasks in-process.
         from config.celery import app
 
+        # With the CELERY settings namespace, the prefixed key is the one Celery reads.
         previous = app.conf.task_always_eager
-        app.conf.task_always_eager = True
+        app.conf.CELERY_TASK_ALWAYS_EAGER = True
         yield
-        app.conf.task_always_eager = previous
+        app.conf.CELERY_TASK_ALWAYS_EAGER = previous
     else:
         yield
 

@@ -49,8 +49,9 @@ class LocationFactory(factory.django.DjangoModelFactory):
     shelf = factory.Sequence(lambda n: f"E{n}")
 
 
-def make_batch(workshop: Organisation, donor: Donor | None = None, user=None,
-               **kwargs) -> CollectionBatch:
+def make_batch(
+    workshop: Organisation, donor: Donor | None = None, user=None, **kwargs
+) -> CollectionBatch:
     donor = donor or DonorFactory(workshop=workshop)
     kwargs.setdefault("collected_on", datetime.date(2026, 11, 2))
     return batch_create(workshop=workshop, donor=donor, user=user, **kwargs)

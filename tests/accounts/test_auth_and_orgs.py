@@ -46,8 +46,9 @@ def test_invalid_sirets_are_refused_in_french(value):
     assert "SIRET" in exc.value.messages[0]
 
 
-@pytest.mark.parametrize("value,ok", [("92050", True), ("2A004", True), ("9205", False),
-                                      ("ABCDE", False)])
+@pytest.mark.parametrize(
+    "value,ok", [("92050", True), ("2A004", True), ("9205", False), ("ABCDE", False)]
+)
 def test_insee_codes(value, ok):
     if ok:
         validate_insee_code(value)

@@ -68,8 +68,12 @@ def test_pages_of_another_workshop_are_404(client, two_workshops, technician):
 
 def test_lists_show_only_own_rows(client, two_workshops, technician):
     client.force_login(technician)
-    for url in [reverse("inventory:device_list"), reverse("inventory:batch_list"),
-                reverse("inventory:donor_list"), reverse("home")]:
+    for url in [
+        reverse("inventory:device_list"),
+        reverse("inventory:batch_list"),
+        reverse("inventory:donor_list"),
+        reverse("home"),
+    ]:
         body = client.get(url).content.decode()
         assert "THEIRS1" not in body and "Atelier Gennevilliers" not in body, url
     devices = client.get(reverse("inventory:device_list")).content.decode()
@@ -95,8 +99,10 @@ def test_donor_reader_cannot_log_devices(client, workshop):
     batch = make_batch(workshop, donor=DonorFactory(workshop=workshop, organisation=donor_org))
     client.force_login(reader)
     assert client.get(reverse("inventory:batch_detail", args=[batch.pk])).status_code == 200
-    response = client.post(reverse("inventory:batch_intake", args=[batch.pk]),
-                           {"serial_number": "X1", "device_type": "laptop"})
+    response = client.post(
+        reverse("inventory:batch_intake", args=[batch.pk]),
+        {"serial_number": "X1", "device_type": "laptop"},
+    )
     assert response.status_code == 403
     assert Device.objects.count() == 0
 

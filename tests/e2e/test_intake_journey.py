@@ -41,8 +41,9 @@ def test_technician_intake_journey(live_server, browser_page, workshop, technici
 
     assert Device.objects.filter(batch=batch).count() == 3
     if os.environ.get("FILIERE_SCREENSHOTS"):
-        page.screenshot(path=str(Path(os.environ["FILIERE_SCREENSHOTS"]) / "intake.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(Path(os.environ["FILIERE_SCREENSHOTS"]) / "intake.png"), full_page=True
+        )
 
     label_link = page.get_by_role("link", name="Imprimer son étiquette")
     href = label_link.get_attribute("href")

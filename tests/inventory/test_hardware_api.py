@@ -30,18 +30,25 @@ def machine(workshop):
 
 
 def test_report_creates_device_in_batch(machine, batch):
-    response = machine.post("/api/hardware-reports/", {
-        "lshw": sample("lshw_thinkpad_t480.json"),
-        "smartctl": [sample("smartctl_nvme.json")],
-        "battery": {"energy_full": 41000, "energy_full_design": 50000},
-        "batch": batch.pk,
-    }, format="json")
+    response = machine.post(
+        "/api/hardware-reports/",
+        {
+            "lshw": sample("lshw_thinkpad_t480.json"),
+            "smartctl": [sample("smartctl_nvme.json")],
+            "battery": {"energy_full": 41000, "energy_full_design": 50000},
+            "batch": batch.pk,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["created"] is True
     device = Device.objects.get()
     assert (device.serial_number, device.model, device.device_type) == (
-        "PF1A2B3C", "ThinkPad T480", "laptop")
+        "PF1A2B3C",
+        "ThinkPad T480",
+        "laptop",
+    )
     assert device.ram_mb == 16384 and device.battery_health_pct == 82
     drive = device.drives.get()
     assert drive.kind == "nvme" and drive.serial_number == "S41GNX0M123456"
@@ -51,10 +58,17 @@ def test_report_creates_device_in_batch(machine, batch):
 
 
 def test_report_fills_existing_device_found_by_serial(machine, batch):
-    device = make_device(batch, manufacturer="LENOVO", model="", serial_number="pf1a2b3c",
-                         notes="rayure capot", drives=[{"capacity_gb": 128, "kind": "other"}])
-    response = machine.post("/api/hardware-reports/",
-                            {"lshw": sample("lshw_thinkpad_t480.json")}, format="json")
+    device = make_device(
+        batch,
+        manufacturer="LENOVO",
+        model="",
+        serial_number="pf1a2b3c",
+        notes="rayure capot",
+        drives=[{"capacity_gb": 128, "kind": "other"}],
+    )
+    response = machine.post(
+        "/api/hardware-reports/", {"lshw": sample("lshw_thinkpad_t480.json")}, format="json"
+    )
     assert response.status_code == 200, response.content
     device.refresh_from_db()
     assert device.model == "ThinkPad T480" and device.cpu and device.notes == "rayure capot"
@@ -64,8 +78,9 @@ def test_report_fills_existing_device_found_by_serial(machine, batch):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("lshw_*.json")))
 def test_every_real_sample_is_accepted(machine, batch, name):
-    response = machine.post("/api/hardware-reports/", {"lshw": sample(name), "batch": batch.pk},
-                            format="json")
+    response = machine.post(
+        "/api/hardware-reports/", {"lshw": sample(name), "batch": batch.pk}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert Device.objects.count() == 1
 
@@ -78,8 +93,7 @@ def test_unreadable_reports_get_a_clear_error_and_write_nothing(machine, batch, 
     except ValueError:
         lshw = raw.decode("latin-1")  # sent as a string: the service parses it
     if name.startswith("broken_smartctl"):
-        payload = {"lshw": sample("lshw_thinkpad_t480.json"), "smartctl": [lshw],
-                   "batch": batch.pk}
+        payload = {"lshw": sample("lshw_thinkpad_t480.json"), "smartctl": [lshw], "batch": batch.pk}
     else:
         payload = {"lshw": lshw, "batch": batch.pk}
     response = machine.post("/api/hardware-reports/", payload, format="json")
@@ -90,27 +104,33 @@ def test_unreadable_reports_get_a_clear_error_and_write_nothing(machine, batch, 
 
 
 def test_unknown_device_without_batch_is_refused(machine):
-    response = machine.post("/api/hardware-reports/",
-                            {"lshw": sample("lshw_thinkpad_t480.json")}, format="json")
+    response = machine.post(
+        "/api/hardware-reports/", {"lshw": sample("lshw_thinkpad_t480.json")}, format="json"
+    )
     assert response.status_code == 400
     assert "PF1A2B3C" in response.json()["detail"]
 
 
 def test_batch_of_another_workshop_is_refused(machine, other_workshop):
     theirs = make_batch(other_workshop)
-    response = machine.post("/api/hardware-reports/",
-                            {"lshw": sample("lshw_thinkpad_t480.json"), "batch": theirs.pk},
-                            format="json")
+    response = machine.post(
+        "/api/hardware-reports/",
+        {"lshw": sample("lshw_thinkpad_t480.json"), "batch": theirs.pk},
+        format="json",
+    )
     assert response.status_code == 400
     assert Device.objects.count() == 0
 
 
 def test_device_of_another_workshop_is_not_touched(machine, other_workshop, batch):
-    theirs = make_device(make_batch(other_workshop), manufacturer="LENOVO",
-                         serial_number="PF1A2B3C", model="old")
-    response = machine.post("/api/hardware-reports/",
-                            {"lshw": sample("lshw_thinkpad_t480.json"), "batch": batch.pk},
-                            format="json")
+    theirs = make_device(
+        make_batch(other_workshop), manufacturer="LENOVO", serial_number="PF1A2B3C", model="old"
+    )
+    response = machine.post(
+        "/api/hardware-reports/",
+        {"lshw": sample("lshw_thinkpad_t480.json"), "batch": batch.pk},
+        format="json",
+    )
     assert response.status_code == 400  # the serial is taken: no second device
     theirs.refresh_from_db()
     assert theirs.model == "old"
@@ -142,8 +162,7 @@ def test_openapi_schema_is_served(tech_client):
     assert "/api/devices/" in schema["paths"]
 
 
-def test_api_device_list_query_count_is_fixed(tech_client, batch,
-                                              django_assert_max_num_queries):
+def test_api_device_list_query_count_is_fixed(tech_client, batch, django_assert_max_num_queries):
     for _ in range(3):
         make_device(batch)
     with django_assert_max_num_queries(10) as ctx:
@@ -157,9 +176,16 @@ def test_api_device_list_query_count_is_fixed(tech_client, batch,
 
 def test_ingest_command(tmp_path, batch, technician):
     out = io.StringIO()
-    call_command("ingest_hardware", str(SAMPLES / "lshw_optiplex_7010.json"),
-                 str(SAMPLES / "lshw_eeepc_1005ha.json"), "--user", technician.username,
-                 "--batch", str(batch.pk), stdout=out)
+    call_command(
+        "ingest_hardware",
+        str(SAMPLES / "lshw_optiplex_7010.json"),
+        str(SAMPLES / "lshw_eeepc_1005ha.json"),
+        "--user",
+        technician.username,
+        "--batch",
+        str(batch.pk),
+        stdout=out,
+    )
     assert Device.objects.count() == 2
     assert "created" in out.getvalue()
 
@@ -167,8 +193,16 @@ def test_ingest_command(tmp_path, batch, technician):
 def test_ingest_command_reports_bad_files_and_keeps_good_ones(batch, technician):
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("ingest_hardware", str(SAMPLES / "broken_truncated.json"),
-                     str(SAMPLES / "lshw_optiplex_7010.json"), "--user", technician.username,
-                     "--batch", str(batch.pk), stderr=err, stdout=io.StringIO())
+        call_command(
+            "ingest_hardware",
+            str(SAMPLES / "broken_truncated.json"),
+            str(SAMPLES / "lshw_optiplex_7010.json"),
+            "--user",
+            technician.username,
+            "--batch",
+            str(batch.pk),
+            stderr=err,
+            stdout=io.StringIO(),
+        )
     assert "broken_truncated.json" in err.getvalue()
     assert Device.objects.count() == 1  # each report is all or nothing on its own

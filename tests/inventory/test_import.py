@@ -26,11 +26,11 @@ MESSY_CSV = (
 ).encode("cp1252")
 
 BAD_CSV = (
-    "Serial,Brand,Model,Type,RAM\n"
-    "S1,Dell,Latitude,laptop,8GB\n"
-    "S2,Dell,Latitude,toaster,8GB\n"
-    "S1,Dell,Latitude,laptop,lots\n"
-).encode()
+    b"Serial,Brand,Model,Type,RAM\n"
+    b"S1,Dell,Latitude,laptop,8GB\n"
+    b"S2,Dell,Latitude,toaster,8GB\n"
+    b"S1,Dell,Latitude,laptop,lots\n"
+)
 
 
 def upload(client, batch, content, name):
@@ -40,8 +40,9 @@ def upload(client, batch, content, name):
     )
 
 
-def test_preview_then_confirm_imports_everything(tech_client, batch, technician,
-                                                 django_capture_on_commit_callbacks):
+def test_preview_then_confirm_imports_everything(
+    tech_client, batch, technician, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(tech_client, batch, MESSY_CSV, "inventaire.csv")
     job = ImportJob.objects.get()
@@ -51,15 +52,18 @@ def test_preview_then_confirm_imports_everything(tech_client, batch, technician,
     page = tech_client.get(response.url).content.decode()
     assert "PF1AAA02" in page and "Confirmer" in page
     with django_capture_on_commit_callbacks(execute=True):
-        tech_client.post(reverse("inventory:import_job_confirm", args=[job.pk]),
-                         {"action": "confirm"})
+        tech_client.post(
+            reverse("inventory:import_job_confirm", args=[job.pk]), {"action": "confirm"}
+        )
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 3
     devices = {d.serial_number: d for d in Device.objects.all()}
     assert set(devices) == {"PF1AAA01", "PF1AAA02", "CZC123"}
     assert devices["PF1AAA02"].ram_mb == 8192
     assert sorted((d.capacity_gb, d.kind) for d in devices["PF1AAA02"].drives.all()) == [
-        (256, "ssd"), (1000, "hdd")]
+        (256, "ssd"),
+        (1000, "hdd"),
+    ]
     assert devices["CZC123"].device_type == "desktop"
     assert str(devices["PF1AAA01"].purchase_date) == "2019-03-15"
     assert {d.source for d in devices.values()} == {DeviceSource.SPREADSHEET}
@@ -68,7 +72,8 @@ def test_preview_then_confirm_imports_everything(tech_client, batch, technician,
 
 
 def test_errors_listed_with_line_column_message_and_nothing_written(
-        tech_client, batch, django_capture_on_commit_callbacks):
+    tech_client, batch, django_capture_on_commit_callbacks
+):
     make_device(batch, manufacturer="Dell", serial_number="S9")
     content = BAD_CSV + b"S9,Dell,Latitude,laptop,4GB\n"
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,9 +81,9 @@ def test_errors_listed_with_line_column_message_and_nothing_written(
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.FAILED
     errors = {(e["line"], e["column"]) for e in job.report["errors"]}
-    assert (3, "Type") in errors        # toaster
-    assert (4, "Serial") in errors      # S1 twice in the file
-    assert (5, "Serial") in errors      # S9 already in the database
+    assert (3, "Type") in errors  # toaster
+    assert (4, "Serial") in errors  # S1 twice in the file
+    assert (5, "Serial") in errors  # S9 already in the database
     page = tech_client.get(response.url).content.decode()
     assert "toaster" in page and "deux fois" in page and "déjà enregistré" in page
     assert "Confirmer" not in page
@@ -102,15 +107,17 @@ def test_xlsx_with_title_row(tech_client, batch, django_capture_on_commit_callba
     assert [p["line"] for p in job.report["preview"]] == [4, 5]
 
 
-def test_database_changed_between_preview_and_confirm(tech_client, batch,
-                                                       django_capture_on_commit_callbacks):
+def test_database_changed_between_preview_and_confirm(
+    tech_client, batch, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         upload(tech_client, batch, MESSY_CSV, "inventaire.csv")
     job = ImportJob.objects.get()
     make_device(batch, manufacturer="Lenovo", serial_number="PF1AAA01")  # scanned meanwhile
     with django_capture_on_commit_callbacks(execute=True):
-        tech_client.post(reverse("inventory:import_job_confirm", args=[job.pk]),
-                         {"action": "confirm"})
+        tech_client.post(
+            reverse("inventory:import_job_confirm", args=[job.pk]), {"action": "confirm"}
+        )
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert Device.objects.count() == 1  # all or nothing
@@ -125,8 +132,9 @@ def test_cancel_writes_nothing(tech_client, batch, django_capture_on_commit_call
     assert job.status == ImportStatus.CANCELLED and Device.objects.count() == 0
 
 
-def test_unreadable_file_gets_a_clear_message(tech_client, batch,
-                                              django_capture_on_commit_callbacks):
+def test_unreadable_file_gets_a_clear_message(
+    tech_client, batch, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(tech_client, batch, b"hello;world\n1;2\n", "x.csv")
     job = ImportJob.objects.get()
@@ -144,11 +152,18 @@ def test_templates_download(tech_client):
 
 
 def test_progress_fragment_polls_while_running(tech_client, batch, technician):
-    job = ImportJob.objects.create(workshop=batch.workshop, batch=batch, created_by=technician,
-                                   original_name="big.csv", status=ImportStatus.IMPORTING,
-                                   total_rows=1000, processed_rows=250)
-    body = tech_client.get(reverse("inventory:import_job", args=[job.pk]),
-                           HTTP_HX_REQUEST="true").content.decode()
+    job = ImportJob.objects.create(
+        workshop=batch.workshop,
+        batch=batch,
+        created_by=technician,
+        original_name="big.csv",
+        status=ImportStatus.IMPORTING,
+        total_rows=1000,
+        processed_rows=250,
+    )
+    body = tech_client.get(
+        reverse("inventory:import_job", args=[job.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'hx-trigger="every 1s"' in body and 'value="25"' in body
 
 
@@ -179,18 +194,19 @@ def test_command_exit_status_is_non_zero(tmp_path, batch):
     with pytest.raises(SystemExit) as exc:
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["manage.py", "import_devices", str(path),
-                                   "--batch", str(batch.pk)])
+        execute_from_command_line(
+            ["manage.py", "import_devices", str(path), "--batch", str(batch.pk)]
+        )
     assert exc.value.code == 1
 
 
 def test_export_neutralises_formulas(tech_client, batch):
-    make_device(batch, model="=HYPERLINK(\"http://x\")", manufacturer="+cmd", notes="@SUM(1)")
+    make_device(batch, model='=HYPERLINK("http://x")', manufacturer="+cmd", notes="@SUM(1)")
     body = tech_client.get(reverse("inventory:device_list"), {"export": "csv"}).content
     text = body.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'+cmd" in text
     xlsx = tech_client.get(reverse("inventory:device_list"), {"export": "xlsx"})
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     values = [c.value for row in ws.iter_rows() for c in row]
-    assert "'=HYPERLINK(\"http://x\")" in values
+    assert '\'=HYPERLINK("http://x")' in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from inventory.enums import DeviceStatus
 from inventory.models import Device, DeviceEvent, Movement
-from tests.factories import LocationFactory, make_batch, make_device
+from tests.factories import LocationFactory, make_device
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def scan(client, batch, serial, **fields):
-    data = {"device_type": "laptop", "manufacturer": "Lenovo", "model": "ThinkPad T480",
-            "ram": "8 Go", "storage": "256 Go SSD", "serial_number": serial, **fields}
+    data = {
+        "device_type": "laptop",
+        "manufacturer": "Lenovo",
+        "model": "ThinkPad T480",
+        "ram": "8 Go",
+        "storage": "256 Go SSD",
+        "serial_number": serial,
+        **fields,
+    }
     return client.post(reverse("inventory:batch_intake", args=[batch.pk]), data, **HTMX)
 
 
@@ -49,8 +56,12 @@ def test_sticky_fields_make_a_batch_of_identical_laptops_one_scan_each(tech_clie
     assert 'name="serial_number"' in body and 'value="A1"' not in body
     for serial in ["A2", "A3"]:
         # a scanner only fills the serial: the other fields come back from the sticky form
-        post = {"serial_number": serial, "device_type": "laptop", "manufacturer": "Lenovo",
-                "model": "ThinkPad T480"}
+        post = {
+            "serial_number": serial,
+            "device_type": "laptop",
+            "manufacturer": "Lenovo",
+            "model": "ThinkPad T480",
+        }
         tech_client.post(reverse("inventory:batch_intake", args=[batch.pk]), post, **HTMX)
     assert Device.objects.filter(model="ThinkPad T480").count() == 3
     # a full page reload keeps them too (session)
@@ -104,8 +115,12 @@ def test_location_of_another_workshop_is_refused(tech_client, batch, other_works
 
 
 def test_without_htmx_post_redirects_and_keeps_values(tech_client, batch):
-    data = {"device_type": "tablet", "manufacturer": "Samsung", "model": "Galaxy Tab A",
-            "serial_number": "TAB1"}
+    data = {
+        "device_type": "tablet",
+        "manufacturer": "Samsung",
+        "model": "Galaxy Tab A",
+        "serial_number": "TAB1",
+    }
     url = reverse("inventory:batch_intake", args=[batch.pk])
     response = tech_client.post(url, data)
     assert response.status_code == 302
@@ -146,8 +161,9 @@ def test_asset_tags_are_unique_and_sequential(batch):
     assert numbers[1] == numbers[0] + 1
 
 
-def test_batch_page_lists_devices_with_fixed_queries(tech_client, batch,
-                                                     django_assert_max_num_queries):
+def test_batch_page_lists_devices_with_fixed_queries(
+    tech_client, batch, django_assert_max_num_queries
+):
     for _ in range(3):
         make_device(batch)
     url = reverse("inventory:batch_detail", args=[batch.pk])
@@ -178,10 +194,16 @@ def test_batch_creation_screen(tech_client, workshop):
     from tests.factories import DonorFactory
 
     donor = DonorFactory(workshop=workshop, name="Mairie de Nanterre")
-    response = tech_client.post(reverse("inventory:batch_create"), {
-        "donor": donor.pk, "collected_on": "2026-11-20", "commune_insee": "92050",
-        "declared_quantity": 40, "pickup_address": "88 rue du 8 mai 1945",
-    })
+    response = tech_client.post(
+        reverse("inventory:batch_create"),
+        {
+            "donor": donor.pk,
+            "collected_on": "2026-11-20",
+            "commune_insee": "92050",
+            "declared_quantity": 40,
+            "pickup_address": "88 rue du 8 mai 1945",
+        },
+    )
     assert response.status_code == 302
     batch = donor.batches.get()
     assert batch.reference == "LOT-2026-0001"
@@ -192,9 +214,14 @@ def test_batch_creation_refuses_bad_insee(tech_client, workshop):
     from tests.factories import DonorFactory
 
     donor = DonorFactory(workshop=workshop)
-    response = tech_client.post(reverse("inventory:batch_create"), {
-        "donor": donor.pk, "collected_on": "2026-11-20", "commune_insee": "9205",
-    })
+    response = tech_client.post(
+        reverse("inventory:batch_create"),
+        {
+            "donor": donor.pk,
+            "collected_on": "2026-11-20",
+            "commune_insee": "9205",
+        },
+    )
     assert response.status_code == 200
     assert "code INSEE" in response.content.decode()
     assert not donor.batches.exists()
@@ -209,4 +236,3 @@ def test_donor_creation_validates_siret(tech_client):
     from inventory.models import Donor
 
     assert Donor.objects.get().siret == "73282932000074"
-

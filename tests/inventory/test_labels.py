@@ -19,8 +19,7 @@ def pdf(response):
 
 
 def test_single_label_is_62mm_wide_with_tag_type_and_model(tech_client, batch):
-    device = make_device(batch, manufacturer="Dell", model="Latitude 5490",
-                         serial_number="CN0ABC")
+    device = make_device(batch, manufacturer="Dell", model="Latitude 5490", serial_number="CN0ABC")
     reader = pdf(tech_client.get(reverse("inventory:device_label", args=[device.pk])))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox

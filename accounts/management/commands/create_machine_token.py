@@ -14,8 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, workshop, label, **options):
         qs = Organisation.objects.filter(kind=OrganisationKind.WORKSHOP)
-        org = qs.filter(pk=workshop).first() if workshop.isdigit() else qs.filter(
-            name=workshop).first()
+        org = (
+            qs.filter(pk=workshop).first()
+            if workshop.isdigit()
+            else qs.filter(name=workshop).first()
+        )
         if org is None:
             raise CommandError(f"No workshop {workshop!r}.")
         token, key = machine_token_create(workshop=org, label=label)

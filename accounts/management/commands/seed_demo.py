@@ -61,84 +61,139 @@ class Command(BaseCommand):
         users = {}
         for username, first, last, org_key, role, is_staff in PERSONAS:
             user = User.objects.create_user(
-                username, email=f"{username}@example.org", password=DEMO_PASSWORD,
-                first_name=first, last_name=last, is_staff=is_staff,
+                username,
+                email=f"{username}@example.org",
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=is_staff,
             )
             Membership.objects.create(user=user, organisation=orgs[org_key], role=role)
             users[username] = user
         admin = User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
-        Membership.objects.create(user=admin, organisation=orgs["coordination"],
-                                  role=Role.COORDINATOR)
+        Membership.objects.create(
+            user=admin, organisation=orgs["coordination"], role=Role.COORDINATOR
+        )
         coordinatrice = users["coordinatrice"]
         from django.contrib.auth.models import Permission
 
-        coordinatrice.user_permissions.set(Permission.objects.filter(
-            content_type__app_label__in=["inventory", "accounts"]
-        ))
+        coordinatrice.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["inventory", "accounts"])
+        )
 
         workshop = orgs["workshop"]
         tech = users["technicien"]
-        shelves = locations_ensure(workshop=workshop, places=[
-            ("Réception", ""), ("Atelier", "Étagère 1"), ("Atelier", "Étagère 2"),
-            ("Stock", "A1"), ("Stock", "A2"),
-        ])
+        shelves = locations_ensure(
+            workshop=workshop,
+            places=[
+                ("Réception", ""),
+                ("Atelier", "Étagère 1"),
+                ("Atelier", "Étagère 2"),
+                ("Stock", "A1"),
+                ("Stock", "A2"),
+            ],
+        )
         locations_ensure(workshop=orgs["workshop2"], places=[("Réception", "")])
         donors = [
             Donor.objects.create(
-                workshop=workshop, organisation=orgs["donor"], name=orgs["donor"].name,
-                kind=Donor.Kind.COMPANY, siret="73282932000074",
-                contact_name="Julie Moreau", contact_email="julie.moreau@example.org",
+                workshop=workshop,
+                organisation=orgs["donor"],
+                name=orgs["donor"].name,
+                kind=Donor.Kind.COMPANY,
+                siret="73282932000074",
+                contact_name="Julie Moreau",
+                contact_email="julie.moreau@example.org",
                 address="17 cours Valmy, 92800 Puteaux",
             ),
             Donor.objects.create(
-                workshop=workshop, name="Mairie de Nanterre", kind=Donor.Kind.PUBLIC_BODY,
-                siret="21920050300015", address="88 rue du 8 mai 1945, 92000 Nanterre",
+                workshop=workshop,
+                name="Mairie de Nanterre",
+                kind=Donor.Kind.PUBLIC_BODY,
+                siret="21920050300015",
+                address="88 rue du 8 mai 1945, 92000 Nanterre",
             ),
-            Donor.objects.create(workshop=workshop, name="Association Relais Numérique",
-                                 kind=Donor.Kind.ASSOCIATION),
+            Donor.objects.create(
+                workshop=workshop, name="Association Relais Numérique", kind=Donor.Kind.ASSOCIATION
+            ),
         ]
-        Donor.objects.create(workshop=orgs["workshop2"], name="Entreprise Voisine",
-                             kind=Donor.Kind.COMPANY)
+        Donor.objects.create(
+            workshop=orgs["workshop2"], name="Entreprise Voisine", kind=Donor.Kind.COMPANY
+        )
         today = date.today()
         plans = [
-            (donors[0], today - timedelta(days=40), "92062", 12,
-             [S.READY] * 4 + [S.OS_INSTALLED] * 2 + [S.ERASED] * 2 + [S.DIAGNOSED] * 2
-             + [S.SCRAPPED, S.ALLOCATED]),
-            (donors[1], today - timedelta(days=12), "92050", 8,
-             [S.DIAGNOSED] * 3 + [S.RECEIVED] * 5),
+            (
+                donors[0],
+                today - timedelta(days=40),
+                "92062",
+                12,
+                [S.READY] * 4
+                + [S.OS_INSTALLED] * 2
+                + [S.ERASED] * 2
+                + [S.DIAGNOSED] * 2
+                + [S.SCRAPPED, S.ALLOCATED],
+            ),
+            (
+                donors[1],
+                today - timedelta(days=12),
+                "92050",
+                8,
+                [S.DIAGNOSED] * 3 + [S.RECEIVED] * 5,
+            ),
             (donors[2], today - timedelta(days=1), "92025", 10, [S.RECEIVED] * 3),
         ]
         serial = 1000
         for donor, collected_on, insee, declared, statuses in plans:
             batch = batch_create(
-                workshop=workshop, donor=donor, collected_on=collected_on, user=tech,
-                pickup_address=donor.address, commune_insee=insee,
-                declared_quantity=declared, received_quantity=len(statuses),
+                workshop=workshop,
+                donor=donor,
+                collected_on=collected_on,
+                user=tech,
+                pickup_address=donor.address,
+                commune_insee=insee,
+                declared_quantity=declared,
+                received_quantity=len(statuses),
             )
             for i, status in enumerate(statuses):
                 make, model, cpu, ram, drives, screen = (LAPTOPS + DESKTOPS)[i % 4]
                 serial += 1
                 specs = DeviceSpecs(
                     device_type="desktop" if model.startswith("OptiPlex") else "laptop",
-                    serial_number=f"DEMO{serial:06d}", manufacturer=make, model=model,
-                    cpu=cpu, ram_mb=int(ram.split()[0]) * 1024,
+                    serial_number=f"DEMO{serial:06d}",
+                    manufacturer=make,
+                    model=model,
+                    cpu=cpu,
+                    ram_mb=int(ram.split()[0]) * 1024,
                     drives=[{"capacity_gb": gb, "kind": kind} for gb, kind in drives],
-                    screen_size_in=screen, keyboard_layout="azerty_fr",
+                    screen_size_in=screen,
+                    keyboard_layout="azerty_fr",
                     battery_health_pct=None if screen is None else 70 + (i * 7) % 30,
                 )
-                device = device_receive(batch=batch, specs=specs, user=tech,
-                                        location=shelves[i % len(shelves)])
+                device = device_receive(
+                    batch=batch, specs=specs, user=tech, location=shelves[i % len(shelves)]
+                )
                 for step in path_to(status)[1:]:
-                    device_transition(device=device, to_status=step, user=tech,
-                                      note="Données de démonstration")
-        other = batch_create(workshop=orgs["workshop2"], donor=Donor.objects.get(
-            name="Entreprise Voisine"), collected_on=today, user=users["technicien2"])
-        device_receive(batch=other, specs=DeviceSpecs(
-            device_type="laptop", serial_number="OTHER000001", manufacturer="Acer",
-            model="TravelMate P214"), user=users["technicien2"])
+                    device_transition(
+                        device=device, to_status=step, user=tech, note="Données de démonstration"
+                    )
+        other = batch_create(
+            workshop=orgs["workshop2"],
+            donor=Donor.objects.get(name="Entreprise Voisine"),
+            collected_on=today,
+            user=users["technicien2"],
+        )
+        device_receive(
+            batch=other,
+            specs=DeviceSpecs(
+                device_type="laptop",
+                serial_number="OTHER000001",
+                manufacturer="Acer",
+                model="TravelMate P214",
+            ),
+            user=users["technicien2"],
+        )
 
     def _print_logins(self):
-        self.stdout.write("\nDemo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, org_key, role, _staff in PERSONAS:
             self.stdout.write(
                 f"  {username:<14} {first} {last} — {role.label} ({ORGANISATIONS[org_key][0]})"

@@ -25,8 +25,9 @@ class Command(BaseCommand):
         if batch_obj is None:
             raise CommandError(f"No batch with id {batch}.")
         try:
-            analysis = import_file(path.read_bytes(), path.name, batch=batch_obj, user=None,
-                                   dry_run=dry_run)
+            analysis = import_file(
+                path.read_bytes(), path.name, batch=batch_obj, user=None, dry_run=dry_run
+            )
         except ImportRefused as refused:
             for error in refused.analysis.errors:
                 where = f"line {error.line}" if error.line else "file"

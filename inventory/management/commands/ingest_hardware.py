@@ -18,8 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", help="lshw -json output files")
-        parser.add_argument("--smartctl", action="append", default=[],
-                            help="smartctl --json output (with one report only); repeatable")
+        parser.add_argument(
+            "--smartctl",
+            action="append",
+            default=[],
+            help="smartctl --json output (with one report only); repeatable",
+        )
         parser.add_argument("--battery", help="JSON file with energy_full, energy_full_design")
         parser.add_argument("--batch", type=int, help="Batch for devices not known yet")
         parser.add_argument("--user", required=True, help="Username acting (a technician)")
@@ -42,8 +46,11 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     result = hardware_report_ingest(
-                        user=actor, lshw=Path(name).read_bytes(), smartctl=smart,
-                        battery=battery_data, batch=batch_obj,
+                        user=actor,
+                        lshw=Path(name).read_bytes(),
+                        smartctl=smart,
+                        battery=battery_data,
+                        batch=batch_obj,
                     )
             except (HardwareReportError, OSError) as exc:
                 failures += 1
