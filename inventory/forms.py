@@ -117,6 +117,8 @@ class IntakeForm(DeviceSpecsForm):
                 "autofocus": True,
                 "autocomplete": "off",
                 "inputmode": "text",
+                # a refused scan stays selected, so the next scan replaces it
+                "onfocus": "this.select()",
                 "placeholder": _("Scan or type the serial number"),
             }
         )
