@@ -126,6 +126,46 @@ class IntakeForm(DeviceSpecsForm):
             del self.fields[name]
 
 
+class DeviceEditForm(DeviceSpecsForm):
+    """Correcting a device's facts; drives are replaced only when storage is typed."""
+
+    device_type = forms.ChoiceField(label=_("Type"), choices=DeviceType.choices)
+    keyboard_layout = forms.ChoiceField(
+        label=_("Keyboard"), choices=[("", "—"), *KeyboardLayout.choices], required=False
+    )
+
+    @staticmethod
+    def initial_for(device) -> dict:
+        return {
+            "device_type": device.device_type,
+            "serial_number": device.serial_number,
+            "manufacturer": device.manufacturer,
+            "model": device.model,
+            "cpu": device.cpu,
+            "ram": f"{device.ram_mb} Mo" if device.ram_mb else "",
+            "storage": " + ".join(
+                f"{d.capacity_gb} Go {d.kind.upper()}"
+                if d.kind != "other"
+                else f"{d.capacity_gb} Go"
+                for d in device.drives.all()
+                if d.capacity_gb
+            ),
+            "battery_health": device.battery_health_pct,
+            "screen_size": device.screen_size_in,
+            "keyboard_layout": device.keyboard_layout,
+            "purchase_date": device.purchase_date.strftime("%d/%m/%Y")
+            if device.purchase_date
+            else "",
+            "declared_value": device.declared_value,
+            "notes": device.notes,
+        }
+
+
+class LocationForm(forms.Form):
+    zone = forms.CharField(label=_("Zone"), max_length=50)
+    shelf = forms.CharField(label=_("Shelf"), max_length=50, required=False)
+
+
 class DonorForm(forms.ModelForm):
     # Wider than the column: people type "732 829 320 00074"; spaces go in clean_siret.
     siret = forms.CharField(
@@ -171,6 +211,20 @@ class BatchForm(forms.ModelForm):
     def __init__(self, *args, user, workshop, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["donor"].queryset = Donor.objects.visible_to(user).filter(workshop=workshop)
+
+
+class BatchEditForm(forms.ModelForm):
+    class Meta:
+        model = CollectionBatch
+        fields = [
+            "collected_on",
+            "pickup_address",
+            "commune_insee",
+            "declared_quantity",
+            "received_quantity",
+            "notes",
+        ]
+        widgets = BatchForm.Meta.widgets
 
 
 class ImportUploadForm(forms.Form):

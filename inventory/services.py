@@ -329,3 +329,35 @@ def locations_ensure(
         Location.objects.get_or_create(workshop=workshop, zone=zone, shelf=shelf)[0]
         for zone, shelf in places
     ]
+
+
+@transaction.atomic
+def device_update_specs(*, device: Device, specs: DeviceSpecs, replace_drives: bool) -> Device:
+    """Correct what was typed or imported; the serial stays unique per manufacturer."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if specs.serial_number:
+        existing = device_find_duplicate(
+            manufacturer=specs.manufacturer, serial_number=specs.serial_number
+        )
+        if existing is not None and existing.pk != device.pk:
+            raise DuplicateSerialError(existing)
+    values = specs.device_values()
+    values.pop("is_virtual")  # only a hardware report says so
+    for name, value in values.items():
+        setattr(device, name, value)
+    device.save(update_fields=[*values, "updated_at"])
+    if replace_drives:
+        device.drives.all().delete()
+        StorageDrive.objects.bulk_create(
+            StorageDrive(device=device, **drive) for drive in specs.drives
+        )
+    return device
+
+
+def location_create(*, workshop: Organisation, zone: str, shelf: str = "") -> Location:
+    zone, shelf = normalise_text(zone), normalise_text(shelf)
+    if not zone:
+        raise ValidationError(_("A location needs a zone."))
+    if Location.objects.filter(workshop=workshop, zone__iexact=zone, shelf__iexact=shelf).exists():
+        raise ValidationError(_("This location already exists."))
+    return Location.objects.create(workshop=workshop, zone=zone, shelf=shelf)

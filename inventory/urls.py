@@ -11,6 +11,7 @@ urlpatterns = [
     path("lots/", views.batch_list, name="batch_list"),
     path("lots/nouveau/", views.batch_create, name="batch_create"),
     path("lots/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("lots/<int:pk>/modifier/", views.batch_edit, name="batch_edit"),
     path("lots/<int:pk>/saisie/", views.batch_intake, name="batch_intake"),
     path("lots/<int:pk>/etiquettes.pdf", views.batch_labels, name="batch_labels"),
     path("lots/<int:pk>/import/", views.batch_import, name="batch_import"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("imports/modele.<str:fmt>", views.import_template, name="import_template"),
     path("appareils/", views.device_list, name="device_list"),
     path("appareils/<int:pk>/", views.device_detail, name="device_detail"),
+    path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
+    path("emplacements/", views.location_list, name="location_list"),
     path("appareils/<int:pk>/etiquette.pdf", views.device_label, name="device_label"),
     path("appareils/<int:pk>/deplacer/", views.device_move_view, name="device_move"),
 ]

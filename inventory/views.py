@@ -15,10 +15,26 @@ from accounts.enums import OrganisationKind
 from . import importing, labels, spreadsheet
 from .enums import DeviceStatus
 from .filters import DeviceFilter
-from .forms import BatchForm, DonorForm, ImportUploadForm, IntakeForm, MoveForm
-from .models import CollectionBatch, Device, Donor, ImportJob
+from .forms import (
+    BatchEditForm,
+    BatchForm,
+    DeviceEditForm,
+    DonorForm,
+    ImportUploadForm,
+    IntakeForm,
+    LocationForm,
+    MoveForm,
+)
+from .models import CollectionBatch, Device, Donor, ImportJob, Location
 from .resources import devices_export
-from .services import DeviceSpecs, DuplicateSerialError, device_move, device_receive
+from .services import (
+    DeviceSpecs,
+    DuplicateSerialError,
+    device_move,
+    device_receive,
+    device_update_specs,
+    location_create,
+)
 from .services import batch_create as batch_create_service
 
 
@@ -187,6 +203,25 @@ def batch_detail(request, pk):
             "device_count": page.paginator.count,
             "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
             "can_edit": batch.workshop_id in request.user.workshop_ids(),
+        },
+    )
+
+
+def batch_edit(request, pk):
+    batch = _batch_for(request, pk)
+    _require_workshop_member(request.user, batch.workshop_id)
+    form = BatchEditForm(request.POST or None, instance=batch)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Batch %(ref)s updated.") % {"ref": batch.reference})
+        return redirect(batch)
+    return render(
+        request,
+        "inventory/form.html",
+        {
+            "form": form,
+            "title": _("Batch %(ref)s") % {"ref": batch.reference},
+            "back": batch.get_absolute_url(),
         },
     )
 
@@ -404,6 +439,67 @@ def device_move_view(request, pk):
     else:
         messages.error(request, _("Choose a location of this workshop."))
     return redirect(device)
+
+
+def device_edit(request, pk):
+    device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
+    _require_workshop_member(request.user, device.workshop_id)
+    if request.method == "POST":
+        form = DeviceEditForm(request.POST)
+        if form.is_valid():
+            specs = DeviceSpecs.from_cleaned(form.cleaned_data)
+            try:
+                device_update_specs(
+                    device=device,
+                    specs=specs,
+                    replace_drives=bool(form.data.get("storage", "").strip()),
+                )
+            except DuplicateSerialError as exc:
+                form.add_error("serial_number", exc)
+            else:
+                messages.success(request, _("Device updated."))
+                return redirect(device)
+    else:
+        form = DeviceEditForm(initial=DeviceEditForm.initial_for(device))
+    return render(
+        request,
+        "inventory/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(tag)s") % {"tag": device.asset_tag},
+            "back": device.get_absolute_url(),
+        },
+    )
+
+
+def location_list(request):
+    locations = (
+        Location.objects.visible_to(request.user)
+        .select_related("workshop")
+        .annotate(device_count=Count("devices"))
+        .order_by("workshop__name", "zone", "shelf")
+    )
+    workshop = request.user.default_workshop()
+    form = LocationForm(request.POST or None) if workshop else None
+    if request.method == "POST":
+        if workshop is None:
+            raise PermissionDenied(_("Only the workshop's staff can do this."))
+        if form.is_valid():
+            try:
+                location = location_create(workshop=workshop, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Location %(name)s created.") % {"name": location})
+                return redirect("inventory:location_list")
+    return render(
+        request,
+        "inventory/location_list.html",
+        {
+            "locations": locations,
+            "form": form,
+        },
+    )
 
 
 @login_not_required
