@@ -56,3 +56,9 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A — like new")
+    B = "B", _("B — light marks")
+    C = "C", _("C — visible wear, works")

@@ -14,6 +14,7 @@ from .enums import (
     DeviceSource,
     DeviceStatus,
     DeviceType,
+    Grade,
     ImportStatus,
     KeyboardLayout,
     StorageKind,
@@ -250,6 +251,9 @@ class Device(models.Model):
         choices=DeviceStatus.choices,
         default=DeviceStatus.RECEIVED,
         editable=False,
+    )
+    grade = models.CharField(
+        _("grade"), max_length=1, choices=Grade.choices, blank=True, editable=False
     )
     device_type = models.CharField(_("type"), max_length=20, choices=DeviceType.choices)
     serial_number = models.CharField(_("serial number"), max_length=100, blank=True)

@@ -1,56 +1,271 @@
-"""The device's life as data: which status may follow which, and the one function that moves a
-device along it, writing its event row. Guards on evidence (erasure, OS, QA) arrive with the
-reconditioning screens; until then a transition only has to be on the graph."""
+"""The device's life as data: which status may follow which, what each step needs, and the one
+function that moves a device along the graph. Nothing else writes Device.status."""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from inventory.enums import DeviceStatus as S
+from inventory.enums import DeviceType
 from inventory.models import Device, DeviceEvent
 
-TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.DIAGNOSED, S.SCRAPPED},
-    S.DIAGNOSED: {S.ERASED, S.SCRAPPED},
-    S.ERASED: {S.REPAIRED, S.OS_INSTALLED, S.SCRAPPED},
-    S.REPAIRED: {S.OS_INSTALLED, S.SCRAPPED},
-    S.OS_INSTALLED: {S.READY, S.SCRAPPED},
-    S.READY: {S.RESERVED, S.SCRAPPED},
-    S.RESERVED: {S.ALLOCATED, S.READY},
-    S.ALLOCATED: {S.RETURNED},
-    S.RETURNED: {S.DIAGNOSED, S.SCRAPPED},
-    S.SCRAPPED: set(),
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.RECEIVED: (S.DIAGNOSED, S.SCRAPPED),
+    S.DIAGNOSED: (S.ERASED, S.SCRAPPED),
+    S.ERASED: (S.REPAIRED, S.OS_INSTALLED, S.SCRAPPED),
+    S.REPAIRED: (S.OS_INSTALLED, S.SCRAPPED),
+    S.OS_INSTALLED: (S.READY, S.SCRAPPED),
+    S.READY: (S.RESERVED, S.SCRAPPED),
+    S.RESERVED: (S.ALLOCATED, S.READY),
+    S.ALLOCATED: (S.RETURNED,),
+    S.RETURNED: (S.DIAGNOSED, S.SCRAPPED),
+    S.SCRAPPED: (),
 }
+
+# The step a technician takes next from each status (the queue groups devices by it).
+NEXT_STEP: dict[str, str] = {
+    S.RECEIVED: S.DIAGNOSED,
+    S.RETURNED: S.DIAGNOSED,
+    S.DIAGNOSED: S.ERASED,
+    S.ERASED: S.OS_INSTALLED,
+    S.REPAIRED: S.OS_INSTALLED,
+    S.OS_INSTALLED: S.READY,
+}
+
+# Steps taken by orders and allocations (the quasi-don), not by the workshop's screens.
+ORDER_STEPS = {S.RESERVED, S.ALLOCATED, S.RETURNED}
 
 
 class TransitionError(ValidationError):
-    pass
+    """A step the graph or its guard refuses; the message says what is missing."""
 
 
-@transaction.atomic
-def device_transition(*, device: Device, to_status: str, user, note: str = "") -> DeviceEvent:
-    """Move a device to `to_status` if the graph allows it; locks the row against a
-    concurrent transition and writes the event."""
-    current = Device.objects.select_for_update().values_list("status", flat=True).get(pk=device.pk)
-    if to_status not in TRANSITIONS.get(current, set()):
-        raise TransitionError(
-            _("A device cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": S(current).label, "to": S(to_status).label}
-        )
-    Device.objects.filter(pk=device.pk).update(status=to_status)
-    device.status = to_status
-    return DeviceEvent.objects.create(
-        device=device, from_status=current, to_status=to_status, actor=user, note=note
+class ConcurrentChangeError(TransitionError):
+    """Someone else moved the device between the page being shown and the action."""
+
+
+def cycle_start(device: Device) -> datetime | None:
+    """When the device's current pass through the workshop began (received, or returned):
+    evidence older than that belongs to a previous owner's cycle."""
+    return (
+        DeviceEvent.objects.filter(device=device, to_status__in=[S.RECEIVED, S.RETURNED])
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
     )
 
 
-def path_to(status: str) -> list[str]:
-    """The usual path from received to `status` (for demo data and tests)."""
-    main = [S.RECEIVED, S.DIAGNOSED, S.ERASED, S.OS_INSTALLED, S.READY, S.RESERVED, S.ALLOCATED]
-    if status == S.SCRAPPED:
-        return [S.RECEIVED, S.DIAGNOSED, S.SCRAPPED]
-    if status == S.REPAIRED:
-        return [S.RECEIVED, S.DIAGNOSED, S.ERASED, S.REPAIRED]
-    if status == S.RETURNED:
-        return [*main, S.RETURNED]
-    return main[: main.index(status) + 1]
+def _since(qs, device: Device):
+    start = cycle_start(device)
+    return qs.filter(recorded_at__gte=start) if start else qs
+
+
+def _guard_diagnosed(device: Device) -> str | None:
+    from .models import Diagnosis
+
+    if not _since(Diagnosis.objects.filter(device=device), device).exists():
+        return _("Record the diagnosis first.")
+    return None
+
+
+def erasure_missing(device: Device) -> list[str]:
+    """Storage media of the device without a passed erasure in this cycle (décret 2022-190:
+    no previous user's data may remain when a device changes owner)."""
+    from .enums import ErasureResult
+    from .models import ErasureRecord
+
+    records = _since(ErasureRecord.objects.filter(device=device), device).order_by(
+        "recorded_at", "id"
+    )
+    latest: dict[int | None, str] = {}
+    for drive_id, result in records.values_list("drive_id", "result"):
+        latest[drive_id] = result
+    drives = list(device.drives.all())
+    if drives:
+        return [
+            str(d) or _("drive %(n)s") % {"n": d.pk}
+            for d in drives
+            if latest.get(d.pk) != ErasureResult.PASSED
+        ]
+    if device.device_type == DeviceType.MONITOR:
+        return []  # a monitor holds no user data
+    if ErasureResult.PASSED in latest.values():
+        return []
+    return [_("the device's storage")]
+
+
+def _guard_erased(device: Device) -> str | None:
+    missing = erasure_missing(device)
+    if missing:
+        return _("No passed erasure record for: %(media)s.") % {"media": ", ".join(missing)}
+    return None
+
+
+def _guard_repaired(device: Device) -> str | None:
+    from .models import Repair
+
+    if not _since(Repair.objects.filter(device=device), device).exists():
+        return _("Record the repair first.")
+    return None
+
+
+def _guard_os_installed(device: Device) -> str | None:
+    from .models import OsInstall
+
+    if not _since(OsInstall.objects.filter(device=device), device).exists():
+        return _("Record the system installation first.")
+    return None
+
+
+def latest_quality_check(device: Device):
+    from .models import QualityCheck
+
+    return (
+        _since(QualityCheck.objects.filter(device=device), device)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+def _guard_ready(device: Device) -> str | None:
+    erased = _guard_erased(device)
+    if erased:
+        return erased
+    check = latest_quality_check(device)
+    if check is None or not check.passed:
+        return _("The quality check must be recorded and passed.")
+    if not check.grade:
+        return _("The quality check must give a grade (A, B or C).")
+    return None
+
+
+def _guard_scrapped(device: Device) -> str | None:
+    from .models import ScrapRecord
+
+    if not _since(ScrapRecord.objects.filter(device=device), device).exists():
+        return _("Record the reason, the WEEE channel and the weight first.")
+    return None
+
+
+def _guard_order_step(device: Device) -> str | None:
+    return _("This step is taken by an order or an allocation, not from the workshop.")
+
+
+GUARDS: dict[str, Callable[[Device], str | None]] = {
+    S.DIAGNOSED: _guard_diagnosed,
+    S.ERASED: _guard_erased,
+    S.REPAIRED: _guard_repaired,
+    S.OS_INSTALLED: _guard_os_installed,
+    S.READY: _guard_ready,
+    S.SCRAPPED: _guard_scrapped,
+    S.RESERVED: _guard_order_step,
+    S.ALLOCATED: _guard_order_step,
+    S.RETURNED: _guard_order_step,
+}
+
+
+def check_transition(
+    device: Device, to_status: str, *, current: str | None = None, allow_order_steps: bool = False
+) -> str | None:
+    """Why `device` cannot go to `to_status` now, or None if it can."""
+    current = current or device.status
+    if to_status not in TRANSITIONS.get(current, ()):
+        return _("A device cannot go from “%(from)s” to “%(to)s”.") % {
+            "from": S(current).label,
+            "to": S(to_status).label,
+        }
+    if allow_order_steps and to_status in ORDER_STEPS:
+        return None
+    guard = GUARDS.get(to_status)
+    return guard(device) if guard else None
+
+
+def _apply(device: Device, current: str, to_status: str, user, note: str) -> DeviceEvent:
+    updates = {"status": to_status}
+    if to_status == S.READY:
+        updates["grade"] = latest_quality_check(device).grade
+    Device.objects.filter(pk=device.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(device, name, value)
+    return DeviceEvent.objects.create(
+        device=device, from_status=current, to_status=to_status, actor=user, note=note[:300]
+    )
+
+
+@transaction.atomic
+def device_transition(
+    *,
+    device: Device,
+    to_status: str,
+    user,
+    note: str = "",
+    expected_status: str | None = None,
+    allow_order_steps: bool = False,
+) -> DeviceEvent:
+    """Move a device one step. The row is locked, so of two technicians acting at once one
+    succeeds and the other is told; `expected_status` is the status the user saw."""
+    current = Device.objects.select_for_update().values_list("status", flat=True).get(pk=device.pk)
+    if expected_status is not None and current != expected_status:
+        raise ConcurrentChangeError(
+            _(
+                "Someone else has just moved this device to “%(status)s”: nothing was changed. "
+                "Reload the page to see it."
+            )
+            % {"status": S(current).label}
+        )
+    device.status = current
+    problem = check_transition(
+        device, to_status, current=current, allow_order_steps=allow_order_steps
+    )
+    if problem:
+        raise TransitionError(problem)
+    return _apply(device, current, to_status, user, note)
+
+
+@dataclass
+class BulkFault:
+    device: Device
+    message: str
+
+
+class BulkTransitionError(TransitionError):
+    def __init__(self, faults: Sequence[BulkFault]):
+        self.faults = list(faults)
+        super().__init__(
+            _("Nothing was changed: %(n)s device(s) cannot take this step.") % {"n": len(faults)}
+        )
+
+
+@transaction.atomic
+def devices_transition(
+    *, devices: Iterable[Device], to_status: str, user, note: str = ""
+) -> list[DeviceEvent]:
+    """Apply one step to many devices: every guard is checked first, and if any fails nothing
+    is written and every device at fault is listed."""
+    ids = [d.pk for d in devices]
+    locked = list(Device.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    faults = []
+    for device in locked:
+        problem = check_transition(device, to_status)
+        if problem:
+            faults.append(BulkFault(device, problem))
+    if faults:
+        raise BulkTransitionError(faults)
+    return [_apply(device, device.status, to_status, user, note) for device in locked]
+
+
+def replay(events: Iterable[DeviceEvent]) -> str | None:
+    """The status an event log leads to, checking every step is on the graph."""
+    status = None
+    for event in events:
+        if status is None:
+            assert event.from_status == "" and event.to_status == S.RECEIVED, event
+        else:
+            assert event.from_status == status, (event.from_status, status)
+            assert event.to_status in TRANSITIONS[status], (status, event.to_status)
+        status = event.to_status
+    return status

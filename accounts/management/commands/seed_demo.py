@@ -9,7 +9,7 @@ from accounts.models import Membership, Organisation, User
 from inventory.enums import DeviceStatus as S
 from inventory.models import Donor
 from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
-from reconditioning.lifecycle import device_transition, path_to
+from reconditioning.demo import walk_to
 
 DEMO_PASSWORD = "filiere-demo"
 
@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 + [S.OS_INSTALLED] * 2
                 + [S.ERASED] * 2
                 + [S.DIAGNOSED] * 2
-                + [S.SCRAPPED, S.ALLOCATED],
+                + [S.SCRAPPED, S.REPAIRED],
             ),
             (
                 donors[1],
@@ -171,10 +171,7 @@ class Command(BaseCommand):
                 device = device_receive(
                     batch=batch, specs=specs, user=tech, location=shelves[i % len(shelves)]
                 )
-                for step in path_to(status)[1:]:
-                    device_transition(
-                        device=device, to_status=step, user=tech, note="Données de démonstration"
-                    )
+                walk_to(device, status, tech)
         other = batch_create(
             workshop=orgs["workshop2"],
             donor=Donor.objects.get(name="Entreprise Voisine"),
