@@ -17,6 +17,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("", include("inventory.urls")),
+    path("", include("reconditioning.urls")),
     path("api/", include("inventory.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

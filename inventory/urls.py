@@ -19,6 +19,7 @@ urlpatterns = [
     path("imports/<int:pk>/confirmer/", views.import_job_confirm, name="import_job_confirm"),
     path("imports/modele.<str:fmt>", views.import_template, name="import_template"),
     path("appareils/", views.device_list, name="device_list"),
+    path("scan/", views.scan, name="scan"),
     path("appareils/<int:pk>/", views.device_detail, name="device_detail"),
     path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
     path("emplacements/", views.location_list, name="location_list"),

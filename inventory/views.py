@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -186,6 +187,8 @@ def _batch_for(request, pk) -> CollectionBatch:
 
 
 def batch_detail(request, pk):
+    from reconditioning.selectors import batch_progress
+
     batch = _batch_for(request, pk)
     devices = (
         Device.objects.visible_to(request.user)
@@ -203,6 +206,7 @@ def batch_detail(request, pk):
             "device_count": page.paginator.count,
             "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
             "can_edit": batch.workshop_id in request.user.workshop_ids(),
+            "progress": batch_progress(batch),
         },
     )
 
@@ -388,7 +392,25 @@ def device_list(request):
     )
 
 
+def scan(request):
+    """A scanned asset tag (or serial) opens the device at once."""
+    q = " ".join(request.GET.get("q", "").split())
+    if not q:
+        return redirect("inventory:device_list")
+    visible = Device.objects.visible_to(request.user)
+    matches = list(visible.filter(asset_tag__iexact=q)[:1]) or list(
+        visible.filter(serial_number=q.upper())[:2]
+    )
+    if len(matches) == 1:
+        return redirect(matches[0])
+    if not matches:
+        messages.warning(request, _("No device matches “%(q)s”.") % {"q": q})
+    return redirect(f"{reverse('inventory:device_list')}?{urlencode({'q': q})}")
+
+
 def device_detail(request, pk):
+    from reconditioning.selectors import device_lead_times, device_timeline, next_actions
+
     device = get_object_or_404(
         Device.objects.visible_to(request.user).select_related(
             "batch__donor", "location", "workshop", "created_by"
@@ -396,21 +418,17 @@ def device_detail(request, pk):
         pk=pk,
     )
     can_edit = device.workshop_id in request.user.workshop_ids()
-    return render(
-        request,
-        "inventory/device_detail.html",
-        {
-            "device": device,
-            "drives": device.drives.all(),
-            "events": device.events.select_related("actor"),
-            "movements": device.movements.select_related(
-                "from_location", "to_location", "moved_by"
-            ),
-            "reports": device.hardware_reports.only("id", "received_at", "warnings"),
-            "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
-            "can_edit": can_edit,
-        },
-    )
+    return render(request, "inventory/device_detail.html", {
+        "device": device,
+        "drives": device.drives.all(),
+        "timeline": device_timeline(device),
+        "lead_times": device_lead_times(device),
+        "actions": next_actions(device) if can_edit else [],
+        "movements": device.movements.select_related("from_location", "to_location", "moved_by"),
+        "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+        "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
+        "can_edit": can_edit,
+    })
 
 
 def device_label(request, pk):

@@ -307,6 +307,7 @@ def part_move(
 @transaction.atomic
 def part_harvest(*, device: Device, part: SparePart, quantity: int, user: User) -> PartMovement:
     """A part taken from a device being scrapped goes into the spare-parts stock."""
+    device = Device.objects.get(pk=device.pk)
     if device.status != S.SCRAPPED:
         raise ValidationError(_("Parts are harvested from scrapped devices only."))
     if part.workshop_id != device.workshop_id:
@@ -445,3 +446,24 @@ def scrap_record(
 
 def batch_devices(batch: CollectionBatch, user: User):
     return Device.objects.visible_to(user).filter(batch=batch)
+
+
+@transaction.atomic
+def os_install_bulk(*, devices: Sequence[Device], system: OperatingSystem, user: User,
+                    override_reason: str = "") -> list[OsInstall]:
+    """Install one system on many devices; refused whole, listing each device at fault."""
+    locked = list(Device.objects.select_for_update().filter(pk__in=[d.pk for d in devices])
+                  .order_by("pk"))
+    faults = []
+    for device in locked:
+        if device.status not in (S.ERASED, S.REPAIRED):
+            faults.append(lifecycle.BulkFault(device, lifecycle.check_transition(
+                device, S.OS_INSTALLED) or _("Already installed.")))
+            continue
+        problems = os_spec_problems(device, system)
+        if problems and not override_reason.strip():
+            faults.append(lifecycle.BulkFault(device, "; ".join(problems)))
+    if faults:
+        raise lifecycle.BulkTransitionError(faults)
+    return [os_install_record(device=device, user=user, system=system,
+                              override_reason=override_reason) for device in locked]

@@ -1,0 +1,22 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from inventory.enums import DeviceStatus, DeviceType, Grade
+from inventory.models import CollectionBatch, Device, Location
+
+
+class QueueFilter(django_filters.FilterSet):
+    batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=CollectionBatch.objects.none())
+    device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
+    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=Location.objects.none())
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+
+    class Meta:
+        model = Device
+        fields = ["batch", "device_type", "status", "location", "grade"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["batch"].queryset = CollectionBatch.objects.visible_to(user)
+        self.filters["location"].queryset = Location.objects.visible_to(user)

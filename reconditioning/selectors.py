@@ -1,0 +1,209 @@
+"""Reads of the reconditioning: the device's timeline, lead times, the technician's queue."""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Min
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from inventory.enums import DeviceStatus as S
+from inventory.models import CollectionBatch, Device, DeviceEvent
+
+from .checklists import QA_CRITERIA, checks_for
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    who: object = None
+    details: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+    ok: bool | None = None
+
+
+def device_timeline(device: Device) -> list[TimelineEntry]:
+    """Every event and every piece of evidence of a device, newest first."""
+    entries = []
+    for e in device.events.select_related("actor"):
+        title = (_("%(from)s → %(to)s") % {"from": e.get_from_status_display(),
+                                           "to": e.get_to_status_display()}
+                 if e.from_status else e.get_to_status_display())
+        entries.append(TimelineEntry(e.at, "event", title, e.actor, note=e.note))
+    labels = dict(checks_for(device.device_type))
+    for d in device.diagnoses.select_related("recorded_by"):
+        details = [(str(labels.get(k, k)), v) for k, v in d.results.items()]
+        if d.battery_health_pct is not None:
+            details.append((_("Battery health"), f"{d.battery_health_pct} %"))
+        if d.imei:
+            details.append((_("IMEI"), d.imei))
+        if d.lock_status:
+            details.append((_("Lock status"), d.get_lock_status_display()))
+        entries.append(TimelineEntry(d.recorded_at, "diagnosis", _("Diagnosis"), d.recorded_by,
+                                     details, d.notes, ok=not d.faults))
+    for r in device.erasures.select_related("recorded_by"):
+        details = [
+            (_("Medium"), " ".join(p for p in [r.media_type, r.media_model, r.media_serial] if p)),
+            (_("Method"), f"{r.get_method_display()} — {r.get_nist_level_display()}"),
+            (_("Tool"), f"{r.tool} {r.tool_version}".strip()),
+        ]
+        if r.technique:
+            details.append((_("Technique"), r.technique))
+        if r.passes is not None:
+            details.append((_("Passes"), str(r.passes)))
+        details.append((_("Verification"), r.get_verification_display()))
+        if r.started_at and r.ended_at:
+            details.append((_("Duration"), str(r.ended_at - r.started_at).split(".")[0]))
+        entries.append(TimelineEntry(r.recorded_at, "erasure",
+                                     _("Erasure: %(result)s") % {"result": r.get_result_display()},
+                                     r.recorded_by, details, r.notes,
+                                     ok=r.result == "passed"))
+    for r in device.repairs.select_related("recorded_by").prefetch_related("parts__part"):
+        details = [(_("Time spent"), _("%(n)s min") % {"n": r.minutes_spent})]
+        details += [(_("Part"), f"{m.part} × {-m.quantity}") for m in r.parts.all()]
+        entries.append(TimelineEntry(r.recorded_at, "repair", _("Repair"), r.recorded_by,
+                                     details, r.description))
+    for i in device.os_installs.select_related("recorded_by", "system"):
+        details = [(_("System"), str(i.system))]
+        if i.override_reason:
+            details.append((_("Below minimum specs because"), i.override_reason))
+        entries.append(TimelineEntry(i.recorded_at, "os", _("System installed"), i.recorded_by,
+                                     details, i.notes))
+    qa_labels = dict(QA_CRITERIA)
+    for q in device.quality_checks.select_related("recorded_by"):
+        details = [(str(qa_labels.get(k, k)), _("yes") if v else _("no"))
+                   for k, v in q.results.items()]
+        if q.grade:
+            details.append((_("Grade"), q.grade))
+        entries.append(TimelineEntry(q.recorded_at, "qa", _("Quality check"), q.recorded_by,
+                                     details, q.notes, ok=q.passed))
+    for s in device.scrap_records.select_related("recorded_by"):
+        details = [(_("Reason"), s.get_reason_display()), (_("WEEE channel"),
+                   s.get_channel_display()), (_("Destination"), s.destination),
+                   (_("Weight"), f"{s.weight_kg} kg")]
+        entries.append(TimelineEntry(s.recorded_at, "scrap", _("Scrapped"), s.recorded_by,
+                                     details, s.notes))
+    entries.sort(key=lambda e: (e.at, e.kind != "event"), reverse=True)
+    return entries
+
+
+def format_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return ""
+    days, hours = delta.days, delta.seconds // 3600
+    if days:
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+    if hours:
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    minutes = max(1, delta.seconds // 60)
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+
+
+@dataclass
+class LeadTimes:
+    received_at: datetime | None
+    ready_at: datetime | None
+    allocated_at: datetime | None
+
+    @property
+    def to_ready(self) -> timedelta | None:
+        if self.received_at and self.ready_at:
+            return self.ready_at - self.received_at
+        return None
+
+    @property
+    def to_ready_display(self) -> str:
+        return format_duration(self.to_ready)
+
+    @property
+    def to_allocated_display(self) -> str:
+        return format_duration(self.to_allocated)
+
+    @property
+    def to_allocated(self) -> timedelta | None:
+        if self.ready_at and self.allocated_at:
+            return self.allocated_at - self.ready_at
+        return None
+
+
+def device_lead_times(device: Device) -> LeadTimes:
+    firsts = dict(
+        DeviceEvent.objects.filter(device=device, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED])
+        .order_by().values_list("to_status").annotate(first=Min("at"))
+    )
+    return LeadTimes(firsts.get(S.RECEIVED), firsts.get(S.READY), firsts.get(S.ALLOCATED))
+
+
+def _median_days(deltas: list[timedelta]) -> float | None:
+    if not deltas:
+        return None
+    return round(statistics.median(d.total_seconds() for d in deltas) / 86400, 1)
+
+
+def batch_progress(batch: CollectionBatch) -> dict:
+    counts = dict(
+        Device.objects.filter(batch=batch).order_by().values_list("status")
+        .annotate(n=Count("id"))
+    )
+    total = sum(counts.values())
+    firsts: dict[int, dict[str, datetime]] = {}
+    rows = (
+        DeviceEvent.objects.filter(device__batch=batch,
+                                   to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED])
+        .order_by().values_list("device_id", "to_status").annotate(first=Min("at"))
+    )
+    for device_id, status, first in rows:
+        firsts.setdefault(device_id, {})[status] = first
+    to_ready = [f[S.READY] - f[S.RECEIVED] for f in firsts.values()
+                if S.READY in f and S.RECEIVED in f]
+    to_allocated = [f[S.ALLOCATED] - f[S.READY] for f in firsts.values()
+                    if S.ALLOCATED in f and S.READY in f]
+    steps = [(status, label, counts.get(status, 0),
+              round(100 * counts.get(status, 0) / total) if total else 0)
+             for status, label in S.choices if counts.get(status)]
+    return {
+        "total": total, "steps": steps,
+        "median_days_to_ready": _median_days(to_ready),
+        "median_days_to_allocated": _median_days(to_allocated),
+        "ready_count": len(to_ready),
+    }
+
+
+QUEUE_GROUPS = [
+    (S.DIAGNOSED, [S.RECEIVED, S.RETURNED]),
+    (S.ERASED, [S.DIAGNOSED]),
+    (S.OS_INSTALLED, [S.ERASED, S.REPAIRED]),
+    (S.READY, [S.OS_INSTALLED]),
+]
+
+
+def queue_groups(devices) -> list[dict]:
+    """Devices waiting, grouped by the step they wait for, oldest first."""
+    groups = []
+    for step, statuses in QUEUE_GROUPS:
+        qs = devices.filter(status__in=statuses).order_by("id")
+        groups.append({"step": S(step), "statuses": statuses, "devices": qs})
+    return groups
+
+
+def next_actions(device: Device) -> list[tuple[str, str, bool]]:
+    """(url slug, label, primary) of the evidence a technician can record now."""
+    status = device.status
+    actions = []
+    if status in (S.RECEIVED, S.RETURNED):
+        actions.append(("diagnostic", _("Record the diagnosis"), True))
+    if status in (S.RECEIVED, S.DIAGNOSED, S.RETURNED):
+        actions.append(("effacement", _("Record an erasure"), status == S.DIAGNOSED))
+        actions.append(("nwipe", _("Import an nwipe log"), False))
+    if status in (S.DIAGNOSED, S.ERASED, S.REPAIRED):
+        actions.append(("reparation", _("Record a repair"), False))
+    if status in (S.ERASED, S.REPAIRED):
+        actions.append(("systeme", _("Record the system installation"), True))
+    if status == S.OS_INSTALLED:
+        actions.append(("controle", _("Quality check and grade"), True))
+    if status not in (S.SCRAPPED, S.RESERVED, S.ALLOCATED):
+        actions.append(("rebut", _("Scrap"), False))
+    return actions
