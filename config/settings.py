@@ -182,6 +182,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
@@ -197,6 +202,8 @@ SPECTACULAR_SETTINGS = {
 # Exports: a cell starting with = + - @ tab or CR must not run as a formula in a spreadsheet.
 # Formula escaping is done by inventory.resources.escape_cell (the library only strips "=").
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Control characters typed at intake would make openpyxl refuse the whole XLSX export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 LOGGING = {

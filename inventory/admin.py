@@ -77,6 +77,9 @@ class DeviceAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ["asset_tag", "serial_number", "model"]
     readonly_fields = [
         "asset_tag",
+        "workshop",
+        "batch",
+        "location",
         "status",
         "source",
         "is_virtual",
@@ -84,7 +87,6 @@ class DeviceAdmin(ExportMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    raw_id_fields = ["batch", "location"]
     inlines = [StorageDriveInline]
     show_full_result_count = False
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from .enums import DeviceStatus, DeviceType
 from .hardware import HardwareReportError
-from .hardware_ingest import hardware_report_ingest
+from .hardware_ingest import HardwarePermissionError, hardware_report_ingest
 from .models import CollectionBatch, Device, StorageDrive
 
 
@@ -121,6 +121,8 @@ class HardwareReportView(APIView):
         try:
             with transaction.atomic():
                 result = hardware_report_ingest(user=request.user, **data.validated_data)
+        except HardwarePermissionError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except HardwareReportError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         body = HardwareReportOutSerializer(

@@ -174,11 +174,12 @@ class DonorForm(forms.ModelForm):
 
     class Meta:
         model = Donor
+        # Linking a donor account is the coordination's job (back office): a workshop must
+        # not browse every donor organisation.
         fields = [
             "name",
             "kind",
             "siret",
-            "organisation",
             "contact_name",
             "contact_email",
             "contact_phone",

@@ -5,15 +5,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .enums import DeviceSource, DeviceType
+from .enums import DeviceSource, DeviceStatus, DeviceType
 from .hardware import HardwareFacts, HardwareReportError, battery_health, merge_smartctl, parse_lshw
 from .models import CollectionBatch, Device, HardwareReport, StorageDrive
-from .services import DeviceSpecs, device_receive, normalise_serial, normalise_text
+from .services import (
+    DeviceSpecs,
+    canonical_manufacturer,
+    device_receive,
+    normalise_serial,
+    normalise_text,
+)
 
 
 @dataclass
@@ -55,18 +61,74 @@ def hardware_facts_read(
     return facts
 
 
-def _drives(facts: HardwareFacts) -> list[dict[str, Any]]:
+INT_MAX = 2**31 - 1  # PostgreSQL integer columns
+
+
+def _int_or_none(value, warnings: list[str], what: str) -> int | None:
+    if value is None:
+        return None
+    if not 0 <= value <= INT_MAX:
+        warnings.append(
+            _("Implausible %(what)s ignored: %(value)s.") % {"what": what, "value": value}
+        )
+        return None
+    return value
+
+
+def _clean_json(value: Any) -> Any:
+    """PostgreSQL's jsonb refuses NUL characters; the evidence keeps everything else."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_json(k): _clean_json(v) for k, v in value.items()}
+    return value
+
+
+def _drives(facts: HardwareFacts, warnings: list[str]) -> list[dict[str, Any]]:
     return [
         {
             "kind": d.kind,
-            "capacity_gb": d.capacity_gb,
-            "model": d.model[:150],
-            "serial_number": d.serial[:100],
+            "capacity_gb": _int_or_none(d.capacity_gb, warnings, _("disk size")),
+            "model": normalise_text(d.model)[:150],
+            "serial_number": normalise_serial(d.serial)[:100],
             "smart_passed": d.smart_passed,
-            "power_on_hours": d.power_on_hours,
+            "power_on_hours": _int_or_none(d.power_on_hours, warnings, _("power-on hours")),
         }
         for d in facts.disks
     ]
+
+
+class HardwarePermissionError(HardwareReportError):
+    """The caller may read devices but not write them (donors, funders, coordinators)."""
+
+
+def _find_device(
+    user: User, workshops: set[int], serial: str, manufacturer: str, disk_serials: list[str]
+) -> Device | None:
+    devices = Device.objects.filter(workshop_id__in=workshops)
+    if serial:
+        matches = list(devices.filter(serial_number=serial))
+        if len(matches) > 1:
+            matches = [d for d in matches if d.manufacturer.lower() == manufacturer.lower()]
+        if matches:
+            return matches[0]
+        return None
+    # White-box PCs have no system serial: their disks do.
+    disk_serials = [s for s in disk_serials if s]
+    if disk_serials:
+        drive = (
+            StorageDrive.objects.filter(device__in=devices, serial_number__in=disk_serials)
+            .select_related("device")
+            .first()
+        )
+        if drive is not None:
+            return drive.device
+    return None
+
+
+REPLACEABLE_DRIVES = {DeviceStatus.RECEIVED, DeviceStatus.DIAGNOSED, DeviceStatus.RETURNED}
 
 
 @transaction.atomic
@@ -78,41 +140,51 @@ def hardware_report_ingest(
     battery: dict | None = None,
     batch: CollectionBatch | None = None,
 ) -> IngestResult:
-    """Find the device by serial among the user's devices, or create it in `batch`."""
+    """Find the device by serial among the user's workshops' devices, or create it in `batch`.
+    Only workshop members (technicians, managers, workshop machines) may do this."""
+    workshops = user.workshop_ids()
+    if not workshops:
+        raise HardwarePermissionError(_("Only the staff of a workshop can send hardware reports."))
     # The parser reads raw bytes best (BOM, "run as super-user" line, error positions).
     facts = hardware_facts_read(lshw=lshw, smartctl=smartctl, battery=battery)
-    lshw = _storable(lshw)
-    smartctl = [_storable(item) for item in (smartctl or [])]
+    lshw = _clean_json(_storable(lshw))
+    smartctl = [_clean_json(_storable(item)) for item in (smartctl or [])]
     warnings = list(facts.warnings)
-    serial = normalise_serial(facts.serial)
-    manufacturer = normalise_text(facts.manufacturer)[:100]
+    serial = normalise_serial(facts.serial)[:100]
+    manufacturer = canonical_manufacturer(facts.manufacturer)[:100]
+    model = normalise_text(facts.model)[:150]
+    cpu = normalise_text(facts.cpu)[:200]
+    ram_mb = _int_or_none(facts.ram_mb, warnings, _("memory size"))
+    drives = _drives(facts, warnings)
+    if not (serial or model or cpu or ram_mb or drives):
+        raise HardwareReportError(
+            _(
+                "The report holds no serial number, model, processor, memory or disk: is it the "
+                "complete output of lshw -json, run with sudo?"
+            )
+        )
 
-    device = None
-    if serial:
-        candidates = Device.objects.visible_to(user).filter(serial_number=serial)
-        matches = [d for d in candidates if d.manufacturer.lower() in ("", manufacturer.lower())]
-        if len(matches) > 1:
-            matches = [d for d in matches if d.manufacturer.lower() == manufacturer.lower()]
-        device = matches[0] if matches else None
-    else:
-        warnings.append(_("No serial number in the report: a new device is created."))
-
+    device = _find_device(
+        user, workshops, serial, manufacturer, [d["serial_number"] for d in drives]
+    )
     if device is None:
         if batch is None:
             raise HardwareReportError(
                 _("No device with serial number %(serial)s: give a batch to create it.")
                 % {"serial": serial or "—"}
             )
-        if not CollectionBatch.objects.visible_to(user).filter(pk=batch.pk).exists():
+        if batch.workshop_id not in workshops:
             raise HardwareReportError(_("This batch does not exist or is not yours."))
+        if not serial:
+            warnings.append(_("No serial number in the report: a new device is created."))
         specs = DeviceSpecs(
             device_type=facts.device_type or DeviceType.OTHER,
             serial_number=serial,
             manufacturer=manufacturer,
-            model=normalise_text(facts.model)[:150],
-            cpu=normalise_text(facts.cpu)[:200],
-            ram_mb=facts.ram_mb,
-            drives=_drives(facts),
+            model=model,
+            cpu=cpu,
+            ram_mb=ram_mb,
+            drives=drives,
             battery_health_pct=facts.battery_health_pct,
             is_virtual=facts.is_virtual,
         )
@@ -128,9 +200,9 @@ def hardware_report_ingest(
         # The machine is authoritative for what it measures; typed notes stay.
         updates = {
             "manufacturer": manufacturer or device.manufacturer,
-            "model": normalise_text(facts.model)[:150] or device.model,
-            "cpu": normalise_text(facts.cpu)[:200] or device.cpu,
-            "ram_mb": facts.ram_mb or device.ram_mb,
+            "model": model or device.model,
+            "cpu": cpu or device.cpu,
+            "ram_mb": ram_mb or device.ram_mb,
             "battery_health_pct": facts.battery_health_pct
             if facts.battery_health_pct is not None
             else device.battery_health_pct,
@@ -140,12 +212,19 @@ def hardware_report_ingest(
             updates["device_type"] = facts.device_type
         for name, value in updates.items():
             setattr(device, name, value)
-        device.save(update_fields=[*updates, "updated_at"])
-        if facts.disks:
+        try:
+            with transaction.atomic():
+                device.save(update_fields=[*updates, "updated_at"])
+        except IntegrityError as exc:
+            raise HardwareReportError(
+                _("Another device already has this manufacturer and serial number.")
+            ) from exc
+        if drives and device.status in REPLACEABLE_DRIVES:
             device.drives.all().delete()
-            StorageDrive.objects.bulk_create(
-                StorageDrive(device=device, **drive) for drive in _drives(facts)
-            )
+            StorageDrive.objects.bulk_create(StorageDrive(device=device, **d) for d in drives)
+        elif drives:
+            # Erasure records point at the drives: past erasure they are evidence.
+            warnings.append(_("The drives were kept: the device is already past erasure."))
         created = False
 
     HardwareReport.objects.create(
@@ -153,7 +232,7 @@ def hardware_report_ingest(
         submitted_by=user,
         lshw=lshw,
         smartctl=smartctl,
-        battery=battery or {},
+        battery=_clean_json(battery or {}),
         warnings=warnings,
     )
     return IngestResult(device=device, created=created, warnings=warnings)

@@ -9,17 +9,23 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 
 from .enums import DeviceSource, ImportStatus
 from .forms import DeviceSpecsForm
 from .models import CollectionBatch, Device, ImportJob
-from .services import DeviceSpecs, devices_receive_many, normalise_serial, normalise_text
+from .services import (
+    DeviceSpecs,
+    canonical_manufacturer,
+    devices_receive_many,
+    normalise_serial,
+)
 from .spreadsheet import FIELD_LABELS, SpreadsheetError, read_sheet
 
 Progress = Callable[[int, int], None]
-PREVIEW_ROWS = 200
+PREVIEW_ROWS = 1000
 PROGRESS_EVERY = 500
 
 
@@ -69,7 +75,11 @@ def _column_label(columns: dict[str, str], name: str) -> str:
 
 
 def analyse_file(
-    content: bytes, filename: str, *, progress: Progress | None = None
+    content: bytes,
+    filename: str,
+    *,
+    workshop_id: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportAnalysis:
     analysis = ImportAnalysis()
     try:
@@ -91,9 +101,10 @@ def analyse_file(
     seen: dict[tuple[str, str], int] = {}
     keyed: list[tuple[int, tuple[str, str]]] = []
     for index, row in enumerate(sheet.rows, start=1):
+        errors_before = len(analysis.errors)
         # Duplicates are judged on the raw cells, so a row with another error still says so.
         serial = normalise_serial(row.values.get("serial_number", ""))
-        key = (normalise_text(row.values.get("manufacturer", "")).lower(), serial)
+        key = (canonical_manufacturer(row.values.get("manufacturer", "")).lower(), serial)
         duplicate_of = seen.get(key) if serial else None
         if duplicate_of is not None:
             analysis.errors.append(
@@ -118,37 +129,50 @@ def analyse_file(
                     analysis.errors.append(
                         RowError(row.line, _column_label(sheet.columns, name), message)
                     )
-        if len(analysis.preview) < PREVIEW_ROWS:
-            analysis.preview.append({"line": row.line, "values": row.values})
+        row_errors = [e.message for e in analysis.errors[errors_before:]]
+        # Every row of a normal file is previewed; past the cap, rows with errors still are.
+        if len(analysis.preview) < PREVIEW_ROWS or row_errors:
+            analysis.preview.append({"line": row.line, "values": row.values, "errors": row_errors})
         if progress and index % PROGRESS_EVERY == 0:
             progress(index, analysis.total_rows)
 
-    _check_database_duplicates(analysis, keyed, sheet.columns)
+    _check_database_duplicates(analysis, keyed, sheet.columns, workshop_id)
     analysis.errors.sort(key=lambda e: e.line or 0)
     if progress:
         progress(analysis.total_rows, analysis.total_rows)
     return analysis
 
 
-def _check_database_duplicates(analysis, keyed, columns, chunk=5000) -> None:
+def _check_database_duplicates(analysis, keyed, columns, workshop_id, chunk=5000) -> None:
     serials = sorted({key[1] for _i, key in keyed})
     known: dict[tuple[str, str], str] = {}
+    elsewhere = _("another workshop")
     for start in range(0, len(serials), chunk):
         rows = (
             Device.objects.filter(serial_number__in=serials[start : start + chunk])
             .annotate(m=Lower("manufacturer"))
-            .values_list("m", "serial_number", "asset_tag")
+            .values_list("m", "serial_number", "asset_tag", "workshop_id")
         )
-        for manufacturer, serial, tag in rows:
-            known[(manufacturer, serial)] = tag
+        for manufacturer, serial, tag, owner in rows:
+            # Another workshop's asset tag is not ours to show.
+            known[(manufacturer, serial)] = tag if owner == workshop_id else elsewhere
+    by_line = {entry["line"]: entry for entry in analysis.preview}
     for line, key in keyed:
         if key in known:
+            message = (
+                _("Serial number %(serial)s is already registered as %(tag)s.")
+                % {"serial": key[1], "tag": known[key]}
+                if known[key] != elsewhere
+                else _("Serial number %(serial)s is already registered in another workshop.")
+                % {"serial": key[1]}
+            )
+            if line in by_line:
+                by_line[line]["errors"].append(message)
             analysis.errors.append(
                 RowError(
                     line,
                     _column_label(columns, "serial_number"),
-                    _("Serial number %(serial)s is already registered as %(tag)s.")
-                    % {"serial": key[1], "tag": known[key]},
+                    message,
                 )
             )
 
@@ -163,7 +187,7 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportAnalysis:
     """Analyse then, unless dry_run, write every row or none. Raises ImportRefused on errors."""
-    analysis = analyse_file(content, filename, progress=progress)
+    analysis = analyse_file(content, filename, workshop_id=batch.workshop_id, progress=progress)
     if analysis.errors or not analysis.specs:
         raise ImportRefused(analysis)
     if not dry_run:
@@ -208,7 +232,24 @@ def import_job_analyse(*, job_id: int) -> None:
     job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportStatus.ANALYSING:
         return  # already done: a retried task must not redo it
-    analysis = analyse_file(_read(job), job.original_name, progress=_job_progress(job.pk))
+    try:
+        _analyse(job)
+    except Exception:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_("The file could not be analysed because of an unexpected error."),
+        )
+        raise
+
+
+def _analyse(job: ImportJob) -> None:
+    analysis = analyse_file(
+        _read(job),
+        job.original_name,
+        workshop_id=job.workshop_id,
+        progress=_job_progress(job.pk),
+    )
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.PREVIEW if analysis.ok else ImportStatus.FAILED,
         total_rows=analysis.total_rows,
@@ -262,13 +303,22 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
             finished_at=timezone.now(),
         )
         return
+    except Exception:
+        # Never leave the page polling a job that died: say so, then let Celery log it.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_(
+                "The import stopped on an unexpected error: nothing was imported. "
+                "Try again or contact the coordination."
+            ),
+        )
+        raise
+    n = len(analysis.specs)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.DONE,
-        created_count=len(analysis.specs),
+        created_count=n,
         processed_rows=analysis.total_rows,
         finished_at=timezone.now(),
-        message=_("%(n)s devices imported.") % {"n": len(analysis.specs)},
+        message=ngettext("%(n)s device imported.", "%(n)s devices imported.", n) % {"n": n},
     )
-
-
-__all__ = ["analyse_file", "import_file", "ImportRefused", "normalise_serial", "normalise_text"]

@@ -4,6 +4,7 @@ The library's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading 
 cell goes through `escape_cell` instead: a cell starting with = + - @ tab or CR is prefixed with
 a quote, which spreadsheets show as text and never run (OWASP CSV injection)."""
 
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -18,7 +19,30 @@ def escape_cell(value):
     return value
 
 
+HEADERS = {
+    "asset_tag": _("Asset tag"),
+    "serial_number": _("Serial number"),
+    "device_type": _("Type"),
+    "manufacturer": _("Manufacturer"),
+    "model": _("Model"),
+    "cpu": _("CPU"),
+    "ram_mb": _("RAM (MB)"),
+    "storage": _("Storage"),
+    "battery_health_pct": _("Battery health (%)"),
+    "screen_size_in": _("Screen (inches)"),
+    "keyboard_layout": _("Keyboard"),
+    "status": _("Status"),
+    "grade": _("Grade"),
+    "batch": _("Batch"),
+    "location": _("Location"),
+    "notes": _("Notes"),
+    "created_at": _("Logged"),
+}
+
+
 class DeviceResource(resources.ModelResource):
+    """Devices as a spreadsheet, for the staff screens and the back office alike."""
+
     batch = fields.Field(attribute="batch__reference", column_name="batch")
     location = fields.Field(attribute="location", column_name="location")
     status = fields.Field(attribute="get_status_display", column_name="status")
@@ -40,12 +64,23 @@ class DeviceResource(resources.ModelResource):
             "screen_size_in",
             "keyboard_layout",
             "status",
+            "grade",
             "batch",
             "location",
             "notes",
             "created_at",
         )
         export_order = fields
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_cell(super().export_field(field, instance, **kwargs))
+
+    def get_export_headers(self, selected_fields=None):
+        return [
+            str(HEADERS.get(f.column_name, f.column_name))
+            for f in self.get_export_fields(selected_fields)
+            if f
+        ]
 
     def dehydrate_storage(self, device):
         return " + ".join(str(d) for d in device.drives.all())
@@ -57,10 +92,6 @@ EXPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
 def devices_export(queryset, fmt: str) -> bytes:
     """Export devices as CSV (UTF-8 with BOM, for Excel) or XLSX."""
     dataset = DeviceResource().export(queryset.prefetch_related("drives"))
-    escaped = [[escape_cell(cell) for cell in row] for row in dataset]
-    dataset._data = []  # tablib has no public "clear rows but keep headers"
-    for row in escaped:
-        dataset.append(row)
     data = EXPORT_FORMATS[fmt]().export_data(dataset)
     if isinstance(data, str):
         return ("\ufeff" + data).encode("utf-8")

@@ -50,23 +50,88 @@ def asset_tags_reserve(*, count: int) -> list[str]:
 
 
 def normalise_serial(value: str) -> str:
-    return " ".join((value or "").split()).upper()
+    return " ".join((value or "").replace("\x00", "").split()).upper()
 
 
 def normalise_text(value: str) -> str:
-    return " ".join((value or "").split())
+    return " ".join((value or "").replace("\x00", "").split())
+
+
+# Firmware, spreadsheets and people spell makers differently; one spelling keeps serial numbers
+# unique per manufacturer ("Dell Inc." in lshw is the "Dell" typed at intake).
+MANUFACTURER_ALIASES = {
+    "dell": "Dell",
+    "dell inc": "Dell",
+    "dell computer corporation": "Dell",
+    "hp": "HP",
+    "hp inc": "HP",
+    "hewlett-packard": "HP",
+    "hewlett packard": "HP",
+    "lenovo": "Lenovo",
+    "ibm": "IBM",
+    "asus": "ASUS",
+    "asustek computer inc": "ASUS",
+    "asustek computer": "ASUS",
+    "acer": "Acer",
+    "apple": "Apple",
+    "apple inc": "Apple",
+    "samsung": "Samsung",
+    "samsung electronics co ltd": "Samsung",
+    "toshiba": "Toshiba",
+    "fujitsu": "Fujitsu",
+    "fujitsu siemens": "Fujitsu",
+    "fujitsu client computing limited": "Fujitsu",
+    "microsoft": "Microsoft",
+    "microsoft corporation": "Microsoft",
+    "msi": "MSI",
+    "micro-star international co ltd": "MSI",
+    "medion": "Medion",
+    "sony": "Sony",
+    "huawei": "Huawei",
+    "xiaomi": "Xiaomi",
+    "google": "Google",
+    "motorola": "Motorola",
+    "lg": "LG",
+    "lg electronics": "LG",
+    "packard bell": "Packard Bell",
+    "gigabyte technology co ltd": "Gigabyte",
+    "intel corporation": "Intel",
+}
+_SUFFIXES = (" inc", " corporation", " corp", " co ltd", " ltd", " gmbh", " sa", " sas", " limited")
+
+
+def canonical_manufacturer(value: str) -> str:
+    text = normalise_text(value)
+    key = text.lower().replace(".", "").replace(",", "").strip()
+    if key in MANUFACTURER_ALIASES:
+        return MANUFACTURER_ALIASES[key]
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix):
+            stripped = key[: -len(suffix)].strip()
+            if stripped in MANUFACTURER_ALIASES:
+                return MANUFACTURER_ALIASES[stripped]
+    return text
 
 
 class DuplicateSerialError(ValidationError):
     """The serial number is already known for this manufacturer."""
 
-    def __init__(self, existing: Device):
+    def __init__(self, existing: Device, user=None):
         self.existing = existing
-        super().__init__(
-            _("Serial number %(serial)s is already registered as %(tag)s.")
-            % {"serial": existing.serial_number, "tag": existing.asset_tag},
-            code="duplicate_serial",
+        # The asset tag is named only to those who may open the device.
+        may_see = user is not None and (
+            user.is_coordinator or existing.workshop_id in user.workshop_ids()
         )
+        if may_see:
+            message = _("Serial number %(serial)s is already registered as %(tag)s.") % {
+                "serial": existing.serial_number,
+                "tag": existing.asset_tag,
+            }
+        else:
+            message = _("Serial number %(serial)s is already registered in another workshop.") % {
+                "serial": existing.serial_number
+            }
+        super().__init__(message, code="duplicate_serial")
 
 
 def device_find_duplicate(*, manufacturer: str, serial_number: str) -> Device | None:
@@ -76,7 +141,9 @@ def device_find_duplicate(*, manufacturer: str, serial_number: str) -> Device | 
         return None
     return (
         Device.objects.annotate(manufacturer_lower=Lower("manufacturer"))
-        .filter(serial_number=serial, manufacturer_lower=normalise_text(manufacturer).lower())
+        .filter(
+            serial_number=serial, manufacturer_lower=canonical_manufacturer(manufacturer).lower()
+        )
         .first()
     )
 
@@ -118,10 +185,10 @@ class DeviceSpecs:
 
     def __post_init__(self):
         # One normal form whatever the source, so duplicates are found.
-        self.serial_number = normalise_serial(self.serial_number)
-        self.manufacturer = normalise_text(self.manufacturer)
-        self.model = normalise_text(self.model)
-        self.cpu = normalise_text(self.cpu)
+        self.serial_number = normalise_serial(self.serial_number)[:100]
+        self.manufacturer = canonical_manufacturer(self.manufacturer)[:100]
+        self.model = normalise_text(self.model)[:150]
+        self.cpu = normalise_text(self.cpu)[:200]
 
     @classmethod
     def from_cleaned(cls, data: dict[str, Any]) -> "DeviceSpecs":
@@ -165,7 +232,7 @@ def device_receive(
         manufacturer=specs.manufacturer, serial_number=specs.serial_number
     )
     if existing is not None:
-        raise DuplicateSerialError(existing)
+        raise DuplicateSerialError(existing, user)
     try:
         with transaction.atomic():
             (tag,) = asset_tags_reserve(count=1)
@@ -203,7 +270,7 @@ def device_receive(
             manufacturer=specs.manufacturer, serial_number=specs.serial_number
         )
         if existing is not None:
-            raise DuplicateSerialError(existing) from None
+            raise DuplicateSerialError(existing, user) from None
         raise
     return device
 
@@ -332,7 +399,9 @@ def locations_ensure(
 
 
 @transaction.atomic
-def device_update_specs(*, device: Device, specs: DeviceSpecs, replace_drives: bool) -> Device:
+def device_update_specs(
+    *, device: Device, specs: DeviceSpecs, replace_drives: bool, user: User | None = None
+) -> Device:
     """Correct what was typed or imported; the serial stays unique per manufacturer."""
     device = Device.objects.select_for_update().get(pk=device.pk)
     if specs.serial_number:
@@ -340,7 +409,7 @@ def device_update_specs(*, device: Device, specs: DeviceSpecs, replace_drives: b
             manufacturer=specs.manufacturer, serial_number=specs.serial_number
         )
         if existing is not None and existing.pk != device.pk:
-            raise DuplicateSerialError(existing)
+            raise DuplicateSerialError(existing, user)
     values = specs.device_values()
     values.pop("is_virtual")  # only a hardware report says so
     for name, value in values.items():

@@ -6,12 +6,10 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from accounts.enums import OrganisationKind
 
 from . import importing, labels, spreadsheet
 from .enums import DeviceStatus
@@ -100,9 +98,6 @@ def donor_create(request):
     if workshop is None:
         raise PermissionDenied(_("Only the workshop's staff can do this."))
     form = DonorForm(request.POST or None)
-    form.fields["organisation"].queryset = form.fields["organisation"].queryset.filter(
-        kind=OrganisationKind.DONOR
-    )
     if request.method == "POST" and form.is_valid():
         donor = form.save(commit=False)
         donor.workshop = workshop
@@ -285,7 +280,9 @@ def batch_intake(request, pk):
         "duplicate": duplicate if duplicate_visible else None,
         "logged_count": Device.objects.filter(batch=batch).count(),
     }
-    template = "inventory/includes/intake_panel.html" if request.htmx else "inventory/intake.html"
+    template = (
+        "inventory/includes/intake_feedback.html" if request.htmx else "inventory/intake.html"
+    )
     # htmx swaps only 2xx answers, so a refused scan is a 200 showing the error.
     return render(request, template, context)
 
@@ -418,17 +415,23 @@ def device_detail(request, pk):
         pk=pk,
     )
     can_edit = device.workshop_id in request.user.workshop_ids()
-    return render(request, "inventory/device_detail.html", {
-        "device": device,
-        "drives": device.drives.all(),
-        "timeline": device_timeline(device),
-        "lead_times": device_lead_times(device),
-        "actions": next_actions(device) if can_edit else [],
-        "movements": device.movements.select_related("from_location", "to_location", "moved_by"),
-        "reports": device.hardware_reports.only("id", "received_at", "warnings"),
-        "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
-        "can_edit": can_edit,
-    })
+    return render(
+        request,
+        "inventory/device_detail.html",
+        {
+            "device": device,
+            "drives": device.drives.all(),
+            "timeline": device_timeline(device),
+            "lead_times": device_lead_times(device),
+            "actions": next_actions(device) if can_edit else [],
+            "movements": device.movements.select_related(
+                "from_location", "to_location", "moved_by"
+            ),
+            "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+            "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
+            "can_edit": can_edit,
+        },
+    )
 
 
 def device_label(request, pk):
@@ -470,6 +473,7 @@ def device_edit(request, pk):
                 device_update_specs(
                     device=device,
                     specs=specs,
+                    user=request.user,
                     replace_drives=bool(form.data.get("storage", "").strip()),
                 )
             except DuplicateSerialError as exc:

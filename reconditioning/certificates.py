@@ -42,20 +42,33 @@ def _records(devices_qs):
 
 def device_certificate_pdf(device: Device) -> bytes:
     records = _records(Device.objects.filter(pk=device.pk))
-    return _render({
-        "title_device": device, "batch": device.batch, "workshop": device.workshop,
-        "records": records, "generated_at": timezone.now(),
-        "all_passed": bool(records) and all(r.result == "passed" for r in records),
-    })
+    return _render(
+        {
+            "title_device": device,
+            "batch": device.batch,
+            "workshop": device.workshop,
+            "records": records,
+            "generated_at": timezone.now(),
+            "all_passed": bool(records) and all(r.result == "passed" for r in records),
+        }
+    )
 
 
 def batch_certificate_pdf(batch: CollectionBatch, *, user) -> bytes:
     devices = Device.objects.visible_to(user).filter(batch=batch)
     records = _records(devices)
-    without = devices.exclude(pk__in={r.device_id for r in records}).exclude(
-        device_type="monitor").order_by("asset_tag")
-    return _render({
-        "batch": batch, "workshop": batch.workshop, "records": records,
-        "generated_at": timezone.now(), "devices_without_record": list(without),
-        "all_passed": bool(records) and all(r.result == "passed" for r in records),
-    })
+    without = (
+        devices.exclude(pk__in={r.device_id for r in records})
+        .exclude(device_type="monitor")
+        .order_by("asset_tag")
+    )
+    return _render(
+        {
+            "batch": batch,
+            "workshop": batch.workshop,
+            "records": records,
+            "generated_at": timezone.now(),
+            "devices_without_record": list(without),
+            "all_passed": bool(records) and all(r.result == "passed" for r in records),
+        }
+    )

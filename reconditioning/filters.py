@@ -6,10 +6,14 @@ from inventory.models import CollectionBatch, Device, Location
 
 
 class QueueFilter(django_filters.FilterSet):
-    batch = django_filters.ModelChoiceFilter(label=_("Batch"), queryset=CollectionBatch.objects.none())
+    batch = django_filters.ModelChoiceFilter(
+        label=_("Batch"), queryset=CollectionBatch.objects.none()
+    )
     device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
-    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=Location.objects.none())
+    location = django_filters.ModelChoiceFilter(
+        label=_("Location"), queryset=Location.objects.none()
+    )
     grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
 
     class Meta:

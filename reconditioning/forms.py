@@ -21,8 +21,9 @@ class StepForm(forms.Form):
     """Every step form carries the status the technician saw, to catch concurrent changes."""
 
     expected_status = forms.ChoiceField(choices=DeviceStatus.choices, widget=forms.HiddenInput)
-    notes = forms.CharField(label=_("Notes"), required=False,
-                            widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, device, **kwargs):
         self.device = device
@@ -31,11 +32,13 @@ class StepForm(forms.Form):
 
 
 class DiagnosisForm(StepForm):
-    battery_health_pct = forms.IntegerField(label=_("Battery health (%)"), required=False,
-                                            min_value=0, max_value=100)
+    battery_health_pct = forms.IntegerField(
+        label=_("Battery health (%)"), required=False, min_value=0, max_value=100
+    )
     imei = forms.CharField(label=_("IMEI"), required=False, max_length=15)
-    lock_status = forms.ChoiceField(label=_("Lock status"), required=False,
-                                    choices=[("", "—"), *LockStatus.choices])
+    lock_status = forms.ChoiceField(
+        label=_("Lock status"), required=False, choices=[("", "—"), *LockStatus.choices]
+    )
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, device=device, **kwargs)
@@ -43,7 +46,9 @@ class DiagnosisForm(StepForm):
         for key, label in checks_for(device.device_type):
             name = f"check_{key}"
             self.fields[name] = forms.ChoiceField(
-                label=label, choices=CheckResult.choices, widget=forms.RadioSelect,
+                label=label,
+                choices=CheckResult.choices,
+                widget=forms.RadioSelect,
                 initial=CheckResult.OK,
             )
             self.check_names.append(name)
@@ -62,21 +67,38 @@ class DiagnosisForm(StepForm):
 
 
 class ErasureForm(StepForm):
-    drive = forms.ModelChoiceField(label=_("Storage drive"), queryset=None, required=False,
-                                   empty_label=_("The whole device (phone, tablet, no drive)"))
+    drive = forms.ModelChoiceField(
+        label=_("Storage drive"),
+        queryset=None,
+        required=False,
+        empty_label=_("The whole device (phone, tablet, no drive)"),
+    )
     method = forms.ChoiceField(label=_("Method"), choices=ErasureMethod.choices)
     nist_level = forms.ChoiceField(label=_("NIST SP 800-88 level"), choices=NistLevel.choices)
-    technique = forms.CharField(label=_("Technique"), required=False, max_length=100,
-                                help_text=_("e.g. Zero Fill, DoD Short, ATA Secure Erase"))
-    tool = forms.CharField(label=_("Tool"), max_length=100,
-                           help_text=_("e.g. nwipe (ShredOS), hdparm, nvme-cli, factory reset"))
+    technique = forms.CharField(
+        label=_("Technique"),
+        required=False,
+        max_length=100,
+        help_text=_("e.g. Zero Fill, DoD Short, ATA Secure Erase"),
+    )
+    tool = forms.CharField(
+        label=_("Tool"),
+        max_length=100,
+        help_text=_("e.g. nwipe (ShredOS), hdparm, nvme-cli, factory reset"),
+    )
     tool_version = forms.CharField(label=_("Tool version"), required=False, max_length=50)
     passes = forms.IntegerField(label=_("Passes"), required=False, min_value=0, max_value=99)
     verification = forms.ChoiceField(label=_("Verification"), choices=Verification.choices)
-    started_at = forms.DateTimeField(label=_("Started at"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ended_at = forms.DateTimeField(label=_("Ended at"), required=False,
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    started_at = forms.DateTimeField(
+        label=_("Started at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ended_at = forms.DateTimeField(
+        label=_("Ended at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     result = forms.ChoiceField(label=_("Result"), choices=ErasureResult.choices)
 
     def __init__(self, *args, device, **kwargs):
@@ -95,13 +117,14 @@ class NwipeUploadForm(forms.Form):
 
 
 class RepairForm(StepForm):
-    description = forms.CharField(label=_("What was done"),
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    minutes_spent = forms.IntegerField(label=_("Time spent (minutes)"), min_value=1,
-                                       max_value=60 * 24)
+    description = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    minutes_spent = forms.IntegerField(
+        label=_("Time spent (minutes)"), min_value=1, max_value=60 * 24
+    )
     part = forms.ModelChoiceField(label=_("Spare part used"), queryset=None, required=False)
-    part_quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1,
-                                       required=False)
+    part_quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1, required=False)
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, device=device, **kwargs)
@@ -117,20 +140,25 @@ class RepairForm(StepForm):
 class OsInstallForm(StepForm):
     system = forms.ModelChoiceField(label=_("System installed"), queryset=None)
     override_reason = forms.CharField(
-        label=_("Reason, if the device is below the system's minimum specs"), required=False,
+        label=_("Reason, if the device is below the system's minimum specs"),
+        required=False,
         max_length=300,
     )
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, device=device, **kwargs)
-        systems = [s.pk for s in OperatingSystem.objects.filter(is_active=True)
-                   if not s.device_types or device.device_type in s.device_types]
+        systems = [
+            s.pk
+            for s in OperatingSystem.objects.filter(is_active=True)
+            if not s.device_types or device.device_type in s.device_types
+        ]
         self.fields["system"].queryset = OperatingSystem.objects.filter(pk__in=systems)
 
 
 class QualityCheckForm(StepForm):
-    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices, required=False,
-                              widget=forms.RadioSelect)
+    grade = forms.ChoiceField(
+        label=_("Grade"), choices=Grade.choices, required=False, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, device=device, **kwargs)
@@ -150,18 +178,29 @@ class ScrapForm(StepForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=ScrapReason.choices)
     channel = forms.ChoiceField(label=_("WEEE channel"), choices=RecyclingChannel.choices)
     destination = forms.CharField(label=_("Recycler or collection point"), max_length=200)
-    weight_kg = forms.DecimalField(label=_("Weight (kg)"), min_value=0.01, max_digits=7,
-                                   decimal_places=2)
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"), min_value=0.01, max_digits=7, decimal_places=2
+    )
 
 
 class BulkStepForm(forms.Form):
-    STEPS = [DeviceStatus.DIAGNOSED, DeviceStatus.ERASED, DeviceStatus.OS_INSTALLED,
-             DeviceStatus.READY]
-    step = forms.ChoiceField(label=_("Step"), choices=[
-        ("", "—"), *[(s.value, s.label) for s in STEPS], ("os", _("Install a system")),
-    ])
-    system = forms.ModelChoiceField(label=_("System"), required=False,
-                                    queryset=OperatingSystem.objects.filter(is_active=True))
+    STEPS = [
+        DeviceStatus.DIAGNOSED,
+        DeviceStatus.ERASED,
+        DeviceStatus.OS_INSTALLED,
+        DeviceStatus.READY,
+    ]
+    step = forms.ChoiceField(
+        label=_("Step"),
+        choices=[
+            ("", "—"),
+            *[(s.value, s.label) for s in STEPS],
+            ("os", _("Install a system")),
+        ],
+    )
+    system = forms.ModelChoiceField(
+        label=_("System"), required=False, queryset=OperatingSystem.objects.filter(is_active=True)
+    )
     devices = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, queryset, **kwargs):

@@ -54,6 +54,7 @@ __all__ = [
 
 _MAX_BYTES = 64 * 1024 * 1024  # --verbose logs of a week-long Gutmann stay far below this
 _MAX_ERRORS_PER_DRIVE = 100  # a dying disk can log thousands of "Partial read" lines
+_MAX_LINE = 2048  # nwipe_log cuts its lines at 512 characters; longer ones are not nwipe's
 
 
 def _(message: str) -> str:
@@ -202,11 +203,11 @@ _OPS2_FINAL_RE = re.compile(rf"^Writing final random pattern to '?{_DEV}")
 _WRITTEN_RE = re.compile(rf"^\d+ bytes written to (?:device )?'?{_DEV}")
 _FAILURE_WARNING_RE = re.compile(
     r"Buffer flush failure|Partial (?:write|read)|Unable to (?:read|write|open|seek)|"
-    r"I/O error|Input/output error|not a multiple of its block size",
+    r"I/O error|Input/output error",
     re.I,
 )
 _FOOTER_RE = re.compile(
-    r"Total Throughput\s+(.*?)/s,\s*(.+),\s*(\d+)R\+(N?B)\+(NV|VL|VA)\s*$", re.I
+    r"Total Throughput\s+([^,]{0,40}?)/s,\s*([^,]{1,80}),\s*(\d{1,9})R\+(N?B)\+(NV|VL|VA)\s*$", re.I
 )
 _ERROR_TABLE_RE = re.compile(r"^\*+ ?Error Summary ?\*+$")
 _STATUS_TABLE_RE = re.compile(r"^\*+ ?Drive Status ?\*+$")
@@ -304,12 +305,13 @@ class _Session:
     def active(self) -> bool:
         return bool(self.drives) or self.summary_seen
 
-    def drive(self, device: str, *, create: bool = False) -> _Drive | None:
-        for drive in reversed(self.drives):
-            if drive.device == device:
-                return drive
-        if not create:
-            return None
+    def drive(self, device: str) -> _Drive | None:
+        return next((drive for drive in reversed(self.drives) if drive.device == device), None)
+
+    def drive_or_new(self, device: str) -> _Drive:
+        existing = self.drive(device)
+        if existing is not None:
+            return existing
         drive = _Drive(device=device)
         model, serial = self.found.get(device, ("", None))
         drive.found_model, drive.found_serial = model, serial
@@ -510,8 +512,7 @@ class _Parser:
         drive = self.session.drive_by_name(name)
         if drive is None:
             device = name if name.startswith("/dev/") else f"/dev/{name}"
-            drive = self.session.drive(device, create=True)
-        assert drive is not None
+            drive = self.session.drive_or_new(device)
         return drive
 
     def footer(self, match: re.Match[str]) -> None:
@@ -525,7 +526,7 @@ class _Parser:
             {"NV": "none", "VL": "last", "VA": "all"}[match.group(5).upper()],
         )
 
-    def message(self, when: datetime | None, level: str, text: str) -> None:  # noqa: C901
+    def message(self, when: datetime | None, level: str, text: str) -> None:
         session = self.session
         stripped = text.strip()
 
@@ -608,25 +609,21 @@ class _Parser:
         if device is None:
             return None
         if match := _INVOKE_RE.match(text):
-            drive = session.drive(device, create=True)
-            assert drive is not None
+            drive = session.drive_or_new(device)
             drive.method = " ".join(match.group(1).split())
             drive.started_at = drive.started_at or when
             return drive
         if match := _SERIAL_RE.match(text):
-            drive = session.drive(device, create=True)
-            assert drive is not None
+            drive = session.drive_or_new(device)
             drive.serial_line = match.group(2)
             return drive
         if match := _GEOMETRY_RE.match(text):
-            drive = session.drive(device, create=True)
-            assert drive is not None
+            drive = session.drive_or_new(device)
             size = int(match.group(4))
             drive.size_bytes = size if 0 < size < 2**63 else drive.size_bytes
             return drive
         if match := _OLD_SIZE_RE.match(text):
-            drive = session.drive(device, create=True)
-            assert drive is not None
+            drive = session.drive_or_new(device)
             size = int(match.group(2))
             drive.size_bytes = size if 0 < size < 2**63 else drive.size_bytes
             return drive
@@ -833,7 +830,7 @@ def parse_nwipe_log(data: bytes | str) -> NwipeLog:
         return _parse(data)
     except NwipeLogError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not become a server error
+    except Exception as exc:  # a parser bug must not become a server error
         raise _error(_("The nwipe log could not be read.")) from exc
 
 
@@ -842,7 +839,7 @@ def _parse(data: bytes | str) -> NwipeLog:
     text = _decode(data, warnings)
     parser = _Parser()
     for line in re.split(r"\r\n|\r|\n", text):
-        parser.feed(line)
+        parser.feed(line[:_MAX_LINE])
     parser.close_session()
 
     if parser.signatures == 0:

@@ -29,9 +29,12 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
     """Every event and every piece of evidence of a device, newest first."""
     entries = []
     for e in device.events.select_related("actor"):
-        title = (_("%(from)s → %(to)s") % {"from": e.get_from_status_display(),
-                                           "to": e.get_to_status_display()}
-                 if e.from_status else e.get_to_status_display())
+        title = (
+            _("%(from)s → %(to)s")
+            % {"from": e.get_from_status_display(), "to": e.get_to_status_display()}
+            if e.from_status
+            else e.get_to_status_display()
+        )
         entries.append(TimelineEntry(e.at, "event", title, e.actor, note=e.note))
     labels = dict(checks_for(device.device_type))
     for d in device.diagnoses.select_related("recorded_by"):
@@ -42,8 +45,17 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
             details.append((_("IMEI"), d.imei))
         if d.lock_status:
             details.append((_("Lock status"), d.get_lock_status_display()))
-        entries.append(TimelineEntry(d.recorded_at, "diagnosis", _("Diagnosis"), d.recorded_by,
-                                     details, d.notes, ok=not d.faults))
+        entries.append(
+            TimelineEntry(
+                d.recorded_at,
+                "diagnosis",
+                _("Diagnosis"),
+                d.recorded_by,
+                details,
+                d.notes,
+                ok=not d.faults,
+            )
+        )
     for r in device.erasures.select_related("recorded_by"):
         details = [
             (_("Medium"), " ".join(p for p in [r.media_type, r.media_model, r.media_serial] if p)),
@@ -57,35 +69,62 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
         details.append((_("Verification"), r.get_verification_display()))
         if r.started_at and r.ended_at:
             details.append((_("Duration"), str(r.ended_at - r.started_at).split(".")[0]))
-        entries.append(TimelineEntry(r.recorded_at, "erasure",
-                                     _("Erasure: %(result)s") % {"result": r.get_result_display()},
-                                     r.recorded_by, details, r.notes,
-                                     ok=r.result == "passed"))
+        entries.append(
+            TimelineEntry(
+                r.recorded_at,
+                "erasure",
+                _("Erasure: %(result)s") % {"result": r.get_result_display()},
+                r.recorded_by,
+                details,
+                r.notes,
+                ok=r.result == "passed",
+            )
+        )
     for r in device.repairs.select_related("recorded_by").prefetch_related("parts__part"):
         details = [(_("Time spent"), _("%(n)s min") % {"n": r.minutes_spent})]
         details += [(_("Part"), f"{m.part} × {-m.quantity}") for m in r.parts.all()]
-        entries.append(TimelineEntry(r.recorded_at, "repair", _("Repair"), r.recorded_by,
-                                     details, r.description))
+        entries.append(
+            TimelineEntry(
+                r.recorded_at, "repair", _("Repair"), r.recorded_by, details, r.description
+            )
+        )
     for i in device.os_installs.select_related("recorded_by", "system"):
         details = [(_("System"), str(i.system))]
         if i.override_reason:
             details.append((_("Below minimum specs because"), i.override_reason))
-        entries.append(TimelineEntry(i.recorded_at, "os", _("System installed"), i.recorded_by,
-                                     details, i.notes))
+        entries.append(
+            TimelineEntry(
+                i.recorded_at, "os", _("System installed"), i.recorded_by, details, i.notes
+            )
+        )
     qa_labels = dict(QA_CRITERIA)
     for q in device.quality_checks.select_related("recorded_by"):
-        details = [(str(qa_labels.get(k, k)), _("yes") if v else _("no"))
-                   for k, v in q.results.items()]
+        details = [
+            (str(qa_labels.get(k, k)), _("yes") if v else _("no")) for k, v in q.results.items()
+        ]
         if q.grade:
             details.append((_("Grade"), q.grade))
-        entries.append(TimelineEntry(q.recorded_at, "qa", _("Quality check"), q.recorded_by,
-                                     details, q.notes, ok=q.passed))
+        entries.append(
+            TimelineEntry(
+                q.recorded_at,
+                "qa",
+                _("Quality check"),
+                q.recorded_by,
+                details,
+                q.notes,
+                ok=q.passed,
+            )
+        )
     for s in device.scrap_records.select_related("recorded_by"):
-        details = [(_("Reason"), s.get_reason_display()), (_("WEEE channel"),
-                   s.get_channel_display()), (_("Destination"), s.destination),
-                   (_("Weight"), f"{s.weight_kg} kg")]
-        entries.append(TimelineEntry(s.recorded_at, "scrap", _("Scrapped"), s.recorded_by,
-                                     details, s.notes))
+        details = [
+            (_("Reason"), s.get_reason_display()),
+            (_("WEEE channel"), s.get_channel_display()),
+            (_("Destination"), s.destination),
+            (_("Weight"), f"{s.weight_kg} kg"),
+        ]
+        entries.append(
+            TimelineEntry(s.recorded_at, "scrap", _("Scrapped"), s.recorded_by, details, s.notes)
+        )
     entries.sort(key=lambda e: (e.at, e.kind != "event"), reverse=True)
     return entries
 
@@ -132,7 +171,9 @@ class LeadTimes:
 def device_lead_times(device: Device) -> LeadTimes:
     firsts = dict(
         DeviceEvent.objects.filter(device=device, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED])
-        .order_by().values_list("to_status").annotate(first=Min("at"))
+        .order_by()
+        .values_list("to_status")
+        .annotate(first=Min("at"))
     )
     return LeadTimes(firsts.get(S.RECEIVED), firsts.get(S.READY), firsts.get(S.ALLOCATED))
 
@@ -145,27 +186,39 @@ def _median_days(deltas: list[timedelta]) -> float | None:
 
 def batch_progress(batch: CollectionBatch) -> dict:
     counts = dict(
-        Device.objects.filter(batch=batch).order_by().values_list("status")
-        .annotate(n=Count("id"))
+        Device.objects.filter(batch=batch).order_by().values_list("status").annotate(n=Count("id"))
     )
     total = sum(counts.values())
     firsts: dict[int, dict[str, datetime]] = {}
     rows = (
-        DeviceEvent.objects.filter(device__batch=batch,
-                                   to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED])
-        .order_by().values_list("device_id", "to_status").annotate(first=Min("at"))
+        DeviceEvent.objects.filter(
+            device__batch=batch, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
+        )
+        .order_by()
+        .values_list("device_id", "to_status")
+        .annotate(first=Min("at"))
     )
     for device_id, status, first in rows:
         firsts.setdefault(device_id, {})[status] = first
-    to_ready = [f[S.READY] - f[S.RECEIVED] for f in firsts.values()
-                if S.READY in f and S.RECEIVED in f]
-    to_allocated = [f[S.ALLOCATED] - f[S.READY] for f in firsts.values()
-                    if S.ALLOCATED in f and S.READY in f]
-    steps = [(status, label, counts.get(status, 0),
-              round(100 * counts.get(status, 0) / total) if total else 0)
-             for status, label in S.choices if counts.get(status)]
+    to_ready = [
+        f[S.READY] - f[S.RECEIVED] for f in firsts.values() if S.READY in f and S.RECEIVED in f
+    ]
+    to_allocated = [
+        f[S.ALLOCATED] - f[S.READY] for f in firsts.values() if S.ALLOCATED in f and S.READY in f
+    ]
+    steps = [
+        (
+            status,
+            label,
+            counts.get(status, 0),
+            round(100 * counts.get(status, 0) / total) if total else 0,
+        )
+        for status, label in S.choices
+        if counts.get(status)
+    ]
     return {
-        "total": total, "steps": steps,
+        "total": total,
+        "steps": steps,
         "median_days_to_ready": _median_days(to_ready),
         "median_days_to_allocated": _median_days(to_allocated),
         "ready_count": len(to_ready),

@@ -214,14 +214,20 @@ def nwipe_log_import(
     records = []
     for wiped in log.drives:
         drive = drives[wiped.serial.strip().upper()]
+        level = NIST_LEVEL.get(wiped.method)
         result = ErasureResult.PASSED if wiped.result == "passed" else ErasureResult.FAILED
+        errors = list(wiped.errors)
+        if level is None:
+            # "Verify Zeros/Ones" only reads the disk back: nothing was erased.
+            result = ErasureResult.FAILED
+            errors.insert(0, _("Verification-only method: no data was overwritten."))
         records.append(
             erasure_record(
                 device=drive.device,
                 drive=drive,
                 user=user,
                 method=ErasureMethod.OVERWRITE,
-                nist_level=NIST_LEVEL.get(wiped.method, NistLevel.CLEAR),
+                nist_level=level or NistLevel.CLEAR,
                 tool="nwipe",
                 tool_version=log.nwipe_version,
                 technique=wiped.method,
@@ -233,7 +239,7 @@ def nwipe_log_import(
                 ended_at=_aware(wiped.ended_at),
                 result=result,
                 source="nwipe",
-                notes="; ".join(wiped.errors)[:2000],
+                notes="; ".join(errors)[:2000],
                 log_excerpt=(
                     content.decode("utf-8", "replace") if isinstance(content, bytes) else content
                 )[-20000:],
@@ -449,21 +455,29 @@ def batch_devices(batch: CollectionBatch, user: User):
 
 
 @transaction.atomic
-def os_install_bulk(*, devices: Sequence[Device], system: OperatingSystem, user: User,
-                    override_reason: str = "") -> list[OsInstall]:
+def os_install_bulk(
+    *, devices: Sequence[Device], system: OperatingSystem, user: User, override_reason: str = ""
+) -> list[OsInstall]:
     """Install one system on many devices; refused whole, listing each device at fault."""
-    locked = list(Device.objects.select_for_update().filter(pk__in=[d.pk for d in devices])
-                  .order_by("pk"))
+    locked = list(
+        Device.objects.select_for_update().filter(pk__in=[d.pk for d in devices]).order_by("pk")
+    )
     faults = []
     for device in locked:
         if device.status not in (S.ERASED, S.REPAIRED):
-            faults.append(lifecycle.BulkFault(device, lifecycle.check_transition(
-                device, S.OS_INSTALLED) or _("Already installed.")))
+            faults.append(
+                lifecycle.BulkFault(
+                    device,
+                    lifecycle.check_transition(device, S.OS_INSTALLED) or _("Already installed."),
+                )
+            )
             continue
         problems = os_spec_problems(device, system)
         if problems and not override_reason.strip():
             faults.append(lifecycle.BulkFault(device, "; ".join(problems)))
     if faults:
         raise lifecycle.BulkTransitionError(faults)
-    return [os_install_record(device=device, user=user, system=system,
-                              override_reason=override_reason) for device in locked]
+    return [
+        os_install_record(device=device, user=user, system=system, override_reason=override_reason)
+        for device in locked
+    ]

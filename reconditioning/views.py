@@ -43,9 +43,15 @@ def queue(request):
     for group in groups:
         group["count"] = sum(counts.get(s, 0) for s in group["statuses"])
         group["devices"] = group["devices"][:QUEUE_LIMIT]
-    return render(request, "reconditioning/queue.html", {
-        "filter": filterset, "groups": groups, "limit": QUEUE_LIMIT,
-    })
+    return render(
+        request,
+        "reconditioning/queue.html",
+        {
+            "filter": filterset,
+            "groups": groups,
+            "limit": QUEUE_LIMIT,
+        },
+    )
 
 
 STEP_FORMS = {
@@ -60,31 +66,56 @@ STEP_FORMS = {
 
 def _record(step: str, form, device, user) -> None:
     data = form.cleaned_data
-    common = {"device": device, "user": user, "notes": data.get("notes", ""),
-              "expected_status": data["expected_status"]}
+    common = {
+        "device": device,
+        "user": user,
+        "notes": data.get("notes", ""),
+        "expected_status": data["expected_status"],
+    }
     if step == "diagnostic":
-        services.diagnosis_record(**common, results=form.results(),
-                                  battery_health_pct=data.get("battery_health_pct"),
-                                  imei=data.get("imei", ""),
-                                  lock_status=data.get("lock_status", ""))
+        services.diagnosis_record(
+            **common,
+            results=form.results(),
+            battery_health_pct=data.get("battery_health_pct"),
+            imei=data.get("imei", ""),
+            lock_status=data.get("lock_status", ""),
+        )
     elif step == "effacement":
         services.erasure_record(
-            **common, drive=data["drive"], method=data["method"], nist_level=data["nist_level"],
-            technique=data["technique"], tool=data["tool"], tool_version=data["tool_version"],
-            passes=data["passes"], verification=data["verification"],
-            started_at=data["started_at"], ended_at=data["ended_at"], result=data["result"],
+            **common,
+            drive=data["drive"],
+            method=data["method"],
+            nist_level=data["nist_level"],
+            technique=data["technique"],
+            tool=data["tool"],
+            tool_version=data["tool_version"],
+            passes=data["passes"],
+            verification=data["verification"],
+            started_at=data["started_at"],
+            ended_at=data["ended_at"],
+            result=data["result"],
         )
     elif step == "reparation":
-        services.repair_record(**common, description=data["description"],
-                               minutes_spent=data["minutes_spent"], parts=form.parts())
+        services.repair_record(
+            **common,
+            description=data["description"],
+            minutes_spent=data["minutes_spent"],
+            parts=form.parts(),
+        )
     elif step == "systeme":
-        services.os_install_record(**common, system=data["system"],
-                                   override_reason=data["override_reason"])
+        services.os_install_record(
+            **common, system=data["system"], override_reason=data["override_reason"]
+        )
     elif step == "controle":
         services.quality_check_record(**common, results=form.results(), grade=data["grade"])
     elif step == "rebut":
-        services.scrap_record(**common, reason=data["reason"], channel=data["channel"],
-                              destination=data["destination"], weight_kg=data["weight_kg"])
+        services.scrap_record(
+            **common,
+            reason=data["reason"],
+            channel=data["channel"],
+            destination=data["destination"],
+            weight_kg=data["weight_kg"],
+        )
 
 
 def device_step(request, pk, step):
@@ -104,12 +135,22 @@ def device_step(request, pk, step):
             form.add_error(None, exc)
         else:
             device.refresh_from_db()
-            messages.success(request, _("%(step)s recorded. The device is now “%(status)s”.")
-                             % {"step": title, "status": device.get_status_display()})
+            messages.success(
+                request,
+                _("%(step)s recorded. The device is now “%(status)s”.")
+                % {"step": title, "status": device.get_status_display()},
+            )
             return redirect(device)
-    return render(request, "reconditioning/step_form.html", {
-        "device": device, "form": form, "title": title, "step": step,
-    })
+    return render(
+        request,
+        "reconditioning/step_form.html",
+        {
+            "device": device,
+            "form": form,
+            "title": title,
+            "step": step,
+        },
+    )
 
 
 @require_POST
@@ -119,14 +160,19 @@ def device_transition_view(request, pk):
     if to_status not in S.values:
         raise PermissionDenied
     try:
-        lifecycle.device_transition(device=device, to_status=to_status, user=request.user,
-                                    expected_status=request.POST.get("expected_status") or None,
-                                    note=request.POST.get("note", ""))
+        lifecycle.device_transition(
+            device=device,
+            to_status=to_status,
+            user=request.user,
+            expected_status=request.POST.get("expected_status") or None,
+            note=request.POST.get("note", ""),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The device is now “%(status)s”.")
-                         % {"status": S(to_status).label})
+        messages.success(
+            request, _("The device is now “%(status)s”.") % {"status": S(to_status).label}
+        )
     return redirect(device)
 
 
@@ -147,18 +193,28 @@ def _nwipe_upload(request, devices, target, back):
     form = NwipeUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            records = services.nwipe_log_import(devices=devices, user=request.user,
-                                                content=form.cleaned_data["log"].read())
+            records = services.nwipe_log_import(
+                devices=devices, user=request.user, content=form.cleaned_data["log"].read()
+            )
         except (ValidationError, NwipeLogError) as exc:
             form.add_error("log", exc.messages if hasattr(exc, "messages") else str(exc))
         else:
             passed = sum(r.result == "passed" for r in records)
-            messages.success(request, _("%(n)s erasure record(s) imported, %(ok)s passed.")
-                             % {"n": len(records), "ok": passed})
+            messages.success(
+                request,
+                _("%(n)s erasure record(s) imported, %(ok)s passed.")
+                % {"n": len(records), "ok": passed},
+            )
             return redirect(back)
-    return render(request, "reconditioning/nwipe_upload.html", {
-        "form": form, "target": target, "back": back,
-    })
+    return render(
+        request,
+        "reconditioning/nwipe_upload.html",
+        {
+            "form": form,
+            "target": target,
+            "back": back,
+        },
+    )
 
 
 def batch_steps(request, pk):
@@ -166,29 +222,42 @@ def batch_steps(request, pk):
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
     if batch.workshop_id not in request.user.workshop_ids():
         raise PermissionDenied(_("Only the workshop's staff can do this."))
-    devices = (Device.objects.visible_to(request.user).filter(batch=batch)
-               .exclude(status__in=[S.SCRAPPED, S.ALLOCATED]).order_by("id"))
+    devices = (
+        Device.objects.visible_to(request.user)
+        .filter(batch=batch)
+        .exclude(status__in=[S.SCRAPPED, S.ALLOCATED])
+        .order_by("id")
+    )
     form = BulkStepForm(request.POST or None, queryset=devices)
     faults = []
     if request.method == "POST" and form.is_valid():
         chosen = list(form.cleaned_data["devices"])
         try:
             if form.cleaned_data["step"] == "os":
-                services.os_install_bulk(devices=chosen, system=form.cleaned_data["system"],
-                                         user=request.user)
+                services.os_install_bulk(
+                    devices=chosen, system=form.cleaned_data["system"], user=request.user
+                )
             else:
-                lifecycle.devices_transition(devices=chosen, to_status=form.cleaned_data["step"],
-                                             user=request.user)
+                lifecycle.devices_transition(
+                    devices=chosen, to_status=form.cleaned_data["step"], user=request.user
+                )
         except lifecycle.BulkTransitionError as exc:
             faults = exc.faults
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("%(n)s device(s) updated.") % {"n": len(chosen)})
             return redirect("reconditioning:batch_steps", pk=batch.pk)
-    return render(request, "reconditioning/batch_steps.html", {
-        "batch": batch, "form": form, "devices": devices.select_related("location"),
-        "faults": faults, "selected": set(request.POST.getlist("devices")),
-    })
+    return render(
+        request,
+        "reconditioning/batch_steps.html",
+        {
+            "batch": batch,
+            "form": form,
+            "devices": devices.select_related("location"),
+            "faults": faults,
+            "selected": set(request.POST.getlist("devices")),
+        },
+    )
 
 
 def device_certificate(request, pk):

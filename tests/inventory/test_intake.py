@@ -44,29 +44,25 @@ def test_scan_logs_device_with_tag_event_and_label_link(tech_client, batch, tech
     event = DeviceEvent.objects.get(device=device)
     assert (event.from_status, event.to_status, event.actor) == ("", "received", technician)
     body = response.content.decode()
-    assert f"{device.asset_tag} enregistré" in body
+    assert f"{device.asset_tag} enregistré" in body and "PF1ABC23" in body
     assert reverse("inventory:device_label", args=[device.pk]) in body
 
 
 def test_sticky_fields_make_a_batch_of_identical_laptops_one_scan_each(tech_client, batch):
-    response = scan(tech_client, batch, "A1")
-    body = response.content.decode()
-    # the next form keeps manufacturer/model/type and clears the serial
-    assert 'value="ThinkPad T480"' in body
-    assert 'name="serial_number"' in body and 'value="A1"' not in body
+    scan(tech_client, batch, "A1")
+    # The scan answer is the feedback only: the form (and what it holds) stays in the page.
     for serial in ["A2", "A3"]:
-        # a scanner only fills the serial: the other fields come back from the sticky form
-        post = {
-            "serial_number": serial,
-            "device_type": "laptop",
-            "manufacturer": "Lenovo",
-            "model": "ThinkPad T480",
-        }
-        tech_client.post(reverse("inventory:batch_intake", args=[batch.pk]), post, **HTMX)
+        scan(tech_client, batch, serial)
     assert Device.objects.filter(model="ThinkPad T480").count() == 3
-    # a full page reload keeps them too (session)
+    # Opening the screen again (another day, another PC) starts from the last values.
     page = tech_client.get(reverse("inventory:batch_intake", args=[batch.pk])).content.decode()
-    assert 'value="ThinkPad T480"' in page
+    assert 'value="ThinkPad T480"' in page and 'value="8 Go"' in page
+    assert 'name="serial_number"' in page and 'value="A3"' not in page
+
+
+def test_scan_answer_is_the_feedback_fragment(tech_client, batch):
+    body = scan(tech_client, batch, "FRAG1").content.decode()
+    assert "<form" not in body and 'id="recent"' in body and "FRAG1" in body
 
 
 def test_duplicate_serial_is_refused_with_link(tech_client, batch):

@@ -18,8 +18,10 @@ from tests.factories import make_batch, make_device
 
 pytestmark = pytest.mark.django_db
 
-TWO_DRIVES = [{"capacity_gb": 256, "kind": "ssd", "serial_number": "SSD1"},
-              {"capacity_gb": 1000, "kind": "hdd", "serial_number": "HDD1"}]
+TWO_DRIVES = [
+    {"capacity_gb": 256, "kind": "ssd", "serial_number": "SSD1"},
+    {"capacity_gb": 1000, "kind": "hdd", "serial_number": "HDD1"},
+]
 
 
 @pytest.fixture
@@ -34,9 +36,16 @@ def diagnose(device, user):
 
 def erase(device, user, drive, result=ErasureResult.PASSED, **kw):
     return services.erasure_record(
-        device=device, user=user, drive=drive, method=kw.pop("method", ErasureMethod.OVERWRITE),
-        nist_level=kw.pop("nist_level", NistLevel.CLEAR), tool="nwipe", tool_version="0.34",
-        result=result, **kw)
+        device=device,
+        user=user,
+        drive=drive,
+        method=kw.pop("method", ErasureMethod.OVERWRITE),
+        nist_level=kw.pop("nist_level", NistLevel.CLEAR),
+        tool="nwipe",
+        tool_version="0.34",
+        result=result,
+        **kw,
+    )
 
 
 def test_guard_messages_are_french_and_nothing_changes(device, technician):
@@ -81,19 +90,28 @@ def test_nist_level_must_fit_the_method(device, technician):
 
 
 def test_phone_without_drive_rows_needs_a_device_level_erasure(batch, technician):
-    phone = make_device(batch, device_type="smartphone", manufacturer="Samsung",
-                        model="Galaxy A52")
+    phone = make_device(batch, device_type="smartphone", manufacturer="Samsung", model="Galaxy A52")
     with pytest.raises(ValidationError):  # IMEI required for a phone
-        services.diagnosis_record(device=phone, user=technician,
-                                  results={k: "ok" for k, _l in checks_for("smartphone")})
-    services.diagnosis_record(device=phone, user=technician, imei="490154203237518",
-                              lock_status="unlocked",
-                              results={k: "ok" for k, _l in checks_for("smartphone")})
+        services.diagnosis_record(
+            device=phone, user=technician, results={k: "ok" for k, _l in checks_for("smartphone")}
+        )
+    services.diagnosis_record(
+        device=phone,
+        user=technician,
+        imei="490154203237518",
+        lock_status="unlocked",
+        results={k: "ok" for k, _l in checks_for("smartphone")},
+    )
     with pytest.raises(lifecycle.TransitionError):
         lifecycle.device_transition(device=phone, to_status=S.ERASED, user=technician)
-    services.erasure_record(device=phone, user=technician, method=ErasureMethod.CRYPTO_ERASE,
-                            nist_level=NistLevel.PURGE, tool="Réinitialisation constructeur",
-                            result=ErasureResult.PASSED)
+    services.erasure_record(
+        device=phone,
+        user=technician,
+        method=ErasureMethod.CRYPTO_ERASE,
+        nist_level=NistLevel.PURGE,
+        tool="Réinitialisation constructeur",
+        result=ErasureResult.PASSED,
+    )
     phone.refresh_from_db()
     assert phone.status == S.ERASED
 
@@ -105,8 +123,9 @@ def test_os_install_refuses_a_system_too_big_unless_reason(batch, technician):
     with pytest.raises(ValidationError) as exc:
         services.os_install_record(device=small, user=technician, system=mint)
     assert "1024" in exc.value.messages[0] and "raison" in exc.value.messages[0]
-    services.os_install_record(device=small, user=technician, system=mint,
-                               override_reason="Demandé par la structure")
+    services.os_install_record(
+        device=small, user=technician, system=mint, override_reason="Demandé par la structure"
+    )
     small.refresh_from_db()
     assert small.status == S.OS_INSTALLED
 
@@ -129,10 +148,22 @@ def test_scrapped_needs_reason_channel_weight(device, technician):
     with pytest.raises(lifecycle.TransitionError):
         lifecycle.device_transition(device=device, to_status=S.SCRAPPED, user=technician)
     with pytest.raises(ValidationError):
-        services.scrap_record(device=device, user=technician, reason="beyond_repair",
-                              channel="ecosystem", destination="", weight_kg=Decimal("2"))
-    services.scrap_record(device=device, user=technician, reason="beyond_repair",
-                          channel="ecosystem", destination="Déchèterie", weight_kg=Decimal("2.1"))
+        services.scrap_record(
+            device=device,
+            user=technician,
+            reason="beyond_repair",
+            channel="ecosystem",
+            destination="",
+            weight_kg=Decimal("2"),
+        )
+    services.scrap_record(
+        device=device,
+        user=technician,
+        reason="beyond_repair",
+        channel="ecosystem",
+        destination="Déchèterie",
+        weight_kg=Decimal("2.1"),
+    )
     device.refresh_from_db()
     assert device.status == S.SCRAPPED
     assert lifecycle.TRANSITIONS[S.SCRAPPED] == ()
@@ -148,8 +179,13 @@ def test_order_steps_are_not_taken_from_the_workshop(device, technician):
 def test_every_transition_writes_one_event_and_the_log_replays(device, technician):
     walk_to(device, S.READY, technician)
     events = list(device.events.order_by("at", "id"))
-    assert [e.to_status for e in events] == [S.RECEIVED, S.DIAGNOSED, S.ERASED, S.OS_INSTALLED,
-                                             S.READY]
+    assert [e.to_status for e in events] == [
+        S.RECEIVED,
+        S.DIAGNOSED,
+        S.ERASED,
+        S.OS_INSTALLED,
+        S.READY,
+    ]
     assert all(e.actor == technician for e in events)
     assert lifecycle.replay(events) == S.READY
 
@@ -157,8 +193,12 @@ def test_every_transition_writes_one_event_and_the_log_replays(device, technicia
 def test_stale_page_gets_a_clear_message(device, technician):
     take_step(device, S.DIAGNOSED, technician)
     with pytest.raises(lifecycle.ConcurrentChangeError) as exc:
-        services.diagnosis_record(device=device, user=technician, expected_status=S.RECEIVED,
-                                  results={k: "ok" for k, _l in checks_for("laptop")})
+        services.diagnosis_record(
+            device=device,
+            user=technician,
+            expected_status=S.RECEIVED,
+            results={k: "ok" for k, _l in checks_for("laptop")},
+        )
     assert "Quelqu'un" in exc.value.messages[0]
     assert device.diagnoses.count() == 1
 
@@ -188,8 +228,9 @@ def test_returned_device_needs_fresh_evidence(device, technician):
     walk_to(device, S.READY, technician)
     # the quasi-don flow: reserved, allocated, returned
     for step in (S.RESERVED, S.ALLOCATED, S.RETURNED):
-        lifecycle.device_transition(device=device, to_status=step, user=technician,
-                                    allow_order_steps=True)
+        lifecycle.device_transition(
+            device=device, to_status=step, user=technician, allow_order_steps=True
+        )
     with pytest.raises(lifecycle.TransitionError):
         lifecycle.device_transition(device=device, to_status=S.DIAGNOSED, user=technician)
     take_step(device, S.DIAGNOSED, technician)
@@ -200,8 +241,9 @@ def test_spare_parts_stock_and_harvest(device, batch, technician):
     from reconditioning.enums import PartMovementKind
     from reconditioning.models import SparePart
 
-    ram = SparePart.objects.create(workshop=batch.workshop, name="Barrette DDR4 8 Go",
-                                   category="RAM")
+    ram = SparePart.objects.create(
+        workshop=batch.workshop, name="Barrette DDR4 8 Go", category="RAM"
+    )
     donor_device = make_device(batch)
     with pytest.raises(ValidationError):
         services.part_harvest(device=donor_device, part=ram, quantity=1, user=technician)
@@ -209,10 +251,16 @@ def test_spare_parts_stock_and_harvest(device, batch, technician):
     services.part_harvest(device=donor_device, part=ram, quantity=1, user=technician)
     walk_to(device, S.ERASED, technician)
     with pytest.raises(ValidationError):
-        services.repair_record(device=device, user=technician, description="RAM",
-                               minutes_spent=10, parts=[(ram, 2)])
-    services.repair_record(device=device, user=technician, description="Ajout de RAM",
-                           minutes_spent=10, parts=[(ram, 1)])
+        services.repair_record(
+            device=device, user=technician, description="RAM", minutes_spent=10, parts=[(ram, 2)]
+        )
+    services.repair_record(
+        device=device,
+        user=technician,
+        description="Ajout de RAM",
+        minutes_spent=10,
+        parts=[(ram, 1)],
+    )
     ram.refresh_from_db()
     device.refresh_from_db()
     assert ram.quantity == 0 and device.status == S.REPAIRED
@@ -233,8 +281,12 @@ def test_two_technicians_at_once_on_postgresql(workshop, technician):
     def act():
         try:
             barrier.wait()
-            services.diagnosis_record(device=Device.objects.get(pk=device.pk), user=technician,
-                                      results=results, expected_status=S.RECEIVED)
+            services.diagnosis_record(
+                device=Device.objects.get(pk=device.pk),
+                user=technician,
+                results=results,
+                expected_status=S.RECEIVED,
+            )
             outcomes.append("ok")
         except lifecycle.ConcurrentChangeError as exc:
             outcomes.append(exc.messages[0])

@@ -26,12 +26,16 @@ action = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(actions=st.lists(action, min_size=1, max_size=12))
 def test_random_attempts_never_skip_the_evidence(batch, technician, actions):
-    device = make_device(batch, drives=[{"capacity_gb": 256, "kind": "ssd", "serial_number": "X"}],
-                         ram_mb=8192)
+    device = make_device(
+        batch, drives=[{"capacity_gb": 256, "kind": "ssd", "serial_number": "X"}], ram_mb=8192
+    )
     for kind, target in actions:
         try:
             if kind == "evidence":
@@ -39,15 +43,19 @@ def test_random_attempts_never_skip_the_evidence(batch, technician, actions):
             elif kind == "transition":
                 lifecycle.device_transition(device=device, to_status=target, user=technician)
             elif kind == "bulk":
-                lifecycle.devices_transition(devices=[device], to_status=target,
-                                             user=technician)
+                lifecycle.devices_transition(devices=[device], to_status=target, user=technician)
             else:
                 from reconditioning import services
 
-                services.erasure_record(device=device, user=technician,
-                                        drive=device.drives.first(), method="overwrite",
-                                        nist_level="clear", tool="nwipe",
-                                        result=ErasureResult.FAILED)
+                services.erasure_record(
+                    device=device,
+                    user=technician,
+                    drive=device.drives.first(),
+                    method="overwrite",
+                    nist_level="clear",
+                    tool="nwipe",
+                    result=ErasureResult.FAILED,
+                )
         except (ValidationError, ValueError):
             pass
         device.refresh_from_db()

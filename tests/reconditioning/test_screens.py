@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def laptop(batch, technician):
-    return make_device(batch, user=technician, ram_mb=8192, serial_number="LAP1",
-                       drives=[{"capacity_gb": 256, "kind": "ssd", "serial_number": "S3Z1"}])
+    return make_device(
+        batch,
+        user=technician,
+        ram_mb=8192,
+        serial_number="LAP1",
+        drives=[{"capacity_gb": 256, "kind": "ssd", "serial_number": "S3Z1"}],
+    )
 
 
 def step_url(device, step):
@@ -28,27 +33,44 @@ def step_url(device, step):
 
 def test_received_to_ready_through_the_forms(tech_client, laptop):
     checks = {f"check_{k}": "ok" for k, _l in checks_for("laptop")}
-    r = tech_client.post(step_url(laptop, "diagnostic"),
-                         {**checks, "check_battery": "fault", "expected_status": "received",
-                          "battery_health_pct": 54})
+    r = tech_client.post(
+        step_url(laptop, "diagnostic"),
+        {
+            **checks,
+            "check_battery": "fault",
+            "expected_status": "received",
+            "battery_health_pct": 54,
+        },
+    )
     assert r.status_code == 302
     laptop.refresh_from_db()
     assert laptop.status == S.DIAGNOSED and laptop.battery_health_pct == 54
     drive = laptop.drives.get()
-    r = tech_client.post(step_url(laptop, "effacement"), {
-        "expected_status": "diagnosed", "drive": drive.pk, "method": "secure_erase",
-        "nist_level": "purge", "tool": "nvme-cli", "tool_version": "2.4", "passes": 1,
-        "verification": "last", "result": "passed",
-        "started_at": "2026-11-20T10:00", "ended_at": "2026-11-20T10:05"})
+    r = tech_client.post(
+        step_url(laptop, "effacement"),
+        {
+            "expected_status": "diagnosed",
+            "drive": drive.pk,
+            "method": "secure_erase",
+            "nist_level": "purge",
+            "tool": "nvme-cli",
+            "tool_version": "2.4",
+            "passes": 1,
+            "verification": "last",
+            "result": "passed",
+            "started_at": "2026-11-20T10:00",
+            "ended_at": "2026-11-20T10:05",
+        },
+    )
     assert r.status_code == 302, r.content
     laptop.refresh_from_db()
     assert laptop.status == S.ERASED
     mint = OperatingSystem.objects.get(name="Linux Mint", version="22.2 Cinnamon")
-    tech_client.post(step_url(laptop, "systeme"), {"expected_status": "erased",
-                                                   "system": mint.pk})
+    tech_client.post(step_url(laptop, "systeme"), {"expected_status": "erased", "system": mint.pk})
     qa = {f"qa_{k}": "on" for k, _l in QA_CRITERIA}
-    tech_client.post(step_url(laptop, "controle"), {**qa, "grade": "A",
-                                                    "expected_status": "os_installed"})
+    tech_client.post(
+        step_url(laptop, "controle"), {**qa, "grade": "A", "expected_status": "os_installed"}
+    )
     laptop.refresh_from_db()
     assert (laptop.status, laptop.grade) == (S.READY, "A")
     page = tech_client.get(laptop.get_absolute_url()).content.decode()
@@ -65,9 +87,13 @@ def test_step_form_shows_the_checklist_of_the_type(tech_client, batch):
 
 
 def test_guard_refusal_is_shown_and_nothing_written(tech_client, laptop):
-    r = tech_client.post(step_url(laptop, "systeme"), {
-        "expected_status": "received",
-        "system": OperatingSystem.objects.first().pk})
+    r = tech_client.post(
+        step_url(laptop, "systeme"),
+        {
+            "expected_status": "received",
+            "system": OperatingSystem.objects.get(name="Debian", architecture="amd64").pk,
+        },
+    )
     assert r.status_code == 200
     assert "effac" in r.content.decode()
     laptop.refresh_from_db()
@@ -77,9 +103,9 @@ def test_guard_refusal_is_shown_and_nothing_written(tech_client, laptop):
 def test_stale_form_says_someone_else_moved_it(tech_client, laptop, technician):
     walk_to(laptop, S.DIAGNOSED, technician)
     checks = {f"check_{k}": "ok" for k, _l in checks_for("laptop")}
-    r = tech_client.post(step_url(laptop, "diagnostic"), {**checks,
-                                                          "expected_status": "received"},
-                         follow=True)
+    r = tech_client.post(
+        step_url(laptop, "diagnostic"), {**checks, "expected_status": "received"}, follow=True
+    )
     assert "Quelqu" in r.content.decode()
     assert laptop.diagnoses.count() == 1
 
@@ -97,8 +123,7 @@ def test_queue_groups_by_next_step_and_filters(tech_client, batch, technician, o
     assert b.asset_tag in body and a.asset_tag not in body
 
 
-def test_queue_query_count_is_fixed(tech_client, batch, technician,
-                                    django_assert_max_num_queries):
+def test_queue_query_count_is_fixed(tech_client, batch, technician, django_assert_max_num_queries):
     for _ in range(2):
         make_device(batch)
     with django_assert_max_num_queries(15) as ctx:
@@ -111,12 +136,12 @@ def test_queue_query_count_is_fixed(tech_client, batch, technician,
 
 
 def test_bulk_step_refuses_whole_and_lists_faults(tech_client, batch, technician):
-    ok = walk_to(make_device(batch, ram_mb=8192), S.ERASED, technician)
-    lagging = make_device(batch, ram_mb=8192)
+    disk = [{"capacity_gb": 256, "kind": "ssd"}]
+    ok = walk_to(make_device(batch, ram_mb=8192, drives=disk), S.ERASED, technician)
+    lagging = make_device(batch, ram_mb=8192, drives=disk)
     mint = OperatingSystem.objects.get(name="Linux Mint", version="22.2 Cinnamon")
     url = reverse("reconditioning:batch_steps", args=[batch.pk])
-    r = tech_client.post(url, {"step": "os", "system": mint.pk,
-                               "devices": [ok.pk, lagging.pk]})
+    r = tech_client.post(url, {"step": "os", "system": mint.pk, "devices": [ok.pk, lagging.pk]})
     body = r.content.decode()
     assert lagging.asset_tag in body.split('id="faults"')[1].split("</ul>")[0]
     ok.refresh_from_db()
@@ -145,10 +170,19 @@ def pdf_text(response):
 
 def test_device_certificate_has_the_nist_fields(tech_client, laptop, technician):
     walk_to(laptop, S.ERASED, technician)
-    text = pdf_text(tech_client.get(
-        reverse("reconditioning:device_certificate", args=[laptop.pk])))
-    for expected in ["Certificat d'effacement", laptop.asset_tag, "S3Z1", "Purge", "nvme-cli",
-                     "2.4", batch_ref(laptop), "Signature", "2022-190", "Réussi"]:
+    text = pdf_text(tech_client.get(reverse("reconditioning:device_certificate", args=[laptop.pk])))
+    for expected in [
+        "Certificat d'effacement",
+        laptop.asset_tag,
+        "S3Z1",
+        "Purge",
+        "nvme-cli",
+        "2.4",
+        batch_ref(laptop),
+        "Signature",
+        "2022-190",
+        "Réussi",
+    ]:
         assert expected in text, expected
 
 
@@ -156,15 +190,21 @@ def batch_ref(device):
     return device.batch.reference
 
 
-def test_batch_certificate_lists_every_medium_and_missing_devices(tech_client, batch,
-                                                                  technician):
-    done = [walk_to(make_device(batch, serial_number=f"B{i}",
-                                drives=[{"capacity_gb": 500, "kind": "hdd",
-                                         "serial_number": f"HD{i}"}]), S.ERASED, technician)
-            for i in range(3)]
+def test_batch_certificate_lists_every_medium_and_missing_devices(tech_client, batch, technician):
+    done = [
+        walk_to(
+            make_device(
+                batch,
+                serial_number=f"B{i}",
+                drives=[{"capacity_gb": 500, "kind": "hdd", "serial_number": f"HD{i}"}],
+            ),
+            S.ERASED,
+            technician,
+        )
+        for i in range(3)
+    ]
     pending = make_device(batch, serial_number="PENDING")
-    text = pdf_text(tech_client.get(
-        reverse("reconditioning:batch_certificate", args=[batch.pk])))
+    text = pdf_text(tech_client.get(reverse("reconditioning:batch_certificate", args=[batch.pk])))
     for d in done:
         assert d.asset_tag in text
     assert "HD0" in text and "HD2" in text and "Clear" in text
@@ -173,10 +213,16 @@ def test_batch_certificate_lists_every_medium_and_missing_devices(tech_client, b
 
 def test_certificates_of_another_workshop_are_404(tech_client, other_workshop):
     theirs = make_device(make_batch(other_workshop))
-    assert tech_client.get(reverse("reconditioning:device_certificate",
-                                   args=[theirs.pk])).status_code == 404
-    assert tech_client.get(reverse("reconditioning:batch_certificate",
-                                   args=[theirs.batch_id])).status_code == 404
+    assert (
+        tech_client.get(reverse("reconditioning:device_certificate", args=[theirs.pk])).status_code
+        == 404
+    )
+    assert (
+        tech_client.get(
+            reverse("reconditioning:batch_certificate", args=[theirs.batch_id])
+        ).status_code
+        == 404
+    )
 
 
 def test_other_workshop_cannot_record_steps(client, laptop, other_technician):

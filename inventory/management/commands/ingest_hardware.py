@@ -39,8 +39,11 @@ class Command(BaseCommand):
             batch_obj = CollectionBatch.objects.visible_to(actor).filter(pk=batch).first()
             if batch_obj is None:
                 raise CommandError(f"No batch with id {batch} visible to {user}.")
-        smart = [Path(p).read_bytes() for p in smartctl]
-        battery_data = json.loads(Path(battery).read_text()) if battery else None
+        try:
+            smart = [Path(p).read_bytes() for p in smartctl]
+            battery_data = json.loads(Path(battery).read_text()) if battery else None
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read --smartctl/--battery: {exc}") from None
         failures = 0
         for name in files:
             try:
