@@ -16,15 +16,18 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(PIP) install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
 	$(PY) -c "import django, weasyprint, celery, segno, import_export"
 	touch $(STAMP)
 
 install: $(STAMP) compilemessages
 
+# The compiled catalogues are committed; recompile when gettext's msgfmt is there.
 compilemessages: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	else echo "msgfmt not found: using the committed .mo files"; fi
 
 run: install
 	$(PY) manage.py migrate --noinput -v 0

@@ -18,7 +18,11 @@ DEMO_IMEI = "490154203237518"
 
 
 def _system_for(device: Device) -> OperatingSystem:
-    systems = OperatingSystem.objects.filter(is_active=True).order_by("min_ram_mb")
+    # Linux Mint is the workshops' default; lighter systems for devices that need them.
+    systems = sorted(
+        OperatingSystem.objects.filter(is_active=True),
+        key=lambda s: (s.name != "Linux Mint", -s.min_ram_mb),
+    )
     for system in systems:
         if not services.os_spec_problems(device, system):
             return system

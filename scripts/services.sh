@@ -9,6 +9,10 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# WeasyPrint's system libraries and a font for the PDFs.
+ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0)
+ldconfig -p | grep -q libpangoft2-1.0 || need+=(libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
