@@ -26,7 +26,7 @@ def _system_for(device: Device) -> OperatingSystem:
     for system in systems:
         if not services.os_spec_problems(device, system):
             return system
-    return systems.first()
+    return systems[0]
 
 
 def take_step(device: Device, to_status: str, user) -> None:

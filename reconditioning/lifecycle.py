@@ -48,6 +48,16 @@ class ConcurrentChangeError(TransitionError):
     """Someone else moved the device between the page being shown and the action."""
 
 
+def concurrent_change(current: str) -> ConcurrentChangeError:
+    return ConcurrentChangeError(
+        _(
+            "Someone else has just moved this device to “%(status)s”: nothing was changed. "
+            "Reload the page to see it."
+        )
+        % {"status": S(current).label}
+    )
+
+
 def cycle_start(device: Device) -> datetime | None:
     """When the device's current pass through the workshop began (received, or returned):
     evidence older than that belongs to a previous owner's cycle."""
@@ -210,13 +220,7 @@ def device_transition(
     succeeds and the other is told; `expected_status` is the status the user saw."""
     current = Device.objects.select_for_update().values_list("status", flat=True).get(pk=device.pk)
     if expected_status is not None and current != expected_status:
-        raise ConcurrentChangeError(
-            _(
-                "Someone else has just moved this device to “%(status)s”: nothing was changed. "
-                "Reload the page to see it."
-            )
-            % {"status": S(current).label}
-        )
+        raise concurrent_change(current)
     device.status = current
     problem = check_transition(
         device, to_status, current=current, allow_order_steps=allow_order_steps

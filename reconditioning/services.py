@@ -34,13 +34,7 @@ from .models import (
 def _lock(device: Device, expected_status: str | None) -> Device:
     locked = Device.objects.select_for_update().get(pk=device.pk)
     if expected_status is not None and locked.status != expected_status:
-        raise lifecycle.ConcurrentChangeError(
-            _(
-                "Someone else has just moved this device to “%(status)s”: nothing was changed. "
-                "Reload the page to see it."
-            )
-            % {"status": S(locked.status).label}
-        )
+        raise lifecycle.concurrent_change(locked.status)
     return locked
 
 
