@@ -21,6 +21,20 @@ def _isolated_media_and_eager_tasks(settings, tmp_path, request):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _os_catalogue(request):
+    """Transactional tests flush the tables, data migrations included: reload the catalogue."""
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("_django_db_helper")  # the database as the test's marker asks
+    from reconditioning.catalogue import catalogue_load
+    from reconditioning.models import OperatingSystem
+
+    if not OperatingSystem.objects.exists():
+        catalogue_load(OperatingSystem)
+
+
 @pytest.fixture
 def workshop(db):
     return OrganisationFactory(name="Atelier Nanterre", kind=OrganisationKind.WORKSHOP)
