@@ -33,6 +33,11 @@ def _os_catalogue(request):
 
     if not OperatingSystem.objects.exists():
         catalogue_load(OperatingSystem)
+        from django.apps import apps
+
+        from beneficiaries.defaults import MODEL_NAMES, defaults_load
+
+        defaults_load({name: apps.get_model("beneficiaries", name) for name in MODEL_NAMES})
 
 
 @pytest.fixture

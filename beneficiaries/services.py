@@ -1,0 +1,169 @@
+"""People and trainings: who may receive a device, and whether their training is complete."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation, User
+
+from .models import (
+    DeviceTraining,
+    EligibilityCriterion,
+    Enrolment,
+    Person,
+    TrainingModule,
+    TrainingProgramme,
+    TrainingSession,
+    TrainingWaiver,
+)
+
+
+def require_structure_member(user: User, structure: Organisation) -> None:
+    if structure.kind != OrganisationKind.MEDIATION:
+        raise ValidationError(_("This organisation is not a mediation structure."))
+    if structure.pk not in user.organisation_ids(OrganisationKind.MEDIATION):
+        raise PermissionDenied(_("Only the structure's staff can do this."))
+
+
+@transaction.atomic
+def person_create(
+    *,
+    structure: Organisation,
+    user: User,
+    eligibility: EligibilityCriterion,
+    age_band: str,
+    situation: str,
+    consent_purpose: str,
+    consent_given_on: date,
+    eligibility_checked_on: date,
+    first_name: str = "",
+    last_name: str = "",
+    reference: str = "",
+    phone: str = "",
+    email: str = "",
+    commune=None,
+    eligibility_justification: str = "",
+) -> Person:
+    """Refer a person. Either a name or the structure's own reference is needed."""
+    require_structure_member(user, structure)
+    if not last_name.strip() and not reference.strip():
+        raise ValidationError(_("Give the person's last name, or your own reference only."))
+    if eligibility.needs_justification and not eligibility_justification.strip():
+        raise ValidationError(_("This eligibility criterion needs a justification."))
+    if reference and Person.objects.filter(structure=structure, reference=reference).exists():
+        raise ValidationError(
+            _("Your structure already uses the reference %(ref)s.") % {"ref": reference}
+        )
+    if consent_given_on > date.today():
+        raise ValidationError(_("The consent cannot be dated in the future."))
+    return Person.objects.create(
+        structure=structure,
+        referred_by=user,
+        reference=reference.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        phone=phone,
+        email=email,
+        commune=commune,
+        age_band=age_band,
+        situation=situation,
+        eligibility=eligibility,
+        eligibility_justification=eligibility_justification.strip(),
+        eligibility_checked_on=eligibility_checked_on,
+        consent_purpose=consent_purpose,
+        consent_given_on=consent_given_on,
+        consent_recorded_by=user,
+    )
+
+
+def programme_for(device_type: str) -> TrainingProgramme | None:
+    rule = (
+        DeviceTraining.objects.select_related("programme").filter(device_type=device_type).first()
+    )
+    return rule.programme if rule else None
+
+
+def training_missing(person: Person, programme: TrainingProgramme) -> list[TrainingModule]:
+    """Required modules of the programme the person has not attended."""
+    attended = set(
+        TrainingModule.objects.filter(
+            trainingsession__enrolments__person=person,
+            trainingsession__enrolments__attended=True,
+            programme=programme,
+        ).values_list("pk", flat=True)
+    )
+    return [m for m in programme.modules.filter(required=True) if m.pk not in attended]
+
+
+def training_complete(person: Person, programme: TrainingProgramme) -> bool:
+    return not training_missing(person, programme)
+
+
+@transaction.atomic
+def session_create(
+    *,
+    structure: Organisation,
+    user: User,
+    programme: TrainingProgramme,
+    modules,
+    starts_at,
+    place: str,
+    trainer: str,
+    capacity: int,
+) -> TrainingSession:
+    require_structure_member(user, structure)
+    modules = list(modules)
+    if any(m.programme_id != programme.pk for m in modules):
+        raise ValidationError(_("Every module must belong to the programme."))
+    if not modules:
+        raise ValidationError(_("Choose the modules the session covers."))
+    session = TrainingSession.objects.create(
+        structure=structure,
+        programme=programme,
+        starts_at=starts_at,
+        place=place,
+        trainer=trainer,
+        capacity=capacity,
+    )
+    session.modules.set(modules)
+    return session
+
+
+@transaction.atomic
+def enrol(*, session: TrainingSession, person: Person, user: User) -> Enrolment:
+    require_structure_member(user, session.structure)
+    if person.structure_id != session.structure_id:
+        raise ValidationError(_("This person is referred by another structure."))
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if Enrolment.objects.filter(session=session, person=person).exists():
+        raise ValidationError(_("This person is already enrolled."))
+    if session.enrolments.count() >= session.capacity:
+        raise ValidationError(_("The session is full (%(n)s places).") % {"n": session.capacity})
+    return Enrolment.objects.create(session=session, person=person, recorded_by=user)
+
+
+@transaction.atomic
+def attendance_record(*, session: TrainingSession, present: set[int], user: User) -> int:
+    """Mark who attended (person ids in `present`) and who did not; returns the present count."""
+    require_structure_member(user, session.structure)
+    enrolments = list(session.enrolments.select_for_update())
+    for enrolment in enrolments:
+        enrolment.attended = enrolment.person_id in present
+        enrolment.recorded_by = user
+    Enrolment.objects.bulk_update(enrolments, ["attended", "recorded_by"])
+    return sum(e.attended for e in enrolments)
+
+
+def waiver_grant(
+    *, person: Person, programme: TrainingProgramme, reason: str, user: User
+) -> TrainingWaiver:
+    if not user.is_coordinator:
+        raise PermissionDenied(_("Only a coordinator can waive the training."))
+    if not reason.strip():
+        raise ValidationError(_("A waiver needs a reason."))
+    return TrainingWaiver.objects.create(
+        person=person, programme=programme, reason=reason.strip(), granted_by=user
+    )
