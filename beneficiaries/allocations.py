@@ -261,6 +261,7 @@ def allocation_return(*, allocation: Allocation, user: User, reason: str) -> All
 
 def allocation_replace(*, allocation: Allocation, device: Device, user: User) -> Allocation:
     """Hand a replacement over, linked to the returned allocation, at no further charge."""
+    allocation = Allocation.objects.get(pk=allocation.pk)
     if allocation.returned_at is None:
         raise ValidationError(_("Record the return first."))
     reason = ExemptionReason.objects.filter(granted_by=ExemptionGrantor.STRUCTURE).first()

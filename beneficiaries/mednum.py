@@ -332,7 +332,7 @@ def read_mednum_csv(content: bytes) -> MednumFile:
                     "The columns are separated by “%(separator)s” instead of commas, as the "
                     "schema requires; the file was read anyway."
                 )
-                % {"separator": "tab" if delimiter == "\t" else delimiter},
+                % {"separator": _("tab") if delimiter == "\t" else delimiter},
                 False,
             )
         )
@@ -417,7 +417,7 @@ class _RowReader:
         def report(column: str, message: str, blocking: bool) -> None:
             issues.append(MednumIssue(line, column, message, blocking))
 
-        if len(row) > self.width and any(cell.strip() for cell in row[self.width :]):
+        if len(row) > self.width:
             report(
                 "",
                 _(

@@ -102,7 +102,8 @@ def order_decide(
 
 
 def _require_preparer(user: User, order: Order) -> None:
-    if order.workshop_id not in user.workshop_ids():
+    workshop_id = Order.objects.values_list("workshop_id", flat=True).get(pk=order.pk)
+    if workshop_id not in user.workshop_ids():
         raise PermissionDenied(_("Only the preparing workshop can do this."))
 
 
@@ -127,6 +128,7 @@ def order_reserve(*, order: Order, user: User) -> list[Reservation]:
     """Reserve suitable ready devices for every line (oldest in stock first). All lines are
     served or nothing is reserved; devices another order is locking are skipped, never shared."""
     _require_preparer(user, order)
+    order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == O.APPROVED:
         order = _move(order, O.PREPARING)
     elif order.status != O.PREPARING:
