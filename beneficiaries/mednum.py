@@ -378,7 +378,7 @@ def read_mednum_csv(content: bytes) -> MednumFile:
                 % {"columns": ", ".join(missing)}
             )
         for name in _SCHEMA_REQUIRED:
-            if name not in index and not (name == "code_postal" and "code_insee" in index):
+            if name not in index:
                 file_issues.append(
                     MednumIssue(
                         None,
@@ -497,7 +497,8 @@ class _RowReader:
             )
         elif not postal_code:
             if code_insee:
-                report("code_postal", _("The postal code is missing."), False)
+                if "code_postal" in self.index:  # else said once for the file
+                    report("code_postal", _("The postal code is missing."), False)
             else:
                 report(
                     "code_postal", _("Neither the postal code nor the INSEE code is given."), True

@@ -5,14 +5,14 @@ Reserving locks candidate devices with SKIP LOCKED, so two orders never take the
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 from inventory.enums import DeviceStatus
-from inventory.models import Device
+from inventory.models import Device, StorageDrive
 from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition
 
@@ -114,13 +114,20 @@ def suitable_devices(line: OrderLine, workshop_id: int):
     if line.min_ram_mb:
         qs = qs.filter(ram_mb__gte=line.min_ram_mb)
     if line.min_storage_gb:
-        qs = qs.filter(drives__capacity_gb__gte=line.min_storage_gb)
+        # EXISTS rather than a join: no duplicates, so rows can be locked (no DISTINCT).
+        qs = qs.filter(
+            Exists(
+                StorageDrive.objects.filter(
+                    device=OuterRef("pk"), capacity_gb__gte=line.min_storage_gb
+                )
+            )
+        )
     if line.min_grade:
         allowed = [
             g for g, rank in GRADE_ORDER.items() if g and rank >= GRADE_ORDER[line.min_grade]
         ]
         qs = qs.filter(grade__in=allowed)
-    return qs.distinct()
+    return qs
 
 
 @transaction.atomic
@@ -139,14 +146,10 @@ def order_reserve(*, order: Order, user: User) -> list[Reservation]:
         needed = line.quantity - line.reservations.filter(released_at__isnull=True).count()
         if needed <= 0:
             continue
-        ids = list(
-            suitable_devices(line, order.workshop_id)
-            .values_list("pk", flat=True)
-            .order_by("pk")[: needed * 3]
-        )
+        # Rows another transaction is reserving are skipped, not waited for nor shared.
         picked = list(
-            Device.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=ids, status=DeviceStatus.READY)
+            suitable_devices(line, order.workshop_id)
+            .select_for_update(skip_locked=True)
             .order_by("pk")[:needed]
         )
         if len(picked) < needed:
