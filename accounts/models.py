@@ -81,6 +81,10 @@ class User(AbstractUser):
     def is_workshop_staff(self) -> bool:
         return bool(self.workshop_ids())
 
+    @property
+    def is_mediation_staff(self) -> bool:
+        return bool(self.organisation_ids(OrganisationKind.MEDIATION))
+
     def default_workshop(self) -> Organisation | None:
         for m in self.memberships_cached():
             if m.organisation.kind == OrganisationKind.WORKSHOP:

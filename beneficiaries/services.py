@@ -167,3 +167,61 @@ def waiver_grant(
     return TrainingWaiver.objects.create(
         person=person, programme=programme, reason=reason.strip(), granted_by=user
     )
+
+
+@transaction.atomic
+def structures_import_mednum(*, content: bytes, user: User) -> dict:
+    """Create or update mediation structures from the national open data (LaMednum schema),
+    keyed by the schema's id: re-importing updates, never duplicates. Rows breaking the schema
+    are reported and skipped; the others are written."""
+    from .mednum import read_mednum_csv
+    from .models import Commune, Structure
+
+    if not user.is_coordinator:
+        raise PermissionDenied(_("Only a coordinator imports structures."))
+    parsed = read_mednum_csv(content)
+    communes = set(
+        Commune.objects.filter(
+            code_insee__in={p.code_insee for p in parsed.places if p.code_insee}
+        ).values_list("code_insee", flat=True)
+    )
+    created = updated = 0
+    for place in parsed.places:
+        structure = (
+            Structure.objects.select_related("organisation").filter(mednum_id=place.id).first()
+        )
+        if structure is None:
+            organisation = Organisation.objects.create(
+                name=place.name[:200],
+                kind=OrganisationKind.MEDIATION,
+                siret=place.pivot if len(place.pivot) == 14 else "",
+                commune_insee=place.code_insee,
+            )
+            structure = Structure(organisation=organisation, mednum_id=place.id)
+            created += 1
+        else:
+            organisation = structure.organisation
+            organisation.name = place.name[:200]
+            organisation.commune_insee = place.code_insee
+            if len(place.pivot) == 14:
+                organisation.siret = place.pivot
+            organisation.save()
+            updated += 1
+        structure.pivot = place.pivot[:14]
+        structure.address = place.address[:300]
+        structure.postal_code = place.postal_code
+        structure.commune_id = place.code_insee if place.code_insee in communes else None
+        structure.programmes = place.programmes
+        structure.contact_email = (place.emails or [""])[0][:254]
+        structure.contact_phone = place.phone[:30]
+        structure.updated_on = place.updated_on
+        structure.save()
+    return {
+        "created": created,
+        "updated": updated,
+        "total": parsed.total_rows,
+        "issues": [
+            {"line": i.line, "field": i.field, "message": i.message, "blocking": i.blocking}
+            for i in parsed.issues
+        ],
+    }

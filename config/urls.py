@@ -18,6 +18,7 @@ urlpatterns = [
     path("langue/", login_not_required(set_language), name="set_language"),
     path("", include("inventory.urls")),
     path("", include("reconditioning.urls")),
+    path("", include("beneficiaries.urls")),
     path("api/", include("inventory.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,46 @@
+"""The papers of the quasi-don: the receipt of a payment and the handover document the person
+signs. Both are short, one page each."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Allocation, Payment
+
+
+def _pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def _system(allocation: Allocation) -> str:
+    install = allocation.device.os_installs.select_related("system").order_by("-id").first()
+    return str(install.system) if install else ""
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    allocation = payment.allocation
+    return _pdf(
+        "beneficiaries/receipt.html",
+        {
+            "payment": payment,
+            "allocation": allocation,
+            "device": allocation.device,
+            "structure": allocation.structure,
+            "issued_at": timezone.now(),
+        },
+    )
+
+
+def handover_pdf(allocation: Allocation) -> bytes:
+    return _pdf(
+        "beneficiaries/handover_document.html",
+        {
+            "allocation": allocation,
+            "device": allocation.device,
+            "structure": allocation.structure,
+            "system": _system(allocation),
+            "drives": list(allocation.device.drives.all()),
+            "issued_at": timezone.now(),
+        },
+    )

@@ -1,0 +1,194 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.enums import DeviceType, Grade
+
+from .enums import AgeBand, PaymentMethod, Situation
+from .models import (
+    Commune,
+    EligibilityCriterion,
+    ExemptionReason,
+    Person,
+    TrainingModule,
+    TrainingProgramme,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PersonForm(forms.Form):
+    pseudonymous = forms.BooleanField(
+        label=_("Record only our own reference (the identity stays with the structure)"),
+        required=False,
+    )
+    reference = forms.CharField(label=_("Our reference"), max_length=50, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    commune = forms.CharField(label=_("Commune (INSEE code)"), max_length=5, required=False)
+    age_band = forms.ChoiceField(label=_("Age band"), choices=AgeBand.choices)
+    situation = forms.ChoiceField(label=_("Situation"), choices=Situation.choices)
+    eligibility = forms.ModelChoiceField(
+        label=_("Eligibility criterion checked"),
+        queryset=EligibilityCriterion.objects.filter(is_active=True),
+    )
+    eligibility_justification = forms.CharField(
+        label=_("Justification (if needed)"), max_length=300, required=False
+    )
+    eligibility_checked_on = forms.DateField(
+        label=_("Checked on"), widget=DATE, initial=timezone.localdate
+    )
+    consent_purpose = forms.CharField(
+        label=_("Consent: purpose"),
+        max_length=300,
+        initial=_("Follow-up of the device loan and training by the structure"),
+    )
+    consent_given_on = forms.DateField(
+        label=_("Consent given on"), widget=DATE, initial=timezone.localdate
+    )
+
+    def clean_commune(self):
+        code = self.cleaned_data.get("commune", "").strip().upper()
+        if not code:
+            return None
+        commune = Commune.objects.filter(code_insee=code).first()
+        if commune is None:
+            raise forms.ValidationError(
+                _("No commune has the INSEE code “%(code)s”.") % {"code": code}
+            )
+        return commune
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pseudonymous"):
+            for name in ("first_name", "last_name", "phone", "email"):
+                data[name] = ""
+        return data
+
+
+class SessionForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=TrainingProgramme.objects.all()
+    )
+    modules = forms.ModelMultipleChoiceField(
+        label=_("Modules covered"),
+        queryset=TrainingModule.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    trainer = forms.CharField(label=_("Trainer"), max_length=200)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=200, initial=8)
+
+
+class EnrolForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class OrderLineForm(forms.Form):
+    device_type = forms.ChoiceField(
+        label=_("Type"), choices=[("", "—"), *DeviceType.choices], required=False
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100, required=False)
+    min_ram_gb = forms.IntegerField(label=_("Minimum RAM (GB)"), min_value=1, required=False)
+    min_storage_gb = forms.IntegerField(
+        label=_("Minimum storage (GB)"), min_value=1, required=False
+    )
+    min_grade = forms.ChoiceField(
+        label=_("Minimum grade"), choices=[("", "—"), *Grade.choices], required=False
+    )
+    person = forms.ModelChoiceField(
+        label=_("For (optional)"), queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        if data.get("device_type") and not data.get("quantity"):
+            self.add_error("quantity", _("How many?"))
+        return data
+
+    def line(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("device_type"):
+            return None
+        return {
+            "device_type": data["device_type"],
+            "quantity": data["quantity"],
+            "min_ram_mb": data["min_ram_gb"] * 1024 if data.get("min_ram_gb") else None,
+            "min_storage_gb": data.get("min_storage_gb"),
+            "min_grade": data.get("min_grade", ""),
+            "person": data.get("person"),
+        }
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=4, max_num=20)
+
+
+class HandoverForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("Person receiving the device"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("The structure itself (its own equipment)"),
+    )
+    exemption = forms.ModelChoiceField(
+        label=_("Exemption from the residual charge"),
+        queryset=ExemptionReason.objects.all(),
+        required=False,
+    )
+    exemption_note = forms.CharField(label=_("Exemption: reason"), max_length=300, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (€)"), min_value=0.01, max_digits=7, decimal_places=2
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE, initial=timezone.localdate)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the device brought back?"), max_length=300)
+
+
+class DecisionForm(forms.Form):
+    workshop = forms.ModelChoiceField(
+        label=_("Workshop preparing the order"), queryset=None, required=False
+    )
+    note = forms.CharField(label=_("Note (required to refuse)"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.enums import OrganisationKind
+        from accounts.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["workshop"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.WORKSHOP
+        )
+
+
+class WaiverForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=TrainingProgramme.objects.all()
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class MednumUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file of the digital-mediation places"))

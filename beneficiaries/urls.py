@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "beneficiaries"
+
+urlpatterns = [
+    path("personnes/", views.person_list, name="person_list"),
+    path("personnes/nouvelle/", views.person_create, name="person_create"),
+    path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
+    path("personnes/<int:pk>/derogation/", views.person_waiver, name="person_waiver"),
+    path("formations/", views.session_list, name="session_list"),
+    path("formations/nouvelle/", views.session_create, name="session_create"),
+    path("formations/<int:pk>/", views.session_detail, name="session_detail"),
+    path("commandes/", views.order_list, name="order_list"),
+    path("commandes/nouvelle/", views.order_create, name="order_create"),
+    path("commandes/<int:pk>/", views.order_detail, name="order_detail"),
+    path("commandes/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
+    path("remise/<int:device_pk>/", views.handover, name="handover"),
+    path("attributions/<int:pk>/", views.allocation_detail, name="allocation_detail"),
+    path("attributions/<int:pk>/paiement/", views.allocation_pay, name="allocation_pay"),
+    path("attributions/<int:pk>/retour/", views.allocation_return, name="allocation_return"),
+    path("attributions/<int:pk>/recu/<int:payment_pk>.pdf", views.receipt, name="receipt"),
+    path("attributions/<int:pk>/remise.pdf", views.handover_document, name="handover_pdf"),
+    path("structures/", views.structure_list, name="structure_list"),
+    path("structures/import/", views.structure_import, name="structure_import"),
+]

@@ -1,0 +1,472 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.enums import OrganisationKind
+from inventory.models import Device
+
+from . import allocations, documents, orders, services
+from .enums import OrderStatus
+from .forms import (
+    DecisionForm,
+    EnrolForm,
+    HandoverForm,
+    MednumUploadForm,
+    OrderLineFormSet,
+    PaymentForm,
+    PersonForm,
+    ReturnForm,
+    SessionForm,
+    WaiverForm,
+)
+from .mednum import MednumFileError
+from .models import (
+    Allocation,
+    Order,
+    Person,
+    Reservation,
+    Structure,
+    TrainingProgramme,
+    TrainingSession,
+)
+
+
+def _my_structure(request):
+    """The mediation structure the user acts for (the first one if several)."""
+    for m in request.user.memberships_cached():
+        if m.organisation.kind == OrganisationKind.MEDIATION:
+            return m.organisation
+    raise PermissionDenied(_("Only the staff of a mediation structure can do this."))
+
+
+def _errors(request, exc) -> None:
+    for message in getattr(exc, "messages", [str(exc)]):
+        messages.error(request, message)
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# People
+
+
+def person_list(request):
+    people = (
+        Person.objects.visible_to(request.user)
+        .select_related("structure", "eligibility")
+        .annotate(n_alloc=Count("allocations"))
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        people = people.filter(
+            Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(reference__icontains=q)
+        )
+    return render(request, "beneficiaries/person_list.html", {"people": people[:200], "q": q})
+
+
+def person_create(request):
+    structure = _my_structure(request)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        data.pop("pseudonymous")
+        try:
+            person = services.person_create(structure=structure, user=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(person)s referred.") % {"person": person})
+            return redirect(person)
+    return render(request, "beneficiaries/person_form.html", {"form": form})
+
+
+def person_detail(request, pk):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related(
+            "structure", "eligibility", "commune"
+        ),
+        pk=pk,
+    )
+    programmes = [
+        (p, services.training_missing(person, p))
+        for p in TrainingProgramme.objects.prefetch_related("modules")
+    ]
+    return render(
+        request,
+        "beneficiaries/person_detail.html",
+        {
+            "person": person,
+            "programmes": programmes,
+            "enrolments": person.enrolments.select_related("session__programme"),
+            "allocations": person.allocations.select_related("device"),
+            "waivers": person.waivers.select_related("programme", "granted_by"),
+            "waiver_form": WaiverForm() if request.user.is_coordinator else None,
+        },
+    )
+
+
+@require_POST
+def person_waiver(request, pk):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = WaiverForm(request.POST)
+    if form.is_valid():
+        try:
+            services.waiver_grant(person=person, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Waiver recorded."))
+    return redirect(person)
+
+
+# Trainings
+
+
+def session_list(request):
+    sessions = (
+        TrainingSession.objects.visible_to(request.user)
+        .select_related("programme", "structure")
+        .annotate(n=Count("enrolments"))
+    )
+    return render(request, "beneficiaries/session_list.html", {"sessions": sessions[:200]})
+
+
+def session_create(request):
+    structure = _my_structure(request)
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_create(
+                structure=structure, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(session)
+    return render(
+        request, "beneficiaries/form.html", {"form": form, "title": _("New training session")}
+    )
+
+
+def session_detail(request, pk):
+    session = get_object_or_404(
+        TrainingSession.objects.visible_to(request.user).select_related("programme", "structure"),
+        pk=pk,
+    )
+    people = Person.objects.visible_to(request.user).filter(structure=session.structure)
+    enrol_form = EnrolForm(request.POST or None, people=people.exclude(enrolments__session=session))
+    if request.method == "POST" and "enrol" in request.POST and enrol_form.is_valid():
+        try:
+            services.enrol(
+                session=session, person=enrol_form.cleaned_data["person"], user=request.user
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        return redirect(session)
+    if request.method == "POST" and "attendance" in request.POST:
+        present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        try:
+            n = services.attendance_record(session=session, present=present, user=request.user)
+        except PermissionDenied as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Attendance recorded: %(n)s present.") % {"n": n})
+        return redirect(session)
+    return render(
+        request,
+        "beneficiaries/session_detail.html",
+        {
+            "session": session,
+            "enrol_form": enrol_form,
+            "enrolments": session.enrolments.select_related("person"),
+            "modules": session.modules.all(),
+        },
+    )
+
+
+# Orders
+
+
+def order_list(request):
+    qs = (
+        Order.objects.visible_to(request.user)
+        .select_related("structure", "workshop")
+        .annotate(n_lines=Count("lines"))
+    )
+    status = request.GET.get("status", "")
+    if status in OrderStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "beneficiaries/order_list.html",
+        {
+            "orders": qs[:200],
+            "status": status,
+            "statuses": OrderStatus.choices,
+            "can_order": bool(request.user.organisation_ids(OrganisationKind.MEDIATION)),
+        },
+    )
+
+
+def order_create(request):
+    structure = _my_structure(request)
+    people = Person.objects.visible_to(request.user).filter(structure=structure)
+    formset = OrderLineFormSet(request.POST or None, form_kwargs={"people": people})
+    notes = request.POST.get("notes", "")
+    if request.method == "POST" and formset.is_valid():
+        lines = [line for form in formset if (line := form.line())]
+        try:
+            order = orders.order_create(
+                structure=structure, user=request.user, lines=lines, notes=notes
+            )
+            if "submit" in request.POST:
+                orders.order_submit(order=order, user=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Order %(ref)s saved.") % {"ref": order.reference})
+            return redirect(order)
+    return render(request, "beneficiaries/order_form.html", {"formset": formset, "notes": notes})
+
+
+def _order_for(request, pk) -> Order:
+    return get_object_or_404(
+        Order.objects.visible_to(request.user).select_related("structure", "workshop"), pk=pk
+    )
+
+
+def order_detail(request, pk):
+    order = _order_for(request, pk)
+    user = request.user
+    reservations = (
+        Reservation.objects.filter(line__order=order)
+        .select_related("device", "line__person")
+        .order_by("id")
+    )
+    is_structure = order.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+    return render(
+        request,
+        "beneficiaries/order_detail.html",
+        {
+            "order": order,
+            "lines": order.lines.select_related("person"),
+            "reservations": reservations,
+            "allocations": Allocation.objects.filter(order_line__order=order).select_related(
+                "device", "person"
+            ),
+            "is_structure": is_structure,
+            "is_workshop": order.workshop_id in user.workshop_ids(),
+            "is_coordinator": user.is_coordinator,
+            "decision_form": DecisionForm() if user.is_coordinator else None,
+            "next": orders.ORDER_FLOW[order.status],
+        },
+    )
+
+
+@require_POST
+def order_action(request, pk, action):
+    order = _order_for(request, pk)
+    user = request.user
+    try:
+        if action == "submit":
+            orders.order_submit(order=order, user=user)
+        elif action == "decide":
+            form = DecisionForm(request.POST)
+            form.is_valid()
+            orders.order_decide(
+                order=order,
+                user=user,
+                approve="approve" in request.POST,
+                workshop=form.cleaned_data.get("workshop"),
+                note=form.cleaned_data.get("note", ""),
+            )
+        elif action == "reserve":
+            orders.order_reserve(order=order, user=user)
+        elif action == "ready":
+            orders.order_mark_ready(order=order, user=user)
+        elif action == "cancel":
+            orders.order_cancel(order=order, user=user, reason=request.POST.get("reason", ""))
+        elif action == "close":
+            orders.order_close(order=order, user=user)
+        else:
+            raise PermissionDenied
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        order.refresh_from_db()
+        messages.success(
+            request,
+            _("Order %(ref)s: %(status)s.")
+            % {"ref": order.reference, "status": order.get_status_display()},
+        )
+    return redirect(order)
+
+
+# Handover
+
+
+def handover(request, device_pk):
+    """Hand a reserved (or ready) device over to a person of the structure."""
+    structure = _my_structure(request)
+    reservation = (
+        Reservation.objects.select_related("line__order", "line__person", "device")
+        .filter(device_id=device_pk, released_at__isnull=True, line__order__structure=structure)
+        .first()
+    )
+    if reservation is None:
+        raise PermissionDenied(_("This device is not reserved for your structure."))
+    device = reservation.device
+    people = Person.objects.visible_to(request.user).filter(structure=structure)
+    initial = {"person": reservation.line.person_id}
+    form = HandoverForm(request.POST or None, people=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            allocation = allocations.allocation_create(
+                device=device,
+                structure=structure,
+                user=request.user,
+                person=data["person"],
+                exemption=data["exemption"],
+                exemption_note=data["exemption_note"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("%(tag)s handed over.") % {"tag": device.asset_tag})
+            return redirect(allocation)
+    tariff = None
+    try:
+        tariff = allocations.tariff_for(device)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    return render(
+        request,
+        "beneficiaries/handover.html",
+        {
+            "form": form,
+            "device": device,
+            "reservation": reservation,
+            "tariff": tariff,
+            "cap": allocations.price_cap(
+                Device.objects.select_related("batch__donor").get(pk=device.pk)
+            ),
+        },
+    )
+
+
+def _allocation_for(request, pk) -> Allocation:
+    return get_object_or_404(
+        Allocation.objects.visible_to(request.user).select_related("device", "person", "structure"),
+        pk=pk,
+    )
+
+
+def allocation_detail(request, pk):
+    allocation = _allocation_for(request, pk)
+    is_structure = allocation.structure_id in request.user.organisation_ids(
+        OrganisationKind.MEDIATION
+    )
+    payments = list(allocation.payments.order_by("id"))
+    paid = sum(p.amount for p in payments)
+    return render(
+        request,
+        "beneficiaries/allocation_detail.html",
+        {
+            "allocation": allocation,
+            "payments": payments,
+            "paid": paid,
+            "due": allocation.charge - paid,
+            "is_structure": is_structure,
+            "payment_form": PaymentForm(initial={"amount": allocation.charge - paid})
+            if is_structure and paid < allocation.charge
+            else None,
+            "return_form": ReturnForm() if is_structure and not allocation.returned_at else None,
+        },
+    )
+
+
+@require_POST
+def allocation_pay(request, pk):
+    allocation = _allocation_for(request, pk)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = allocations.payment_record(
+                allocation=allocation, user=request.user, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request, _("Payment recorded: receipt %(n)s.") % {"n": payment.receipt_number}
+            )
+    else:
+        _errors(request, ValidationError(list(form.errors.values())[0]))
+    return redirect(allocation)
+
+
+@require_POST
+def allocation_return(request, pk):
+    allocation = _allocation_for(request, pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            allocations.allocation_return(
+                allocation=allocation, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Return recorded: the device goes back to the workshop."))
+    return redirect(allocation)
+
+
+def receipt(request, pk, payment_pk):
+    allocation = _allocation_for(request, pk)
+    payment = get_object_or_404(allocation.payments, pk=payment_pk)
+    return _pdf(documents.receipt_pdf(payment), f"recu-{payment.receipt_number}.pdf")
+
+
+def handover_document(request, pk):
+    allocation = _allocation_for(request, pk)
+    return _pdf(documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf")
+
+
+# Structures
+
+
+def structure_list(request):
+    structures = Structure.objects.select_related("organisation", "commune")
+    if not request.user.is_coordinator:
+        structures = structures.visible_to(request.user)
+    return render(
+        request,
+        "beneficiaries/structure_list.html",
+        {
+            "structures": structures[:500],
+            "can_import": request.user.is_coordinator,
+        },
+    )
+
+
+def structure_import(request):
+    if not request.user.is_coordinator:
+        raise PermissionDenied(_("Only a coordinator imports structures."))
+    form = MednumUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.structures_import_mednum(
+                content=form.cleaned_data["file"].read(), user=request.user
+            )
+        except MednumFileError as exc:
+            form.add_error("file", str(exc))
+    return render(request, "beneficiaries/structure_import.html", {"form": form, "report": report})

@@ -1,0 +1,174 @@
+"""The mediation staff's screens, the coordinator's and the workshop's, and isolation."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from beneficiaries import allocations, orders
+from beneficiaries.enums import OrderStatus as O
+from beneficiaries.models import Allocation, Order, Payment, Person, TrainingSession
+from inventory.enums import DeviceStatus as S
+from tests.beneficiaries.conftest import train
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def med_client(client, mediator):
+    client.force_login(mediator)
+    return client
+
+
+def pdf_text(response):
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_refer_a_person_by_reference_only(med_client, structure):
+    from beneficiaries.models import EligibilityCriterion
+
+    r = med_client.post(reverse("beneficiaries:person_create"), {
+        "pseudonymous": "on", "reference": "ACC-42", "first_name": "Should", "last_name": "Drop",
+        "age_band": "45-64", "situation": "job_seeker",
+        "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
+        "eligibility_checked_on": "2026-11-20", "consent_purpose": "Suivi",
+        "consent_given_on": "2026-11-20"})
+    assert r.status_code == 302
+    person = Person.objects.get()
+    assert person.reference == "ACC-42" and person.last_name == "" and person.first_name == ""
+
+
+def test_bad_commune_code_is_explained(med_client):
+    from beneficiaries.models import EligibilityCriterion
+
+    r = med_client.post(reverse("beneficiaries:person_create"), {
+        "last_name": "Martin", "commune": "99999", "age_band": "45-64", "situation": "retired",
+        "eligibility": EligibilityCriterion.objects.get(code="aspa").pk,
+        "eligibility_checked_on": "2026-11-20", "consent_purpose": "Suivi",
+        "consent_given_on": "2026-11-20"})
+    assert r.status_code == 200 and "99999" in r.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_structures_do_not_see_each_others_people(client, person, other_mediator, coordinator):
+    client.force_login(other_mediator)
+    assert client.get(person.get_absolute_url()).status_code == 404
+    assert "Traoré" not in client.get(reverse("beneficiaries:person_list")).content.decode()
+    client.force_login(coordinator)
+    assert client.get(person.get_absolute_url()).status_code == 200
+
+
+def test_funder_sees_no_people_nor_orders(client, person, structure, mediator):
+    from accounts.enums import OrganisationKind, Role
+    from tests.factories import OrganisationFactory, member
+
+    orders.order_create(structure=structure, user=mediator,
+                        lines=[{"device_type": "laptop", "quantity": 1}])
+    funder = member(OrganisationFactory(kind=OrganisationKind.FUNDER), Role.READER)
+    client.force_login(funder)
+    assert "Traoré" not in client.get(reverse("beneficiaries:person_list")).content.decode()
+    assert "CMD-" not in client.get(reverse("beneficiaries:order_list")).content.decode()
+    assert client.get(person.get_absolute_url()).status_code == 404
+
+
+def test_session_enrol_and_attendance_screens(med_client, person, programme):
+    r = med_client.post(reverse("beneficiaries:session_create"), {
+        "programme": programme.pk, "modules": [m.pk for m in programme.modules.all()],
+        "starts_at": "2026-11-25T14:00", "place": "Salle 1", "trainer": "Lina", "capacity": 6})
+    session = TrainingSession.objects.get()
+    assert r.url == session.get_absolute_url()
+    med_client.post(session.get_absolute_url(), {"enrol": "1", "person": person.pk})
+    med_client.post(session.get_absolute_url(), {"attendance": "1", "present": [person.pk]})
+    page = med_client.get(person.get_absolute_url()).content.decode()
+    assert "complète" in page
+
+
+def test_order_journey_through_the_screens(client, med_client, structure, mediator, coordinator,
+                                           workshop, technician, person, programme,
+                                           ready_laptop):
+    r = med_client.post(reverse("beneficiaries:order_create"), {
+        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "20", "form-0-device_type": "laptop", "form-0-quantity": "1",
+        "form-0-person": person.pk, "form-1-device_type": "", "submit": "1"})
+    order = Order.objects.get()
+    assert r.url == order.get_absolute_url() and order.status == O.SUBMITTED
+    client.force_login(coordinator)
+    client.post(reverse("beneficiaries:order_action", args=[order.pk, "decide"]),
+                {"approve": "1", "workshop": workshop.pk})
+    client.force_login(technician)
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "Réserver" in page
+    client.post(reverse("beneficiaries:order_action", args=[order.pk, "reserve"]))
+    client.post(reverse("beneficiaries:order_action", args=[order.pk, "ready"]))
+    order.refresh_from_db()
+    assert order.status == O.READY
+    handover_url = reverse("beneficiaries:handover", args=[ready_laptop.pk])
+    r = med_client.post(handover_url, {"person": person.pk})
+    assert r.status_code == 200 and "formation" in r.content.decode()  # refused: not trained
+    train(person, programme, mediator)
+    r = med_client.post(handover_url, {"person": person.pk})
+    allocation = Allocation.objects.get()
+    assert r.url == allocation.get_absolute_url()
+    med_client.post(reverse("beneficiaries:allocation_pay", args=[allocation.pk]),
+                    {"amount": "40", "method": "cash", "paid_on": "2026-11-21"})
+    payment = Payment.objects.get()
+    text = pdf_text(med_client.get(reverse("beneficiaries:receipt",
+                                           args=[allocation.pk, payment.pk])))
+    for expected in [payment.receipt_number, "40", "Espèces", "Traoré", ready_laptop.asset_tag]:
+        assert expected in text, expected
+    text = pdf_text(med_client.get(reverse("beneficiaries:handover_pdf", args=[allocation.pk])))
+    for expected in [ready_laptop.asset_tag, "Linux Mint", "revendu", "Traoré", "6 mois"]:
+        assert expected in text, expected
+    order.refresh_from_db()
+    assert order.status == O.HANDED_OVER
+
+
+def test_other_structure_cannot_see_order_or_allocation(client, structure, mediator,
+                                                        other_mediator, person, programme,
+                                                        ready_laptop):
+    order = orders.order_create(structure=structure, user=mediator,
+                                lines=[{"device_type": "laptop", "quantity": 1}])
+    train(person, programme, mediator)
+    allocation = allocations.allocation_create(device=ready_laptop, structure=structure,
+                                               user=mediator, person=person)
+    client.force_login(other_mediator)
+    assert client.get(order.get_absolute_url()).status_code == 404
+    assert client.get(allocation.get_absolute_url()).status_code == 404
+    assert client.get(reverse("beneficiaries:handover_pdf",
+                              args=[allocation.pk])).status_code == 404
+    assert client.get(reverse("beneficiaries:handover", args=[ready_laptop.pk])).status_code == 403
+
+
+def test_return_from_the_screen(med_client, structure, mediator, person, programme,
+                                ready_laptop):
+    train(person, programme, mediator)
+    allocation = allocations.allocation_create(device=ready_laptop, structure=structure,
+                                               user=mediator, person=person)
+    med_client.post(reverse("beneficiaries:allocation_return", args=[allocation.pk]),
+                    {"reason": "Ne démarre plus"})
+    ready_laptop.refresh_from_db()
+    assert ready_laptop.status == S.RETURNED
+
+
+def test_structure_import_screen(client, coordinator, mediator):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaries.models import Structure
+
+    sample = Path(__file__).parent / "mednum_samples" / "lieux-mediation-numerique-92.csv"
+    client.force_login(mediator)
+    assert client.get(reverse("beneficiaries:structure_import")).status_code == 403
+    client.force_login(coordinator)
+    url = reverse("beneficiaries:structure_import")
+    r = client.post(url, {"file": SimpleUploadedFile("l.csv", sample.read_bytes())})
+    created = Structure.objects.count()
+    assert r.status_code == 200 and created >= 8
+    client.post(url, {"file": SimpleUploadedFile("l.csv", sample.read_bytes())})
+    assert Structure.objects.count() == created  # updated, not duplicated
+    bad = Path(__file__).parent / "mednum_samples" / "lieux-92-erreurs.csv"
+    r = client.post(url, {"file": SimpleUploadedFile("b.csv", bad.read_bytes())})
+    assert 'class="row-bad"' in r.content.decode()
