@@ -27,8 +27,9 @@ class TariffAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            allocations.tariff_set(device_type=obj.device_type, grade=obj.grade,
-                                   amount=obj.amount, user=request.user)
+            allocations.tariff_set(
+                device_type=obj.device_type, grade=obj.grade, amount=obj.amount, user=request.user
+            )
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 

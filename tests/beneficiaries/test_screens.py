@@ -29,12 +29,21 @@ def pdf_text(response):
 def test_refer_a_person_by_reference_only(med_client, structure):
     from beneficiaries.models import EligibilityCriterion
 
-    r = med_client.post(reverse("beneficiaries:person_create"), {
-        "pseudonymous": "on", "reference": "ACC-42", "first_name": "Should", "last_name": "Drop",
-        "age_band": "45-64", "situation": "job_seeker",
-        "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
-        "eligibility_checked_on": "2026-11-20", "consent_purpose": "Suivi",
-        "consent_given_on": "2026-11-20"})
+    r = med_client.post(
+        reverse("beneficiaries:person_create"),
+        {
+            "pseudonymous": "on",
+            "reference": "ACC-42",
+            "first_name": "Should",
+            "last_name": "Drop",
+            "age_band": "45-64",
+            "situation": "job_seeker",
+            "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
+            "eligibility_checked_on": "2026-11-20",
+            "consent_purpose": "Suivi",
+            "consent_given_on": "2026-11-20",
+        },
+    )
     assert r.status_code == 302
     person = Person.objects.get()
     assert person.reference == "ACC-42" and person.last_name == "" and person.first_name == ""
@@ -43,11 +52,19 @@ def test_refer_a_person_by_reference_only(med_client, structure):
 def test_bad_commune_code_is_explained(med_client):
     from beneficiaries.models import EligibilityCriterion
 
-    r = med_client.post(reverse("beneficiaries:person_create"), {
-        "last_name": "Martin", "commune": "99999", "age_band": "45-64", "situation": "retired",
-        "eligibility": EligibilityCriterion.objects.get(code="aspa").pk,
-        "eligibility_checked_on": "2026-11-20", "consent_purpose": "Suivi",
-        "consent_given_on": "2026-11-20"})
+    r = med_client.post(
+        reverse("beneficiaries:person_create"),
+        {
+            "last_name": "Martin",
+            "commune": "99999",
+            "age_band": "45-64",
+            "situation": "retired",
+            "eligibility": EligibilityCriterion.objects.get(code="aspa").pk,
+            "eligibility_checked_on": "2026-11-20",
+            "consent_purpose": "Suivi",
+            "consent_given_on": "2026-11-20",
+        },
+    )
     assert r.status_code == 200 and "99999" in r.content.decode()
     assert not Person.objects.exists()
 
@@ -64,8 +81,9 @@ def test_funder_sees_no_people_nor_orders(client, person, structure, mediator):
     from accounts.enums import OrganisationKind, Role
     from tests.factories import OrganisationFactory, member
 
-    orders.order_create(structure=structure, user=mediator,
-                        lines=[{"device_type": "laptop", "quantity": 1}])
+    orders.order_create(
+        structure=structure, user=mediator, lines=[{"device_type": "laptop", "quantity": 1}]
+    )
     funder = member(OrganisationFactory(kind=OrganisationKind.FUNDER), Role.READER)
     client.force_login(funder)
     assert "Traoré" not in client.get(reverse("beneficiaries:person_list")).content.decode()
@@ -74,9 +92,17 @@ def test_funder_sees_no_people_nor_orders(client, person, structure, mediator):
 
 
 def test_session_enrol_and_attendance_screens(med_client, person, programme):
-    r = med_client.post(reverse("beneficiaries:session_create"), {
-        "programme": programme.pk, "modules": [m.pk for m in programme.modules.all()],
-        "starts_at": "2026-11-25T14:00", "place": "Salle 1", "trainer": "Lina", "capacity": 6})
+    r = med_client.post(
+        reverse("beneficiaries:session_create"),
+        {
+            "programme": programme.pk,
+            "modules": [m.pk for m in programme.modules.all()],
+            "starts_at": "2026-11-25T14:00",
+            "place": "Salle 1",
+            "trainer": "Lina",
+            "capacity": 6,
+        },
+    )
     session = TrainingSession.objects.get()
     assert r.url == session.get_absolute_url()
     med_client.post(session.get_absolute_url(), {"enrol": "1", "person": person.pk})
@@ -85,18 +111,39 @@ def test_session_enrol_and_attendance_screens(med_client, person, programme):
     assert "complète" in page
 
 
-def test_order_journey_through_the_screens(client, med_client, structure, mediator, coordinator,
-                                           workshop, technician, person, programme,
-                                           ready_laptop):
-    r = med_client.post(reverse("beneficiaries:order_create"), {
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "20", "form-0-device_type": "laptop", "form-0-quantity": "1",
-        "form-0-person": person.pk, "form-1-device_type": "", "submit": "1"})
+def test_order_journey_through_the_screens(
+    client,
+    med_client,
+    structure,
+    mediator,
+    coordinator,
+    workshop,
+    technician,
+    person,
+    programme,
+    ready_laptop,
+):
+    r = med_client.post(
+        reverse("beneficiaries:order_create"),
+        {
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "0",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "20",
+            "form-0-device_type": "laptop",
+            "form-0-quantity": "1",
+            "form-0-person": person.pk,
+            "form-1-device_type": "",
+            "submit": "1",
+        },
+    )
     order = Order.objects.get()
     assert r.url == order.get_absolute_url() and order.status == O.SUBMITTED
     client.force_login(coordinator)
-    client.post(reverse("beneficiaries:order_action", args=[order.pk, "decide"]),
-                {"approve": "1", "workshop": workshop.pk})
+    client.post(
+        reverse("beneficiaries:order_action", args=[order.pk, "decide"]),
+        {"approve": "1", "workshop": workshop.pk},
+    )
     client.force_login(technician)
     page = client.get(order.get_absolute_url()).content.decode()
     assert "Réserver" in page
@@ -111,11 +158,14 @@ def test_order_journey_through_the_screens(client, med_client, structure, mediat
     r = med_client.post(handover_url, {"person": person.pk})
     allocation = Allocation.objects.get()
     assert r.url == allocation.get_absolute_url()
-    med_client.post(reverse("beneficiaries:allocation_pay", args=[allocation.pk]),
-                    {"amount": "40", "method": "cash", "paid_on": "2026-11-21"})
+    med_client.post(
+        reverse("beneficiaries:allocation_pay", args=[allocation.pk]),
+        {"amount": "40", "method": "cash", "paid_on": "2026-11-21"},
+    )
     payment = Payment.objects.get()
-    text = pdf_text(med_client.get(reverse("beneficiaries:receipt",
-                                           args=[allocation.pk, payment.pk])))
+    text = pdf_text(
+        med_client.get(reverse("beneficiaries:receipt", args=[allocation.pk, payment.pk]))
+    )
     for expected in [payment.receipt_number, "40", "Espèces", "Traoré", ready_laptop.asset_tag]:
         assert expected in text, expected
     text = pdf_text(med_client.get(reverse("beneficiaries:handover_pdf", args=[allocation.pk])))
@@ -125,29 +175,34 @@ def test_order_journey_through_the_screens(client, med_client, structure, mediat
     assert order.status == O.HANDED_OVER
 
 
-def test_other_structure_cannot_see_order_or_allocation(client, structure, mediator,
-                                                        other_mediator, person, programme,
-                                                        ready_laptop):
-    order = orders.order_create(structure=structure, user=mediator,
-                                lines=[{"device_type": "laptop", "quantity": 1}])
+def test_other_structure_cannot_see_order_or_allocation(
+    client, structure, mediator, other_mediator, person, programme, ready_laptop
+):
+    order = orders.order_create(
+        structure=structure, user=mediator, lines=[{"device_type": "laptop", "quantity": 1}]
+    )
     train(person, programme, mediator)
-    allocation = allocations.allocation_create(device=ready_laptop, structure=structure,
-                                               user=mediator, person=person)
+    allocation = allocations.allocation_create(
+        device=ready_laptop, structure=structure, user=mediator, person=person
+    )
     client.force_login(other_mediator)
     assert client.get(order.get_absolute_url()).status_code == 404
     assert client.get(allocation.get_absolute_url()).status_code == 404
-    assert client.get(reverse("beneficiaries:handover_pdf",
-                              args=[allocation.pk])).status_code == 404
+    assert (
+        client.get(reverse("beneficiaries:handover_pdf", args=[allocation.pk])).status_code == 404
+    )
     assert client.get(reverse("beneficiaries:handover", args=[ready_laptop.pk])).status_code == 403
 
 
-def test_return_from_the_screen(med_client, structure, mediator, person, programme,
-                                ready_laptop):
+def test_return_from_the_screen(med_client, structure, mediator, person, programme, ready_laptop):
     train(person, programme, mediator)
-    allocation = allocations.allocation_create(device=ready_laptop, structure=structure,
-                                               user=mediator, person=person)
-    med_client.post(reverse("beneficiaries:allocation_return", args=[allocation.pk]),
-                    {"reason": "Ne démarre plus"})
+    allocation = allocations.allocation_create(
+        device=ready_laptop, structure=structure, user=mediator, person=person
+    )
+    med_client.post(
+        reverse("beneficiaries:allocation_return", args=[allocation.pk]),
+        {"reason": "Ne démarre plus"},
+    )
     ready_laptop.refresh_from_db()
     assert ready_laptop.status == S.RETURNED
 

@@ -188,6 +188,100 @@ class Command(BaseCommand):
             ),
             user=users["technicien2"],
         )
+        self._seed_quasi_don(orgs, users)
+
+    def _seed_quasi_don(self, orgs, users):
+        """A structure with people, a training, one order handed over, one ready to hand over."""
+        import datetime as dt
+
+        from django.core.management import call_command
+
+        from beneficiaries import allocations, orders, services
+        from beneficiaries.models import EligibilityCriterion, Structure, TrainingProgramme
+
+        call_command("loaddata", "territories_92", verbosity=0)
+        structure, med, coord = orgs["mediation"], users["mediatrice"], users["coordinatrice"]
+        Structure.objects.create(
+            organisation=structure,
+            address="12 rue des Acacias",
+            postal_code="92700",
+            commune_id="92025",
+            in_qpv=True,
+            programmes=["Conseillers numériques"],
+            contact_name="Aïcha Diallo",
+            contact_email="acacias@example.org",
+        )
+        today = dt.date.today()
+        common = {
+            "structure": structure,
+            "user": med,
+            "consent_given_on": today,
+            "eligibility_checked_on": today,
+            "consent_purpose": "Suivi du prêt et de la formation par la structure",
+        }
+        awa = services.person_create(
+            **common,
+            first_name="Awa",
+            last_name="Traoré",
+            age_band="26-44",
+            situation="job_seeker",
+            eligibility=EligibilityCriterion.objects.get(code="rsa"),
+        )
+        services.person_create(
+            **common,
+            reference="ACC-2026-017",
+            age_band="65+",
+            situation="retired",
+            eligibility=EligibilityCriterion.objects.get(code="aspa"),
+        )
+        moussa = services.person_create(
+            **common,
+            first_name="Moussa",
+            last_name="Keita",
+            age_band="18-25",
+            situation="student",
+            eligibility=EligibilityCriterion.objects.get(code="bourse"),
+        )
+        programme = TrainingProgramme.objects.first()
+        session = services.session_create(
+            structure=structure,
+            user=med,
+            programme=programme,
+            modules=programme.modules.all(),
+            place="Salle multimédia",
+            trainer="Aïcha Diallo",
+            starts_at=dt.datetime.combine(
+                today - dt.timedelta(days=3), dt.time(14, 0), tzinfo=dt.UTC
+            ),
+            capacity=8,
+        )
+        for person in (awa, moussa):
+            services.enrol(session=session, person=person, user=med)
+        services.attendance_record(session=session, present={awa.pk, moussa.pk}, user=med)
+        workshop, tech = orgs["workshop"], users["technicien"]
+        first = orders.order_create(
+            structure=structure,
+            user=med,
+            lines=[{"device_type": "laptop", "quantity": 1, "person": awa}],
+        )
+        second = orders.order_create(
+            structure=structure,
+            user=med,
+            lines=[{"device_type": "laptop", "quantity": 1, "person": moussa}],
+        )
+        for order in (first, second):
+            orders.order_submit(order=order, user=med)
+            orders.order_decide(order=order, user=coord, approve=True, workshop=workshop)
+            orders.order_reserve(order=order, user=tech)
+            orders.order_mark_ready(order=order, user=tech)
+        device = first.lines.get().reservations.get().device
+        allocation = allocations.allocation_create(device=device, structure=structure, user=med)
+        allocations.payment_record(
+            allocation=allocation, amount=allocation.charge, method="cash", user=med
+        )
+        orders.order_create(
+            structure=structure, user=med, lines=[{"device_type": "tablet", "quantity": 2}]
+        )
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
