@@ -62,6 +62,11 @@ def home(request):
         Device.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
     )
     statuses = [(label, status_counts.get(value, 0)) for value, label in DeviceStatus.choices]
+    from beneficiaries.models import Order
+
+    recent_orders = (
+        Order.objects.visible_to(user).select_related("structure").order_by("-created_at")[:8]
+    )
     return render(
         request,
         "inventory/home.html",
@@ -69,6 +74,7 @@ def home(request):
             "batches": batches,
             "statuses": statuses,
             "can_receive": user.is_workshop_staff,
+            "recent_orders": recent_orders,
             "organisations": [m.organisation for m in user.memberships_cached()],
         },
     )
