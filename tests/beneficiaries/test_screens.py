@@ -151,6 +151,7 @@ def test_order_journey_through_the_screens(
     client.post(reverse("beneficiaries:order_action", args=[order.pk, "ready"]))
     order.refresh_from_db()
     assert order.status == O.READY
+    med_client.force_login(mediator)  # the same test client: back to the structure's staff
     handover_url = reverse("beneficiaries:handover", args=[ready_laptop.pk])
     r = med_client.post(handover_url, {"person": person.pk})
     assert r.status_code == 200 and "formation" in r.content.decode()  # refused: not trained
