@@ -1,4 +1,5 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from . import allocations
@@ -19,19 +20,27 @@ from .models import (
 )
 
 
+class TariffForm(forms.ModelForm):
+    class Meta:
+        model = Tariff
+        fields = ["device_type", "grade", "amount"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("device_type") and data.get("amount") is not None:
+            try:
+                allocations.tariff_check(device_type=data["device_type"], amount=data["amount"])
+            except ValidationError as exc:
+                self.add_error("amount", exc)
+        return data
+
+
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin):
-    """The grid goes through the service, which refuses amounts above the legal caps."""
+    """The grid refuses amounts above the legal caps (same check as the service)."""
 
+    form = TariffForm
     list_display = ["device_type", "grade", "amount"]
-
-    def save_model(self, request, obj, form, change):
-        try:
-            allocations.tariff_set(
-                device_type=obj.device_type, grade=obj.grade, amount=obj.amount, user=request.user
-            )
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
 
 class TrainingModuleInline(admin.TabularInline):

@@ -20,7 +20,7 @@ from inventory.models import Device, Donor
 from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition
 
-from .enums import PUBLIC_BODY_PRICE_CAPS, ExemptionGrantor
+from .enums import PUBLIC_BODY_PRICE_CAPS, ExemptionGrantor, OrderStatus
 from .models import (
     Allocation,
     ExemptionReason,
@@ -55,9 +55,8 @@ def tariff_for(device: Device) -> Decimal:
     return tariff.amount
 
 
-def tariff_set(*, device_type: str, grade: str, amount: Decimal, user: User) -> Tariff:
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator sets the tariff grid."))
+def tariff_check(*, device_type: str, amount: Decimal) -> None:
+    """No grid amount above the legal cap: devices of public donors could not be handed over."""
     cap = PUBLIC_BODY_PRICE_CAPS.get(device_type, PUBLIC_BODY_PRICE_CAPS["other"])
     if amount > cap:
         raise ValidationError(
@@ -67,6 +66,12 @@ def tariff_set(*, device_type: str, grade: str, amount: Decimal, user: User) -> 
             )
             % {"amount": amount, "cap": cap}
         )
+
+
+def tariff_set(*, device_type: str, grade: str, amount: Decimal, user: User) -> Tariff:
+    if not user.is_coordinator:
+        raise PermissionDenied(_("Only a coordinator sets the tariff grid."))
+    tariff_check(device_type=device_type, amount=amount)
     tariff, _created = Tariff.objects.update_or_create(
         device_type=device_type, grade=grade, defaults={"amount": amount}
     )
@@ -116,6 +121,10 @@ def allocation_create(
     if device.status == DeviceStatus.RESERVED:
         if reservation is None or reservation.line.order.structure_id != structure.pk:
             raise ValidationError(_("This device is reserved for another order."))
+        if reservation.line.order.status != OrderStatus.READY:
+            raise ValidationError(
+                _("The order is not ready to hand over yet: the workshop marks it ready first.")
+            )
         order_line = order_line or reservation.line
     elif device.status != DeviceStatus.READY:
         raise ValidationError(
@@ -179,12 +188,12 @@ def allocation_create(
             )
     except IntegrityError as exc:
         raise ValidationError(_("This device has already been handed over.")) from exc
-    recipient = str(person) if person else structure.name
+    # The device's history is read by workshops and donors: name the structure, not the person.
     device_transition(
         device=device,
         to_status=DeviceStatus.ALLOCATED,
         user=user,
-        note=_("Handed over to %(who)s") % {"who": recipient},
+        note=_("Handed over by %(structure)s") % {"structure": structure.name},
         allow_order_steps=True,
     )
     if reservation is not None:

@@ -98,9 +98,11 @@ class OrderLineForm(forms.Form):
         label=_("Type"), choices=[("", "—"), *DeviceType.choices], required=False
     )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100, required=False)
-    min_ram_gb = forms.IntegerField(label=_("Minimum RAM (GB)"), min_value=1, required=False)
+    min_ram_gb = forms.IntegerField(
+        label=_("Minimum RAM (GB)"), min_value=1, max_value=1024, required=False
+    )
     min_storage_gb = forms.IntegerField(
-        label=_("Minimum storage (GB)"), min_value=1, required=False
+        label=_("Minimum storage (GB)"), min_value=1, max_value=100_000, required=False
     )
     min_grade = forms.ChoiceField(
         label=_("Minimum grade"), choices=[("", "—"), *Grade.choices], required=False

@@ -110,7 +110,7 @@ def _require_preparer(user: User, order: Order) -> None:
 def suitable_devices(line: OrderLine, workshop_id: int):
     qs = Device.objects.filter(
         workshop_id=workshop_id, status=DeviceStatus.READY, device_type=line.device_type
-    )
+    ).exclude(Exists(Reservation.objects.filter(device=OuterRef("pk"), released_at__isnull=True)))
     if line.min_ram_mb:
         qs = qs.filter(ram_mb__gte=line.min_ram_mb)
     if line.min_storage_gb:

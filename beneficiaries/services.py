@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.enums import OrganisationKind
@@ -92,6 +93,7 @@ def training_missing(person: Person, programme: TrainingProgramme) -> list[Train
         TrainingModule.objects.filter(
             trainingsession__enrolments__person=person,
             trainingsession__enrolments__attended=True,
+            trainingsession__starts_at__lte=timezone.now(),
             programme=programme,
         ).values_list("pk", flat=True)
     )
@@ -149,6 +151,8 @@ def enrol(*, session: TrainingSession, person: Person, user: User) -> Enrolment:
 def attendance_record(*, session: TrainingSession, present: set[int], user: User) -> int:
     """Mark who attended (person ids in `present`) and who did not; returns the present count."""
     require_structure_member(user, session.structure)
+    if session.starts_at > timezone.now():
+        raise ValidationError(_("Attendance is recorded once the session has taken place."))
     enrolments = list(session.enrolments.select_for_update())
     for enrolment in enrolments:
         enrolment.attended = enrolment.person_id in present

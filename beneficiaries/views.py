@@ -174,7 +174,7 @@ def session_detail(request, pk):
         present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
         try:
             n = services.attendance_record(session=session, present=present, user=request.user)
-        except PermissionDenied as exc:
+        except (PermissionDenied, ValidationError) as exc:
             _errors(request, exc)
         else:
             messages.success(request, _("Attendance recorded: %(n)s present.") % {"n": n})

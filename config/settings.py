@@ -173,6 +173,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# PDFs are heavy: their own queue, so a long report never delays imports. Workers consume
+# both ("celery -A config worker -Q celery,pdf"), or a dedicated worker takes "pdf".
+CELERY_TASK_ROUTES = {
+    "inventory.tasks.report_job_task": {"queue": "pdf"},
+    "inventory.tasks.stock_report_weekly_task": {"queue": "pdf"},
+}
+# A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 500_000
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "inventory"
 
@@ -20,6 +20,12 @@ urlpatterns = [
     path("imports/modele.<str:fmt>", views.import_template, name="import_template"),
     path("appareils/", views.device_list, name="device_list"),
     path("scan/", views.scan, name="scan"),
+    path("rapports/stock/", report_views.stock_report, name="stock_report"),
+    path("rapports/stock/demande/", report_views.stock_report_request, name="stock_report_request"),
+    path("rapports/travaux/<int:pk>/", report_views.report_job, name="report_job"),
+    path(
+        "rapports/travaux/<int:pk>/fichier/", report_views.report_job_file, name="report_job_file"
+    ),
     path("appareils/<int:pk>/", views.device_detail, name="device_detail"),
     path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
     path("emplacements/", views.location_list, name="location_list"),

@@ -5,10 +5,12 @@ the previous user before a refurbished device changes owner).
 Designed for long batches: one plain table row per medium, no image per row, so WeasyPrint's
 cost stays per page and not per element."""
 
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from inventory.models import CollectionBatch, Device
+from inventory.enums import DeviceStatus
+from inventory.models import CollectionBatch, Device, DeviceEvent
 
 from .models import ErasureRecord
 
@@ -22,7 +24,16 @@ def _render(context: dict) -> bytes:
 
 def _records(devices_qs):
     # The latest record per medium of the current cycle is the one that certifies; failed
-    # attempts stay visible in the device's history, not on the certificate.
+    # attempts stay visible in the device's history, not on the certificate; a returned
+    # device's previous erasures belong to the previous owner.
+    starts = dict(
+        DeviceEvent.objects.filter(
+            device__in=devices_qs, to_status__in=[DeviceStatus.RECEIVED, DeviceStatus.RETURNED]
+        )
+        .order_by()
+        .values_list("device_id")
+        .annotate(start=Max("at"))
+    )
     records = (
         ErasureRecord.objects.filter(device__in=devices_qs)
         .select_related("device", "recorded_by")
@@ -31,6 +42,9 @@ def _records(devices_qs):
     seen = set()
     latest = []
     for record in records:
+        start = starts.get(record.device_id)
+        if start is not None and record.recorded_at < start:
+            continue
         key = (record.device_id, record.drive_id)
         if key in seen:
             continue

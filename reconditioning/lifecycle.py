@@ -188,8 +188,10 @@ def check_transition(
             "from": S(current).label,
             "to": S(to_status).label,
         }
-    if allow_order_steps and to_status in ORDER_STEPS:
+    if allow_order_steps and (to_status in ORDER_STEPS or current == S.RESERVED):
         return None
+    if current == S.RESERVED:
+        return _("This device is reserved for an order: cancelling the order releases it.")
     guard = GUARDS.get(to_status)
     return guard(device) if guard else None
 

@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory.enums import DeviceStatus as S
@@ -55,12 +56,12 @@ def queue(request):
 
 
 STEP_FORMS = {
-    "diagnostic": (DiagnosisForm, _("Diagnosis")),
-    "effacement": (ErasureForm, _("Data erasure")),
-    "reparation": (RepairForm, _("Repair")),
-    "systeme": (OsInstallForm, _("System installation")),
-    "controle": (QualityCheckForm, _("Quality check and grade")),
-    "rebut": (ScrapForm, _("Scrap and recycle")),
+    "diagnostic": (DiagnosisForm, gettext_lazy("Diagnosis")),
+    "effacement": (ErasureForm, gettext_lazy("Data erasure")),
+    "reparation": (RepairForm, gettext_lazy("Repair")),
+    "systeme": (OsInstallForm, gettext_lazy("System installation")),
+    "controle": (QualityCheckForm, gettext_lazy("Quality check and grade")),
+    "rebut": (ScrapForm, gettext_lazy("Scrap and recycle")),
 }
 
 

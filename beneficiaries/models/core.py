@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
@@ -241,7 +242,7 @@ class TrainingSession(models.Model):
         ordering = ["-starts_at"]
 
     def __str__(self) -> str:
-        return f"{self.programme} — {self.starts_at:%d/%m/%Y %H:%M}"
+        return f"{self.programme} — {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M}"
 
     def get_absolute_url(self) -> str:
         return reverse("beneficiaries:session_detail", args=[self.pk])
@@ -436,14 +437,12 @@ class ExemptionReason(models.Model):
 
 class AllocationQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """The structure that handed it over, and coordinators: it names a person."""
         if not user.is_authenticated:
             return self.none()
         if user.is_coordinator:
             return self
-        return self.filter(
-            Q(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
-            | Q(device__workshop_id__in=user.workshop_ids())
-        )
+        return self.filter(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
 
     def active(self):
         return self.filter(returned_at__isnull=True)

@@ -66,6 +66,8 @@ def worker(settings):
             "config",
             "worker",
             "--pool=solo",
+            "-Q",
+            "celery,pdf",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",

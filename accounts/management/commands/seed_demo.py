@@ -78,7 +78,14 @@ class Command(BaseCommand):
         from django.contrib.auth.models import Permission
 
         coordinatrice.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["inventory", "accounts"])
+            Permission.objects.filter(
+                content_type__app_label__in=[
+                    "inventory",
+                    "accounts",
+                    "reconditioning",
+                    "beneficiaries",
+                ]
+            )
         )
 
         workshop = orgs["workshop"]

@@ -1,0 +1,278 @@
+"""The stock report of workshops: what is where, how long it waits, how fast it moves.
+
+Every figure is computed by the database from the devices and their event log, scoped by
+Device.objects.visible_to(user); the same data feeds the screen, the PDF and the XLSX."""
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min, Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .charts import bar_chart, column_chart
+from .enums import DeviceStatus as S
+from .enums import DeviceType, Grade
+from .models import Device, DeviceEvent
+from .resources import escape_cell
+
+IN_STOCK = [
+    S.RECEIVED,
+    S.DIAGNOSED,
+    S.ERASED,
+    S.REPAIRED,
+    S.OS_INSTALLED,
+    S.READY,
+    S.RESERVED,
+    S.RETURNED,
+]
+WEEKS = 12
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100): the value a share q of the items do not exceed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class LeadTime:
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass
+class StockReport:
+    generated_at: datetime
+    scope: str
+    total: int
+    by_status: list[tuple[str, int]]
+    by_type: list[tuple[str, int]]
+    by_grade: list[tuple[str, int]]
+    by_location: list[tuple[str, int]]
+    age_buckets: list[tuple[str, int]]
+    to_ready: LeadTime
+    to_allocated: LeadTime
+    weeks: list[str]
+    weekly: dict[str, list[int]]
+    waiting: list[tuple[str, list[tuple[Device, int]]]]
+    scrapped: int
+    reused: int
+    scrap_rate: float | None
+    scrap_reasons: list[tuple[str, int, float]] = field(default_factory=list)
+
+    def charts(self) -> dict[str, str]:
+        return {
+            "status": bar_chart(self.by_status, title=_("Devices by status")),
+            "type": bar_chart(self.by_type, title=_("Devices in stock by type")),
+            "age": bar_chart(self.age_buckets, title=_("Age in stock")),
+            "weekly": column_chart(
+                [
+                    (_("Received"), self.weekly["received"]),
+                    (_("Ready"), self.weekly["ready"]),
+                    (_("Handed over"), self.weekly["allocated"]),
+                ],
+                self.weeks,
+                title=_("Throughput per week"),
+            ),
+        }
+
+
+def _days(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 1)
+
+
+def _lead(firsts: dict[int, dict[str, datetime]], start: str, end: str) -> LeadTime:
+    values = [_days(f[end] - f[start]) for f in firsts.values() if start in f and end in f]
+    return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
+
+
+def stock_report_build(
+    *, user, workshop_ids: list[int] | None = None, today: date | None = None
+) -> StockReport:
+    now = timezone.now()
+    today = today or timezone.localdate()
+    devices = Device.objects.visible_to(user)
+    if workshop_ids:
+        devices = devices.filter(workshop_id__in=workshop_ids)
+    in_stock = devices.filter(status__in=IN_STOCK)
+    status_counts = dict(devices.order_by().values_list("status").annotate(n=Count("id")))
+    type_counts = dict(in_stock.order_by().values_list("device_type").annotate(n=Count("id")))
+    grade_counts = dict(
+        devices.filter(status__in=[S.READY, S.RESERVED])
+        .order_by()
+        .values_list("grade")
+        .annotate(n=Count("id"))
+    )
+    locations = (
+        in_stock.order_by()
+        .values_list("location__zone", "location__shelf")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:15]
+    )
+
+    # First time each device reached each milestone, from the event log.
+    firsts: dict[int, dict[str, datetime]] = {}
+    rows = (
+        DeviceEvent.objects.filter(
+            device__in=devices.values("pk"), to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
+        )
+        .order_by()
+        .values_list("device_id", "to_status")
+        .annotate(first=Min("at"))
+    )
+    for device_id, status, first in rows:
+        firsts.setdefault(device_id, {})[status] = first
+
+    received_at = {d: f[S.RECEIVED] for d, f in firsts.items() if S.RECEIVED in f}
+    buckets = [
+        (_("under a week"), 0, 7),
+        (_("1 to 4 weeks"), 7, 30),
+        (_("1 to 3 months"), 30, 90),
+        (_("over 3 months"), 90, 10**6),
+    ]
+    ages = [
+        _days(now - received_at[pk])
+        for pk in in_stock.values_list("pk", flat=True)
+        if pk in received_at
+    ]
+    age_buckets = [(label, sum(lo <= a < hi for a in ages)) for label, lo, hi in buckets]
+
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    weekly = {"received": [0] * WEEKS, "ready": [0] * WEEKS, "allocated": [0] * WEEKS}
+    keys = {S.RECEIVED: "received", S.READY: "ready", S.ALLOCATED: "allocated"}
+    for f in firsts.values():
+        for status, at in f.items():
+            day = timezone.localtime(at).date()
+            index = (day - starts[0]).days // 7
+            if 0 <= index < WEEKS:
+                weekly[keys[status]][index] += 1
+
+    waiting = []
+    for status in [S.RECEIVED, S.DIAGNOSED, S.ERASED, S.OS_INSTALLED, S.READY]:
+        longest = (
+            devices.filter(status=status)
+            .annotate(since=Min("events__at", filter=Q(events__to_status=status)))
+            .order_by("since")[:5]
+        )
+        items = [(d, int(_days(now - d.since))) for d in longest if d.since]
+        if items:
+            waiting.append((S(status).label, items))
+
+    from reconditioning.models import ScrapRecord
+
+    scraps = ScrapRecord.objects.filter(device__in=devices.values("pk"))
+    reasons = [
+        (label, n, float(kg or 0))
+        for label, n, kg in (
+            scraps.order_by().values_list("reason").annotate(n=Count("id"), kg=Sum("weight_kg"))
+        )
+    ]
+    from reconditioning.enums import ScrapReason
+
+    reasons = [(str(ScrapReason(r).label), n, kg) for r, n, kg in reasons]
+    scrapped = status_counts.get(S.SCRAPPED, 0)
+    reused = status_counts.get(S.ALLOCATED, 0)
+    out = scrapped + reused
+    return StockReport(
+        generated_at=now,
+        scope=", ".join(sorted(_scope(devices))),
+        total=sum(status_counts.values()),
+        by_status=[(label, status_counts[v]) for v, label in S.choices if status_counts.get(v)],
+        by_type=[(label, type_counts[v]) for v, label in DeviceType.choices if type_counts.get(v)],
+        by_grade=[(label, grade_counts[v]) for v, label in Grade.choices if grade_counts.get(v)],
+        by_location=[(f"{z} / {s}" if s else (z or _("No location")), n) for z, s, n in locations],
+        age_buckets=age_buckets,
+        to_ready=_lead(firsts, S.RECEIVED, S.READY),
+        to_allocated=_lead(firsts, S.READY, S.ALLOCATED),
+        weeks=[s.strftime("%d/%m") for s in starts],
+        weekly=weekly,
+        waiting=waiting,
+        scrapped=scrapped,
+        reused=reused,
+        scrap_rate=round(100 * scrapped / out, 1) if out else None,
+        scrap_reasons=reasons,
+    )
+
+
+def _scope(devices) -> set[str]:
+    from accounts.models import Organisation
+
+    return set(
+        Organisation.objects.filter(pk__in=devices.values("workshop_id")).values_list(
+            "name", flat=True
+        )
+    )
+
+
+def stock_report_pdf(report: StockReport) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "inventory/reports/stock_pdf.html", {"report": report, "charts": report.charts()}
+    )
+    return HTML(string=html).write_pdf()
+
+
+def stock_report_xlsx(report: StockReport) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Summary")[:31]
+    rows = [
+        (_("Stock report"), report.scope),
+        (_("Generated at"), timezone.localtime(report.generated_at).strftime("%d/%m/%Y %H:%M")),
+        (_("Devices"), report.total),
+        (_("Received → ready, median (days)"), report.to_ready.median_days),
+        (_("Received → ready, 90th percentile (days)"), report.to_ready.p90_days),
+        (_("Ready → handed over, median (days)"), report.to_allocated.median_days),
+        (_("Ready → handed over, 90th percentile (days)"), report.to_allocated.p90_days),
+        (_("Scrap rate (%)"), report.scrap_rate),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    ws["A1"].font = Font(bold=True)
+    for title, table in [
+        (_("By status"), report.by_status),
+        (_("By type"), report.by_type),
+        (_("By grade"), report.by_grade),
+        (_("By location"), report.by_location),
+        (_("Age in stock"), report.age_buckets),
+    ]:
+        sheet = wb.create_sheet(str(title)[:31])
+        sheet.append([str(title), _("Devices")])
+        for label, n in table:
+            sheet.append([escape_cell(str(label)), n])
+    sheet = wb.create_sheet(str(_("Per week"))[:31])
+    sheet.append([_("Week of"), _("Received"), _("Ready"), _("Handed over")])
+    for i, week in enumerate(report.weeks):
+        sheet.append(
+            [
+                week,
+                report.weekly["received"][i],
+                report.weekly["ready"][i],
+                report.weekly["allocated"][i],
+            ]
+        )
+    sheet = wb.create_sheet(str(_("Waiting longest"))[:31])
+    sheet.append([_("Status"), _("Asset tag"), _("Days")])
+    for status, items in report.waiting:
+        for device, days in items:
+            sheet.append([str(status), device.asset_tag, days])
+    sheet = wb.create_sheet(str(_("Scrap"))[:31])
+    sheet.append([_("Reason"), _("Devices"), _("Weight (kg)")])
+    for label, n, kg in report.scrap_reasons:
+        sheet.append([label, n, kg])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
