@@ -95,3 +95,24 @@ def test_import_runs_on_a_real_worker(worker, workshop, technician, batch):
     wait_for(job, ImportStatus.DONE)
     assert Device.objects.filter(batch=batch).count() == 400
     assert ImportJob.objects.get().created_count == 400
+
+
+def test_report_requested_on_the_web_is_built_by_the_worker(worker, client, technician, batch):
+    from django.urls import reverse
+
+    from inventory.models import ReportJob
+    from tests.factories import make_device
+
+    make_device(batch)
+    client.force_login(technician)
+    response = client.post(reverse("inventory:stock_report_request"), {"fmt": "pdf"})
+    job = ReportJob.objects.get()
+    assert response.url == reverse("inventory:report_job", args=[job.pk])
+    deadline = time.monotonic() + 120
+    while job.status != ReportJob.Status.DONE and time.monotonic() < deadline:
+        assert job.status != ReportJob.Status.FAILED, job.message
+        time.sleep(0.3)
+        job.refresh_from_db()
+    assert job.status == ReportJob.Status.DONE
+    download = client.get(reverse("inventory:report_job_file", args=[job.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
