@@ -82,6 +82,10 @@ class User(AbstractUser):
         return bool(self.workshop_ids())
 
     @property
+    def is_funder(self) -> bool:
+        return bool(self.organisation_ids(OrganisationKind.FUNDER))
+
+    @property
     def is_mediation_staff(self) -> bool:
         return bool(self.organisation_ids(OrganisationKind.MEDIATION))
 

@@ -80,3 +80,27 @@ MODEL_NAMES = [
     "TrainingModule",
     "DeviceTraining",
 ]
+
+
+IMPACT_SOURCE = (
+    "ADEME (2022), « Évaluation de l'impact environnemental d'un ensemble de "
+    "produits reconditionnés » — valeurs rapportées, à vérifier"
+)
+IMPACT_FACTORS = [("laptop", "27", "127"), ("smartphone", "24.6", "76.9")]
+
+
+def impact_load(ImpactFactor) -> None:
+    """ADEME 2022's avoided impact per year of use, as reported, marked to be checked."""
+    for device_type, co2e, materials in IMPACT_FACTORS:
+        ImpactFactor.objects.get_or_create(
+            device_type=device_type,
+            defaults={
+                "co2e_kg_per_year": Decimal(co2e),
+                "materials_kg_per_year": Decimal(materials),
+                "extra_years": Decimal("2"),
+                "major_repair_factor": Decimal("0.5"),
+                "source": IMPACT_SOURCE,
+                "source_url": "https://librairie.ademe.fr/",
+                "to_be_checked": True,
+            },
+        )

@@ -173,15 +173,23 @@ class DecisionForm(forms.Form):
     workshop = forms.ModelChoiceField(
         label=_("Workshop preparing the order"), queryset=None, required=False
     )
+    funding_programme = forms.ModelChoiceField(
+        label=_("Funding programme"), queryset=None, required=False
+    )
     note = forms.CharField(label=_("Note (required to refuse)"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
         from accounts.enums import OrganisationKind
         from accounts.models import Organisation
 
+        from .models import FundingProgramme
+
         super().__init__(*args, **kwargs)
         self.fields["workshop"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.WORKSHOP
+        )
+        self.fields["funding_programme"].queryset = FundingProgramme.objects.select_related(
+            "funder"
         )
 
 

@@ -81,7 +81,13 @@ def order_submit(*, order: Order, user: User) -> Order:
 
 @transaction.atomic
 def order_decide(
-    *, order: Order, user: User, approve: bool, workshop: Organisation | None = None, note: str = ""
+    *,
+    order: Order,
+    user: User,
+    approve: bool,
+    workshop: Organisation | None = None,
+    note: str = "",
+    funding_programme=None,
 ) -> Order:
     if not user.is_coordinator:
         raise PermissionDenied(_("Only a coordinator can approve or refuse an order."))
@@ -95,6 +101,7 @@ def order_decide(
             decided_at=timezone.now(),
             decision_note=note,
             workshop=workshop,
+            funding_programme=funding_programme,
         )
     if not note.strip():
         raise ValidationError(_("Say why the order is refused."))

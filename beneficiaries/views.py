@@ -286,6 +286,7 @@ def order_action(request, pk, action):
                 approve="approve" in request.POST,
                 workshop=form.cleaned_data.get("workshop"),
                 note=form.cleaned_data.get("note", ""),
+                funding_programme=form.cleaned_data.get("funding_programme"),
             )
         elif action == "reserve":
             orders.order_reserve(order=order, user=user)

@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ROUTES = {
     "inventory.tasks.report_job_task": {"queue": "pdf"},
     "inventory.tasks.stock_report_weekly_task": {"queue": "pdf"},
+    "beneficiaries.tasks.funder_reports_monthly_task": {"queue": "pdf"},
 }
 # A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 500_000

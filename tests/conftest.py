@@ -38,6 +38,9 @@ def _os_catalogue(request):
         from beneficiaries.defaults import MODEL_NAMES, defaults_load
 
         defaults_load({name: apps.get_model("beneficiaries", name) for name in MODEL_NAMES})
+        from beneficiaries.defaults import impact_load
+
+        impact_load(apps.get_model("beneficiaries", "ImpactFactor"))
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from .core import (  # noqa: F401
     EligibilityCriterion,
     Enrolment,
     ExemptionReason,
+    FundingProgramme,
+    ImpactFactor,
     Order,
     OrderLine,
     Payment,

@@ -1,0 +1,348 @@
+"""Funder reports: what the money did, in aggregates only.
+
+Every figure is a database aggregate over Allocation.objects.for_reports(user). For funders,
+any figure counting fewer than 5 people is masked ("< 5"); staff see the exact figures and can
+open each one down to the rows it counts (the allocation list with the same filters)."""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from inventory.charts import bar_chart
+from inventory.enums import DeviceStatus, DeviceType
+from inventory.models import Device, DeviceEvent
+from inventory.reports import LeadTime, percentile
+from inventory.resources import escape_cell
+
+from .enums import AgeBand, Situation
+from .models import (
+    Allocation,
+    Commune,
+    FundingProgramme,
+    ImpactFactor,
+    Payment,
+    Territory,
+)
+
+SMALL = 5  # below this many people, a funder sees "< 5"
+
+
+@dataclass
+class FunderFilters:
+    date_from: date
+    date_to: date
+    programme: FundingProgramme | None = None
+    territory: str = ""  # commune INSEE code, EPT/EPCI SIREN, or "D92" for a department
+
+    def query(self, **extra) -> str:
+        params = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.programme:
+            params["programme"] = self.programme.pk
+        if self.territory:
+            params["territory"] = self.territory
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)
+
+
+def territory_communes(code: str) -> tuple[str, list[str]]:
+    """(label, INSEE codes) of a commune, an EPT/EPCI or a department ("D92")."""
+    code = code.strip().upper()
+    if len(code) == 5:
+        commune = Commune.objects.filter(code_insee=code).first()
+        return (str(commune) if commune else code), [code]
+    territory = Territory.objects.filter(code=code).first()
+    if territory is None:
+        raise ValueError(_("Unknown territory “%(code)s”.") % {"code": code})
+    if territory.kind == Territory.Kind.DEPARTMENT:
+        codes = Commune.objects.filter(department=code[1:]).values_list("code_insee", flat=True)
+    else:
+        codes = territory.communes().values_list("code_insee", flat=True)
+    return territory.name, list(codes)
+
+
+def allocations_filtered(user, filters: FunderFilters):
+    start = timezone.make_aware(datetime.combine(filters.date_from, time.min))
+    end = timezone.make_aware(datetime.combine(filters.date_to, time.max))
+    qs = Allocation.objects.for_reports(user).filter(handed_over_at__range=(start, end))
+    if filters.programme:
+        qs = qs.filter(order_line__order__funding_programme=filters.programme)
+    if filters.territory:
+        _label, codes = territory_communes(filters.territory)
+        # The person's commune when known, else the structure's.
+        qs = qs.filter(
+            Q(person__commune_id__in=codes)
+            | Q(person__commune__isnull=True, structure__structure__commune_id__in=codes)
+        )
+    return qs
+
+
+@dataclass
+class FunderReport:
+    filters: FunderFilters
+    territory_label: str
+    masked: bool
+    generated_at: datetime
+    devices: int
+    by_type: list[tuple[str, str, int]]  # (code, label, count)
+    to_people: int
+    to_structures: int
+    people: int
+    by_age: list[tuple[str, str, int]]
+    by_situation: list[tuple[str, str, int]]
+    trained: int
+    waived: int
+    charges_due: Decimal
+    collected: Decimal
+    exemptions: int
+    exempted_amount: Decimal
+    qpv_share: float | None
+    to_ready: LeadTime
+    to_allocated: LeadTime
+    donors: list[tuple[str, int, int, int]]  # donor, collected, reused, scrapped
+    co2e_kg: Decimal
+    materials_kg: Decimal
+    factors: list[ImpactFactor] = field(default_factory=list)
+    without_factor: int = 0
+
+    def show(self, value) -> str:
+        """A count of people as a funder may see it."""
+        if self.masked and 0 < value < SMALL:
+            return "< 5"
+        return str(value)
+
+    def charts(self) -> dict[str, str]:
+        def masked(rows):
+            # A masked bar would reveal its value: small groups are left out of the charts.
+            return [(label, n) for _c, label, n in rows if not (self.masked and n < SMALL)]
+
+        return {
+            "type": bar_chart(masked(self.by_type), title=_("Devices handed over by type")),
+            "age": bar_chart(masked(self.by_age), title=_("People by age band")),
+            "situation": bar_chart(masked(self.by_situation), title=_("People by situation")),
+        }
+
+
+def _lead_times(device_ids) -> tuple[LeadTime, LeadTime]:
+    firsts: dict[int, dict[str, datetime]] = {}
+    from django.db.models import Min
+
+    rows = (
+        DeviceEvent.objects.filter(
+            device_id__in=device_ids,
+            to_status__in=[DeviceStatus.RECEIVED, DeviceStatus.READY, DeviceStatus.ALLOCATED],
+        )
+        .order_by()
+        .values_list("device_id", "to_status")
+        .annotate(first=Min("at"))
+    )
+    for device_id, status, first in rows:
+        firsts.setdefault(device_id, {})[status] = first
+
+    def lead(a, b):
+        values = [
+            round((f[b] - f[a]).total_seconds() / 86400, 1)
+            for f in firsts.values()
+            if a in f and b in f
+        ]
+        return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
+
+    return (
+        lead(DeviceStatus.RECEIVED, DeviceStatus.READY),
+        lead(DeviceStatus.READY, DeviceStatus.ALLOCATED),
+    )
+
+
+def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:
+    from reconditioning.models import PartMovement
+
+    factors = {f.device_type: f for f in ImpactFactor.objects.all()}
+    major = PartMovement.objects.filter(repair__device=OuterRef("device_id"), kind="use")
+    rows = allocations.annotate(major=Exists(major)).values_list("device__device_type", "major")
+    co2e = materials = Decimal("0")
+    without = 0
+    used = {}
+    for device_type, repaired in rows:
+        factor = factors.get(device_type)
+        if factor is None:
+            without += 1
+            continue
+        used[device_type] = factor
+        share = factor.major_repair_factor if repaired else Decimal("1")
+        co2e += factor.co2e_kg_per_year * factor.extra_years * share
+        materials += factor.materials_kg_per_year * factor.extra_years * share
+    return (
+        co2e.quantize(Decimal("0.1")),
+        materials.quantize(Decimal("0.1")),
+        list(used.values()),
+        without,
+    )
+
+
+def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
+    allocations = allocations_filtered(user, filters)
+    territory_label = territory_communes(filters.territory)[0] if filters.territory else ""
+    type_counts = dict(
+        allocations.order_by().values_list("device__device_type").annotate(n=Count("id"))
+    )
+    with_person = allocations.filter(person__isnull=False)
+    people = with_person.values("person").distinct()
+    age = dict(
+        with_person.order_by()
+        .values_list("person__age_band")
+        .annotate(n=Count("person", distinct=True))
+    )
+    situation = dict(
+        with_person.order_by()
+        .values_list("person__situation")
+        .annotate(n=Count("person", distinct=True))
+    )
+    money = allocations.aggregate(due=Sum("charge"), tariff=Sum("tariff_amount"))
+    exempted = allocations.filter(exemption_reason__isnull=False)
+    exempted_money = exempted.aggregate(tariff=Sum("tariff_amount"), charge=Sum("charge"))
+    collected = Payment.objects.filter(allocation__in=allocations).aggregate(s=Sum("amount"))["s"]
+    total = allocations.count()
+    qpv = allocations.filter(structure__structure__in_qpv=True).count()
+    device_ids = list(allocations.values_list("device_id", flat=True))
+    to_ready, to_allocated = _lead_times(device_ids)
+    donors = []
+    donor_rows = (
+        Device.objects.filter(pk__in=device_ids)
+        .order_by()
+        .values_list("batch__donor_id", "batch__donor__name")
+        .annotate(n=Count("id"))
+    )
+    for donor_id, name, reused in donor_rows:
+        collected_n = Device.objects.filter(batch__donor_id=donor_id)
+        stats = collected_n.aggregate(
+            all=Count("id"), scrapped=Count("id", filter=Q(status=DeviceStatus.SCRAPPED))
+        )
+        donors.append((name, stats["all"], reused, stats["scrapped"]))
+    co2e, materials, factors, without = _impact(allocations)
+    return FunderReport(
+        filters=filters,
+        territory_label=territory_label,
+        masked=not user.is_coordinator,
+        generated_at=timezone.now(),
+        devices=total,
+        by_type=[
+            (v, str(label), type_counts[v]) for v, label in DeviceType.choices if type_counts.get(v)
+        ],
+        to_people=with_person.count(),
+        to_structures=allocations.filter(person__isnull=True).count(),
+        people=people.count(),
+        by_age=[(v, str(label), age[v]) for v, label in AgeBand.choices if age.get(v)],
+        by_situation=[
+            (v, str(label), situation[v]) for v, label in Situation.choices if situation.get(v)
+        ],
+        trained=with_person.filter(waiver__isnull=True).values("person").distinct().count(),
+        waived=with_person.filter(waiver__isnull=False).values("person").distinct().count(),
+        charges_due=money["due"] or Decimal("0"),
+        collected=collected or Decimal("0"),
+        exemptions=exempted.count(),
+        exempted_amount=(exempted_money["tariff"] or 0) - (exempted_money["charge"] or 0),
+        qpv_share=round(100 * qpv / total, 1) if total else None,
+        to_ready=to_ready,
+        to_allocated=to_allocated,
+        donors=donors,
+        co2e_kg=co2e,
+        materials_kg=materials,
+        factors=factors,
+        without_factor=without,
+    )
+
+
+def funder_report_pdf(report: FunderReport) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "beneficiaries/reports/funder_pdf.html", {"report": report, "charts": report.charts()}
+    )
+    return HTML(string=html).write_pdf()
+
+
+def _rows(report: FunderReport) -> list[list]:
+    s = report.show
+    rows = [
+        [_("Period"), f"{report.filters.date_from:%d/%m/%Y} – {report.filters.date_to:%d/%m/%Y}"],
+        [_("Funding programme"), str(report.filters.programme or _("All"))],
+        [_("Territory"), report.territory_label or _("All")],
+        [_("Devices handed over"), s(report.devices)],
+        [_("to people"), s(report.to_people)],
+        [_("to structures (their own equipment)"), report.to_structures],
+        [_("People equipped"), s(report.people)],
+        [_("Training completed"), s(report.trained)],
+        [_("Training waived"), s(report.waived)],
+        [_("Share in priority neighbourhoods (QPV), %"), report.qpv_share],
+        [_("Residual charges due (€)"), report.charges_due],
+        [_("Residual charges collected (€)"), report.collected],
+        [_("Exemptions granted"), s(report.exemptions)],
+        [_("Amount exempted (€)"), report.exempted_amount],
+        [_("Received → ready, median (days)"), report.to_ready.median_days],
+        [_("Ready → handed over, median (days)"), report.to_allocated.median_days],
+        [_("kg CO2e avoided"), report.co2e_kg],
+        [_("kg of raw materials avoided"), report.materials_kg],
+    ]
+    rows += [[_("Devices: %(type)s") % {"type": label}, s(n)] for _c, label, n in report.by_type]
+    rows += [[_("Age band: %(band)s") % {"band": label}, s(n)] for _c, label, n in report.by_age]
+    rows += [[_("Situation: %(s)s") % {"s": label}, s(n)] for _c, label, n in report.by_situation]
+    return [
+        [
+            escape_cell(str(a)),
+            b if isinstance(b, int | float | Decimal) or b is None else escape_cell(str(b)),
+        ]
+        for a, b in rows
+    ]
+
+
+def funder_report_csv(report: FunderReport) -> bytes:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([_("Figure"), _("Value")])
+    for row in _rows(report):
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def funder_report_xlsx(report: FunderReport) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(_("Funder report"))[:31]
+    ws.append([_("Figure"), _("Value")])
+    for row in _rows(report):
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    sources = wb.create_sheet(str(_("Impact sources"))[:31])
+    sources.append(
+        [
+            _("Type"),
+            _("kg CO2e per year"),
+            _("kg materials per year"),
+            _("Extra years"),
+            _("Source"),
+            _("To be checked"),
+        ]
+    )
+    for f in report.factors:
+        sources.append(
+            [
+                f.get_device_type_display(),
+                float(f.co2e_kg_per_year),
+                float(f.materials_kg_per_year),
+                float(f.extra_years),
+                f.source,
+                f.to_be_checked,
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

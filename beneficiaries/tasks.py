@@ -1,0 +1,11 @@
+"""Thin Celery tasks of the quasi-don's reports."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def funder_reports_monthly_task() -> int:
+    """Beat, monthly: each funding programme's report for last month, to the funder's users."""
+    from .reports_mail import funder_reports_send_monthly
+
+    return funder_reports_send_monthly()

@@ -1,0 +1,185 @@
+"""Funder reports: figures against the data the test builds, the "< 5" rule, territories."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from accounts.enums import OrganisationKind, Role
+from beneficiaries import allocations, orders, services
+from beneficiaries.models import EligibilityCriterion, FundingProgramme, Structure
+from beneficiaries.reports import FunderFilters, funder_report_build
+from inventory.enums import DeviceStatus as S
+from inventory.models import ReportJob
+from reconditioning.demo import walk_to
+from tests.beneficiaries.conftest import train
+from tests.factories import OrganisationFactory, make_batch, make_device, member
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+PERIOD = FunderFilters(TODAY - datetime.timedelta(days=30), TODAY)
+
+
+@pytest.fixture
+def funded(workshop, technician, coordinator):
+    """Seven laptops handed over under the Département's programme: six to people of a QPV
+    structure in Colombes (92025), one to a structure in Nanterre for its own use."""
+    call_command("loaddata", "territories_92", verbosity=0)
+    funder = OrganisationFactory(name="Département des Hauts-de-Seine",
+                                 kind=OrganisationKind.FUNDER)
+    programme = FundingProgramme.objects.create(funder=funder, name="Inclusion 2026")
+    other_programme = FundingProgramme.objects.create(
+        funder=OrganisationFactory(name="CAF", kind=OrganisationKind.FUNDER), name="CAF 2026")
+    colombes = OrganisationFactory(name="Centre social Colombes", kind=OrganisationKind.MEDIATION)
+    Structure.objects.create(organisation=colombes, commune_id="92025", in_qpv=True)
+    nanterre = OrganisationFactory(name="Médiathèque Nanterre", kind=OrganisationKind.MEDIATION)
+    Structure.objects.create(organisation=nanterre, commune_id="92050", in_qpv=False)
+    med = member(colombes, Role.STAFF, username="med-colombes")
+    med2 = member(nanterre, Role.STAFF, username="med-nanterre")
+    rsa = EligibilityCriterion.objects.get(code="rsa")
+    from beneficiaries.models import TrainingProgramme
+
+    training = TrainingProgramme.objects.get(title="Premiers pas avec son équipement")
+    batch = make_batch(workshop)
+
+    def hand_over(structure, user, person, programme=programme):
+        device = walk_to(make_device(batch, ram_mb=8192,
+                                     drives=[{"capacity_gb": 256, "kind": "ssd"}]),
+                         S.READY, technician)
+        order = orders.order_create(structure=structure, user=user, lines=[
+            {"device_type": "laptop", "quantity": 1, "person": person}])
+        orders.order_submit(order=order, user=user)
+        orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop,
+                            funding_programme=programme)
+        orders.order_reserve(order=order, user=technician)
+        orders.order_mark_ready(order=order, user=technician)
+        own = None
+        if person is None:
+            from beneficiaries.models import ExemptionReason
+
+            own = ExemptionReason.objects.get(label__startswith="Équipement de la structure")
+        allocation = allocations.allocation_create(
+            device=device, structure=structure, user=user, exemption=own,
+            exemption_note="poste d'accueil" if own else "")
+        if allocation.charge:
+            allocations.payment_record(allocation=allocation, amount=allocation.charge,
+                                       method="cash", user=user)
+        return allocation
+
+    people = []
+    for i, band in enumerate(["26-44"] * 5 + ["65+"]):
+        person = services.person_create(
+            structure=colombes, user=med, reference=f"P{i}", age_band=band,
+            situation="job_seeker", eligibility=rsa, consent_purpose="x",
+            consent_given_on=TODAY, eligibility_checked_on=TODAY)
+        train(person, training, med)
+        people.append(person)
+        hand_over(colombes, med, person)
+    hand_over(nanterre, med2, None)
+    hand_over(colombes, med, None, programme=other_programme)
+    return {"funder": funder, "programme": programme}
+
+
+def test_figures_for_staff(funded, coordinator):
+    report = funder_report_build(user=coordinator,
+                                 filters=FunderFilters(PERIOD.date_from, PERIOD.date_to,
+                                                       funded["programme"]))
+    assert report.devices == 7 and report.to_people == 6 and report.to_structures == 1
+    assert report.people == 6 and report.trained == 6 and report.waived == 0
+    assert dict((c, n) for c, _l, n in report.by_age) == {"26-44": 5, "65+": 1}
+    assert report.qpv_share == round(100 * 6 / 7, 1)
+    assert report.charges_due == Decimal("240") and report.collected == Decimal("240")
+    assert report.exemptions == 1 and report.exempted_amount == Decimal("40")
+    # 7 laptops × 27 kg CO2e × 2 years (ADEME 2022 as reported)
+    assert report.co2e_kg == Decimal("378.0") and report.materials_kg == Decimal("1778.0")
+    assert not report.masked
+
+
+def test_funder_sees_aggregates_with_small_counts_masked(client, funded):
+    reader = member(funded["funder"], Role.READER, username="funder-reader")
+    report = funder_report_build(user=reader, filters=PERIOD)
+    assert report.masked and report.devices == 7  # only its own programme
+    assert report.show(1) == "< 5" and report.show(5) == "5" and report.show(0) == "0"
+    client.force_login(reader)
+    page = client.get(reverse("beneficiaries:funder_report"), {
+        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat()})
+    body = page.content.decode()
+    people = body.split('id="people-figures"')[1].split("</table>")[0]
+    assert "&lt; 5" in people  # the single person aged 65+
+    assert "P0" not in body and "allocation_rows" not in body and "/attributions/" not in body
+
+
+def test_territory_filters(funded, coordinator):
+    def devices(territory):
+        return funder_report_build(user=coordinator, filters=FunderFilters(
+            PERIOD.date_from, PERIOD.date_to, funded["programme"], territory)).devices
+
+    assert devices("92025") == 6           # Colombes
+    assert devices("92050") == 1           # Nanterre
+    assert devices("200057990") == 6      # EPT Boucle Nord de Seine (Colombes)
+    assert devices("200057982") == 1      # EPT Paris Ouest La Défense (Nanterre)
+    assert devices("D92") == 7
+
+
+def test_staff_open_the_rows_behind_a_figure(client, funded, coordinator):
+    client.force_login(coordinator)
+    page = client.get(reverse("beneficiaries:funder_report"), {
+        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
+        "programme": funded["programme"].pk})
+    assert reverse("beneficiaries:allocation_rows") in page.content.decode()
+    rows = client.get(reverse("beneficiaries:allocation_rows"), {
+        "from": PERIOD.date_from.isoformat(), "to": PERIOD.date_to.isoformat(),
+        "programme": funded["programme"].pk, "age_band": "65+"})
+    assert rows.content.decode().count('href="/attributions/') == 1
+
+
+def test_funders_cannot_open_rows_nor_other_programmes(client, funded):
+    reader = member(funded["funder"], Role.READER, username="funder-reader")
+    client.force_login(reader)
+    assert client.get(reverse("beneficiaries:allocation_rows"),
+                      {"from": "2026-01-01", "to": "2026-12-31"}).status_code == 403
+    other = FundingProgramme.objects.get(name="CAF 2026")
+    page = client.get(reverse("beneficiaries:funder_report"), {
+        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
+        "programme": other.pk})
+    assert "CAF 2026" not in page.content.decode().split("<select")[1].split("</select>")[0]
+
+
+def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_callbacks):
+    reader = member(funded["funder"], Role.READER, username="funder-reader")
+    client.force_login(reader)
+    data = {"date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
+            "programme": "", "territory": ""}
+    for fmt in ("pdf", "csv", "xlsx"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("beneficiaries:funder_report_request"), data | {"fmt": fmt})
+    jobs = {j.fmt: j for j in ReportJob.objects.filter(kind="funder")}
+    assert all(j.status == "done" for j in jobs.values())
+
+    def content(job):
+        return b"".join(client.get(reverse("inventory:report_job_file",
+                                           args=[job.pk])).streaming_content)
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content(jobs["pdf"]))).pages)
+    assert "Rapport financeur" in text and "< 5" in text and "ADEME" in text
+    csv_text = content(jobs["csv"]).decode("utf-8-sig")
+    assert "Appareils remis;7" in csv_text
+    ws = openpyxl.load_workbook(io.BytesIO(content(jobs["xlsx"]))).active
+    values = {row[0].value: row[1].value for row in ws.iter_rows()}
+    assert values["Appareils remis"] == "7"
+
+
+def test_monthly_mail_per_programme(funded):
+    from beneficiaries.tasks import funder_reports_monthly_task
+
+    member(funded["funder"], Role.READER, username="funder-mail", email="dep@example.org")
+    assert funder_reports_monthly_task() >= 1
+    assert any(m.to == ["dep@example.org"] for m in mail.outbox)
