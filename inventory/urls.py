@@ -15,6 +15,13 @@ urlpatterns = [
     path("lots/<int:pk>/saisie/", views.batch_intake, name="batch_intake"),
     path("lots/<int:pk>/etiquettes.pdf", views.batch_labels, name="batch_labels"),
     path("lots/<int:pk>/import/", views.batch_import, name="batch_import"),
+    path("lots/<int:pk>/devenir.pdf", views.batch_donor_report, name="batch_donor_report"),
+    path("lots/<int:pk>/recu-don.pdf", views.batch_donation_receipt, name="batch_donation_receipt"),
+    path(
+        "donateurs/<int:pk>/reemploi-<int:year>.pdf",
+        views.donor_year_report,
+        name="donor_year_report",
+    ),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("imports/<int:pk>/confirmer/", views.import_job_confirm, name="import_job_confirm"),
     path("imports/modele.<str:fmt>", views.import_template, name="import_template"),

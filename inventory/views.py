@@ -129,7 +129,10 @@ def donor_detail(request, pk):
         .annotate(device_count=Count("devices"))
         .order_by("-collected_on", "-id")
     )
-    return render(request, "inventory/donor_detail.html", {"donor": donor, "batches": batches})
+    years = sorted({b.collected_on.year for b in batches}, reverse=True)
+    return render(
+        request, "inventory/donor_detail.html", {"donor": donor, "batches": batches, "years": years}
+    )
 
 
 # Batches
@@ -291,6 +294,35 @@ def batch_intake(request, pk):
     )
     # htmx swaps only 2xx answers, so a refused scan is a 200 showing the error.
     return render(request, template, context)
+
+
+def batch_donor_report(request, pk):
+    """What became of the batch: readable by the donor's own account."""
+    from .donor_reports import donor_batch_report_pdf
+
+    batch = _batch_for(request, pk)
+    return _pdf_response(donor_batch_report_pdf(batch), f"devenir-{batch.reference}.pdf")
+
+
+def batch_donation_receipt(request, pk):
+    from .donor_reports import donation_receipt_pdf
+
+    batch = _batch_for(request, pk)
+    return _pdf_response(donation_receipt_pdf(batch), f"recu-don-{batch.reference}.pdf")
+
+
+def donor_year_report(request, pk, year):
+    from .donor_reports import donor_year_report_pdf
+
+    donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
+    batches = (
+        CollectionBatch.objects.visible_to(request.user)
+        .filter(donor=donor, collected_on__year=year)
+        .order_by("collected_on")
+    )
+    return _pdf_response(
+        donor_year_report_pdf(donor, year, batches), f"reemploi-{year}-{donor.pk}.pdf"
+    )
 
 
 def batch_labels(request, pk):

@@ -33,11 +33,13 @@ def funded(workshop, technician, coordinator):
     """Seven laptops handed over under the Département's programme: six to people of a QPV
     structure in Colombes (92025), one to a structure in Nanterre for its own use."""
     call_command("loaddata", "territories_92", verbosity=0)
-    funder = OrganisationFactory(name="Département des Hauts-de-Seine",
-                                 kind=OrganisationKind.FUNDER)
+    funder = OrganisationFactory(
+        name="Département des Hauts-de-Seine", kind=OrganisationKind.FUNDER
+    )
     programme = FundingProgramme.objects.create(funder=funder, name="Inclusion 2026")
     other_programme = FundingProgramme.objects.create(
-        funder=OrganisationFactory(name="CAF", kind=OrganisationKind.FUNDER), name="CAF 2026")
+        funder=OrganisationFactory(name="CAF", kind=OrganisationKind.FUNDER), name="CAF 2026"
+    )
     colombes = OrganisationFactory(name="Centre social Colombes", kind=OrganisationKind.MEDIATION)
     Structure.objects.create(organisation=colombes, commune_id="92025", in_qpv=True)
     nanterre = OrganisationFactory(name="Médiathèque Nanterre", kind=OrganisationKind.MEDIATION)
@@ -51,14 +53,24 @@ def funded(workshop, technician, coordinator):
     batch = make_batch(workshop)
 
     def hand_over(structure, user, person, programme=programme):
-        device = walk_to(make_device(batch, ram_mb=8192,
-                                     drives=[{"capacity_gb": 256, "kind": "ssd"}]),
-                         S.READY, technician)
-        order = orders.order_create(structure=structure, user=user, lines=[
-            {"device_type": "laptop", "quantity": 1, "person": person}])
+        device = walk_to(
+            make_device(batch, ram_mb=8192, drives=[{"capacity_gb": 256, "kind": "ssd"}]),
+            S.READY,
+            technician,
+        )
+        order = orders.order_create(
+            structure=structure,
+            user=user,
+            lines=[{"device_type": "laptop", "quantity": 1, "person": person}],
+        )
         orders.order_submit(order=order, user=user)
-        orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop,
-                            funding_programme=programme)
+        orders.order_decide(
+            order=order,
+            user=coordinator,
+            approve=True,
+            workshop=workshop,
+            funding_programme=programme,
+        )
         orders.order_reserve(order=order, user=technician)
         orders.order_mark_ready(order=order, user=technician)
         own = None
@@ -67,19 +79,31 @@ def funded(workshop, technician, coordinator):
 
             own = ExemptionReason.objects.get(label__startswith="Équipement de la structure")
         allocation = allocations.allocation_create(
-            device=device, structure=structure, user=user, exemption=own,
-            exemption_note="poste d'accueil" if own else "")
+            device=device,
+            structure=structure,
+            user=user,
+            exemption=own,
+            exemption_note="poste d'accueil" if own else "",
+        )
         if allocation.charge:
-            allocations.payment_record(allocation=allocation, amount=allocation.charge,
-                                       method="cash", user=user)
+            allocations.payment_record(
+                allocation=allocation, amount=allocation.charge, method="cash", user=user
+            )
         return allocation
 
     people = []
     for i, band in enumerate(["26-44"] * 5 + ["65+"]):
         person = services.person_create(
-            structure=colombes, user=med, reference=f"P{i}", age_band=band,
-            situation="job_seeker", eligibility=rsa, consent_purpose="x",
-            consent_given_on=TODAY, eligibility_checked_on=TODAY)
+            structure=colombes,
+            user=med,
+            reference=f"P{i}",
+            age_band=band,
+            situation="job_seeker",
+            eligibility=rsa,
+            consent_purpose="x",
+            consent_given_on=TODAY,
+            eligibility_checked_on=TODAY,
+        )
         train(person, training, med)
         people.append(person)
         hand_over(colombes, med, person)
@@ -89,9 +113,10 @@ def funded(workshop, technician, coordinator):
 
 
 def test_figures_for_staff(funded, coordinator):
-    report = funder_report_build(user=coordinator,
-                                 filters=FunderFilters(PERIOD.date_from, PERIOD.date_to,
-                                                       funded["programme"]))
+    report = funder_report_build(
+        user=coordinator,
+        filters=FunderFilters(PERIOD.date_from, PERIOD.date_to, funded["programme"]),
+    )
     assert report.devices == 7 and report.to_people == 6 and report.to_structures == 1
     assert report.people == 6 and report.trained == 6 and report.waived == 0
     assert dict((c, n) for c, _l, n in report.by_age) == {"26-44": 5, "65+": 1}
@@ -109,8 +134,10 @@ def test_funder_sees_aggregates_with_small_counts_masked(client, funded):
     assert report.masked and report.devices == 7  # only its own programme
     assert report.show(1) == "< 5" and report.show(5) == "5" and report.show(0) == "0"
     client.force_login(reader)
-    page = client.get(reverse("beneficiaries:funder_report"), {
-        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat()})
+    page = client.get(
+        reverse("beneficiaries:funder_report"),
+        {"date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat()},
+    )
     body = page.content.decode()
     people = body.split('id="people-figures"')[1].split("</table>")[0]
     assert "&lt; 5" in people  # the single person aged 65+
@@ -119,45 +146,71 @@ def test_funder_sees_aggregates_with_small_counts_masked(client, funded):
 
 def test_territory_filters(funded, coordinator):
     def devices(territory):
-        return funder_report_build(user=coordinator, filters=FunderFilters(
-            PERIOD.date_from, PERIOD.date_to, funded["programme"], territory)).devices
+        return funder_report_build(
+            user=coordinator,
+            filters=FunderFilters(PERIOD.date_from, PERIOD.date_to, funded["programme"], territory),
+        ).devices
 
-    assert devices("92025") == 6           # Colombes
-    assert devices("92050") == 1           # Nanterre
-    assert devices("200057990") == 6      # EPT Boucle Nord de Seine (Colombes)
-    assert devices("200057982") == 1      # EPT Paris Ouest La Défense (Nanterre)
+    assert devices("92025") == 6  # Colombes
+    assert devices("92050") == 1  # Nanterre
+    assert devices("200057990") == 6  # EPT Boucle Nord de Seine (Colombes)
+    assert devices("200057982") == 1  # EPT Paris Ouest La Défense (Nanterre)
     assert devices("D92") == 7
 
 
 def test_staff_open_the_rows_behind_a_figure(client, funded, coordinator):
     client.force_login(coordinator)
-    page = client.get(reverse("beneficiaries:funder_report"), {
-        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
-        "programme": funded["programme"].pk})
+    page = client.get(
+        reverse("beneficiaries:funder_report"),
+        {
+            "date_from": PERIOD.date_from.isoformat(),
+            "date_to": PERIOD.date_to.isoformat(),
+            "programme": funded["programme"].pk,
+        },
+    )
     assert reverse("beneficiaries:allocation_rows") in page.content.decode()
-    rows = client.get(reverse("beneficiaries:allocation_rows"), {
-        "from": PERIOD.date_from.isoformat(), "to": PERIOD.date_to.isoformat(),
-        "programme": funded["programme"].pk, "age_band": "65+"})
+    rows = client.get(
+        reverse("beneficiaries:allocation_rows"),
+        {
+            "from": PERIOD.date_from.isoformat(),
+            "to": PERIOD.date_to.isoformat(),
+            "programme": funded["programme"].pk,
+            "age_band": "65+",
+        },
+    )
     assert rows.content.decode().count('href="/attributions/') == 1
 
 
 def test_funders_cannot_open_rows_nor_other_programmes(client, funded):
     reader = member(funded["funder"], Role.READER, username="funder-reader")
     client.force_login(reader)
-    assert client.get(reverse("beneficiaries:allocation_rows"),
-                      {"from": "2026-01-01", "to": "2026-12-31"}).status_code == 403
+    assert (
+        client.get(
+            reverse("beneficiaries:allocation_rows"), {"from": "2026-01-01", "to": "2026-12-31"}
+        ).status_code
+        == 403
+    )
     other = FundingProgramme.objects.get(name="CAF 2026")
-    page = client.get(reverse("beneficiaries:funder_report"), {
-        "date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
-        "programme": other.pk})
+    page = client.get(
+        reverse("beneficiaries:funder_report"),
+        {
+            "date_from": PERIOD.date_from.isoformat(),
+            "date_to": PERIOD.date_to.isoformat(),
+            "programme": other.pk,
+        },
+    )
     assert "CAF 2026" not in page.content.decode().split("<select")[1].split("</select>")[0]
 
 
 def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_callbacks):
     reader = member(funded["funder"], Role.READER, username="funder-reader")
     client.force_login(reader)
-    data = {"date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat(),
-            "programme": "", "territory": ""}
+    data = {
+        "date_from": PERIOD.date_from.isoformat(),
+        "date_to": PERIOD.date_to.isoformat(),
+        "programme": "",
+        "territory": "",
+    }
     for fmt in ("pdf", "csv", "xlsx"):
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("beneficiaries:funder_report_request"), data | {"fmt": fmt})
@@ -165,8 +218,9 @@ def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_call
     assert all(j.status == "done" for j in jobs.values())
 
     def content(job):
-        return b"".join(client.get(reverse("inventory:report_job_file",
-                                           args=[job.pk])).streaming_content)
+        return b"".join(
+            client.get(reverse("inventory:report_job_file", args=[job.pk])).streaming_content
+        )
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content(jobs["pdf"]))).pages)
     assert "Rapport financeur" in text and "< 5" in text and "ADEME" in text

@@ -1,0 +1,150 @@
+"""What became of a donor's devices: per batch and per year (the justification of reuse public
+bodies owe under décret 2023-266), and the donation receipt (article 238 bis of the CGI)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .enums import DeviceStatus as S
+from .models import CollectionBatch, Device
+
+REUSED = [S.ALLOCATED, S.RETURNED]
+REFURBISHED = [S.READY, S.RESERVED, S.ALLOCATED, S.RETURNED]
+
+
+@dataclass
+class BatchOutcome:
+    batch: CollectionBatch
+    received: int
+    erased: int
+    refurbished: int
+    handed_over: int
+    scrapped: int
+    recycled_kg: Decimal
+    in_progress: int
+    declared_value: Decimal
+    co2e_kg: Decimal
+    materials_kg: Decimal
+
+
+def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
+    from beneficiaries.models import ImpactFactor
+    from reconditioning.models import ErasureRecord, ScrapRecord
+
+    devices = Device.objects.filter(batch=batch)
+    counts = dict(devices.order_by().values_list("status").annotate(n=Count("id")))
+    erased = (
+        ErasureRecord.objects.filter(device__batch=batch, result="passed")
+        .values("device")
+        .distinct()
+        .count()
+    )
+    kg = ScrapRecord.objects.filter(device__batch=batch).aggregate(kg=Sum("weight_kg"))["kg"]
+    value = devices.aggregate(v=Sum("declared_value"))["v"]
+    factors = {f.device_type: f for f in ImpactFactor.objects.all()}
+    co2e = materials = Decimal("0")
+    for device_type, n in (
+        devices.filter(status__in=REUSED)
+        .order_by()
+        .values_list("device_type")
+        .annotate(n=Count("id"))
+    ):
+        factor = factors.get(device_type)
+        if factor:
+            co2e += factor.co2e_kg_per_year * factor.extra_years * n
+            materials += factor.materials_kg_per_year * factor.extra_years * n
+    total = sum(counts.values())
+    handed = sum(counts.get(s, 0) for s in REUSED)
+    scrapped = counts.get(S.SCRAPPED, 0)
+    return BatchOutcome(
+        batch=batch,
+        received=total,
+        erased=erased,
+        refurbished=sum(counts.get(s, 0) for s in REFURBISHED),
+        handed_over=handed,
+        scrapped=scrapped,
+        recycled_kg=kg or Decimal("0"),
+        in_progress=total - handed - scrapped - counts.get(S.READY, 0) - counts.get(S.RESERVED, 0),
+        declared_value=value or Decimal("0"),
+        co2e_kg=co2e,
+        materials_kg=materials,
+    )
+
+
+def _pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def donor_batch_report_pdf(batch: CollectionBatch) -> bytes:
+    from reconditioning.certificates import _records
+
+    outcome = batch_outcome(batch)
+    return _pdf(
+        "inventory/reports/donor_batch.html",
+        {
+            "o": outcome,
+            "batch": batch,
+            "generated_at": timezone.now(),
+            "records": _records(Device.objects.filter(batch=batch)),
+        },
+    )
+
+
+def donor_year_report_pdf(donor, year: int, batches) -> bytes:
+    outcomes = [batch_outcome(b) for b in batches]
+    totals = {
+        key: sum(getattr(o, key) for o in outcomes)
+        for key in (
+            "received",
+            "erased",
+            "refurbished",
+            "handed_over",
+            "scrapped",
+            "recycled_kg",
+            "co2e_kg",
+            "materials_kg",
+        )
+    }
+    reuse_rate = (
+        round(100 * totals["handed_over"] / totals["received"], 1) if totals["received"] else None
+    )
+    return _pdf(
+        "inventory/reports/donor_year.html",
+        {
+            "donor": donor,
+            "year": year,
+            "outcomes": outcomes,
+            "totals": totals,
+            "reuse_rate": reuse_rate,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
+    outcome = batch_outcome(batch)
+    devices = (
+        Device.objects.filter(batch=batch)
+        .order_by()
+        .values_list("device_type")
+        .annotate(n=Count("id"), value=Sum("declared_value"))
+    )
+    from .enums import DeviceType
+
+    lines = [(DeviceType(t).label, n, v or Decimal("0")) for t, n, v in devices]
+    year = batch.collected_on.year
+    return _pdf(
+        "inventory/reports/donation_receipt.html",
+        {
+            "batch": batch,
+            "o": outcome,
+            "lines": lines,
+            "number": f"DON-{year}-{batch.pk:05d}",
+            "generated_at": timezone.now(),
+        },
+    )
