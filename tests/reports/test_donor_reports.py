@@ -23,13 +23,23 @@ def text(response):
 @pytest.fixture
 def donor_setup(workshop, technician):
     account = OrganisationFactory(name="Mairie de Puteaux", kind=OrganisationKind.DONOR)
-    donor = DonorFactory(workshop=workshop, organisation=account, name="Mairie de Puteaux",
-                         kind="public_body", siret="73282932000074")
+    donor = DonorFactory(
+        workshop=workshop,
+        organisation=account,
+        name="Mairie de Puteaux",
+        kind="public_body",
+        siret="73282932000074",
+    )
     batch = make_batch(workshop, donor=donor)
     disk = [{"capacity_gb": 256, "kind": "ssd", "serial_number": "DISK-A"}]
     for i in range(3):
-        walk_to(make_device(batch, ram_mb=8192, drives=disk if i == 0 else [],
-                            declared_value=Decimal("50")), S.READY, technician)
+        walk_to(
+            make_device(
+                batch, ram_mb=8192, drives=disk if i == 0 else [], declared_value=Decimal("50")
+            ),
+            S.READY,
+            technician,
+        )
     walk_to(make_device(batch, declared_value=Decimal("10")), S.SCRAPPED, technician)
     make_device(batch, declared_value=Decimal("40"))
     reader = member(account, Role.READER, username="donor-reader")
@@ -64,14 +74,16 @@ def test_yearly_reuse_statement(client, donor_setup):
     client.force_login(donor_setup["reader"])
     batch = donor_setup["batch"]
     year = batch.collected_on.year
-    body = text(client.get(reverse("inventory:donor_year_report",
-                                   args=[donor_setup["donor"].pk, year])))
+    body = text(
+        client.get(reverse("inventory:donor_year_report", args=[donor_setup["donor"].pk, year]))
+    )
     assert "2023-266" in body and batch.reference in body and str(year) in body
 
 
 def test_donation_receipt(client, donor_setup):
     client.force_login(donor_setup["reader"])
-    body = text(client.get(reverse("inventory:batch_donation_receipt",
-                                   args=[donor_setup["batch"].pk])))
+    body = text(
+        client.get(reverse("inventory:batch_donation_receipt", args=[donor_setup["batch"].pk]))
+    )
     assert "238 bis" in body and "200" in body and "73282932000074" in body
     assert "Mairie de Puteaux" in body
