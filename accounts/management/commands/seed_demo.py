@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -174,6 +175,7 @@ class Command(BaseCommand):
                     screen_size_in=screen,
                     keyboard_layout="azerty_fr",
                     battery_health_pct=None if screen is None else 70 + (i * 7) % 30,
+                    declared_value=Decimal("40") if screen is None else Decimal("60"),
                 )
                 device = device_receive(
                     batch=batch, specs=specs, user=tech, location=shelves[i % len(shelves)]
@@ -196,6 +198,7 @@ class Command(BaseCommand):
             user=users["technicien2"],
         )
         self._seed_quasi_don(orgs, users)
+        self._spread_history()
 
     def _seed_quasi_don(self, orgs, users):
         """A structure with people, a training, one order handed over, one ready to hand over."""
@@ -265,6 +268,11 @@ class Command(BaseCommand):
         for person in (awa, moussa):
             services.enrol(session=session, person=person, user=med)
         services.attendance_record(session=session, present={awa.pk, moussa.pk}, user=med)
+        from beneficiaries.models import FundingProgramme
+
+        programme = FundingProgramme.objects.create(
+            funder=orgs["funder"], name="Inclusion numérique 2026", starts_on=dt.date(2026, 1, 1)
+        )
         workshop, tech = orgs["workshop"], users["technicien"]
         first = orders.order_create(
             structure=structure,
@@ -278,7 +286,13 @@ class Command(BaseCommand):
         )
         for order in (first, second):
             orders.order_submit(order=order, user=med)
-            orders.order_decide(order=order, user=coord, approve=True, workshop=workshop)
+            orders.order_decide(
+                order=order,
+                user=coord,
+                approve=True,
+                workshop=workshop,
+                funding_programme=programme,
+            )
             orders.order_reserve(order=order, user=tech)
             orders.order_mark_ready(order=order, user=tech)
         device = first.lines.get().reservations.get().device
@@ -289,6 +303,25 @@ class Command(BaseCommand):
         orders.order_create(
             structure=structure, user=med, lines=[{"device_type": "tablet", "quantity": 2}]
         )
+
+    def _spread_history(self):
+        """Demo only: spread each device's events from its batch's collection date, two days
+        apart, so that lead times and weekly throughput look like a real workshop's."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from inventory.models import Device, DeviceEvent
+
+        now = timezone.now()
+        for device in Device.objects.select_related("batch"):
+            start = timezone.make_aware(
+                dt.datetime.combine(device.batch.collected_on, dt.time(9, 0))
+            )
+            events = list(device.events.order_by("at", "id").values_list("pk", flat=True))
+            for i, pk in enumerate(events):
+                at = min(start + dt.timedelta(days=2 * i, hours=i), now)
+                DeviceEvent.objects.filter(pk=pk).update(at=at)
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
