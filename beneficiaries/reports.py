@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from inventory.charts import bar_chart
 from inventory.enums import DeviceStatus, DeviceType
-from inventory.models import Device, DeviceEvent
-from inventory.reports import LeadTime, percentile
+from inventory.models import Device
+from inventory.reports import LeadTime, lead_time, milestones
 from inventory.resources import escape_cell
 
 from .enums import AgeBand, Situation
@@ -130,32 +130,10 @@ class FunderReport:
 
 
 def _lead_times(device_ids) -> tuple[LeadTime, LeadTime]:
-    firsts: dict[int, dict[str, datetime]] = {}
-    from django.db.models import Min
-
-    rows = (
-        DeviceEvent.objects.filter(
-            device_id__in=device_ids,
-            to_status__in=[DeviceStatus.RECEIVED, DeviceStatus.READY, DeviceStatus.ALLOCATED],
-        )
-        .order_by()
-        .values_list("device_id", "to_status")
-        .annotate(first=Min("at"))
-    )
-    for device_id, status, first in rows:
-        firsts.setdefault(device_id, {})[status] = first
-
-    def lead(a, b):
-        values = [
-            round((f[b] - f[a]).total_seconds() / 86400, 1)
-            for f in firsts.values()
-            if a in f and b in f
-        ]
-        return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
-
+    firsts = milestones(device_ids)
     return (
-        lead(DeviceStatus.RECEIVED, DeviceStatus.READY),
-        lead(DeviceStatus.READY, DeviceStatus.ALLOCATED),
+        lead_time(firsts, DeviceStatus.RECEIVED, DeviceStatus.READY),
+        lead_time(firsts, DeviceStatus.READY, DeviceStatus.ALLOCATED),
     )
 
 

@@ -89,9 +89,25 @@ def _days(delta: timedelta) -> float:
     return round(delta.total_seconds() / 86400, 1)
 
 
-def _lead(firsts: dict[int, dict[str, datetime]], start: str, end: str) -> LeadTime:
+def lead_time(firsts: dict[int, dict[str, datetime]], start: str, end: str) -> LeadTime:
     values = [_days(f[end] - f[start]) for f in firsts.values() if start in f and end in f]
     return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
+
+
+def milestones(devices) -> dict[int, dict[str, datetime]]:
+    """First time each device (a queryset of pks, or a list) reached each milestone."""
+    firsts: dict[int, dict[str, datetime]] = {}
+    rows = (
+        DeviceEvent.objects.filter(
+            device__in=devices, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
+        )
+        .order_by()
+        .values_list("device_id", "to_status")
+        .annotate(first=Min("at"))
+    )
+    for device_id, status, first in rows:
+        firsts.setdefault(device_id, {})[status] = first
+    return firsts
 
 
 def stock_report_build(
@@ -118,18 +134,7 @@ def stock_report_build(
         .order_by("-n")[:15]
     )
 
-    # First time each device reached each milestone, from the event log.
-    firsts: dict[int, dict[str, datetime]] = {}
-    rows = (
-        DeviceEvent.objects.filter(
-            device__in=devices.values("pk"), to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
-        )
-        .order_by()
-        .values_list("device_id", "to_status")
-        .annotate(first=Min("at"))
-    )
-    for device_id, status, first in rows:
-        firsts.setdefault(device_id, {})[status] = first
+    firsts = milestones(devices.values("pk"))
 
     received_at = {d: f[S.RECEIVED] for d, f in firsts.items() if S.RECEIVED in f}
     buckets = [
@@ -191,8 +196,8 @@ def stock_report_build(
         by_grade=[(label, grade_counts[v]) for v, label in Grade.choices if grade_counts.get(v)],
         by_location=[(f"{z} / {s}" if s else (z or _("No location")), n) for z, s, n in locations],
         age_buckets=age_buckets,
-        to_ready=_lead(firsts, S.RECEIVED, S.READY),
-        to_allocated=_lead(firsts, S.READY, S.ALLOCATED),
+        to_ready=lead_time(firsts, S.RECEIVED, S.READY),
+        to_allocated=lead_time(firsts, S.READY, S.ALLOCATED),
         weeks=[s.strftime("%d/%m") for s in starts],
         weekly=weekly,
         waiting=waiting,
