@@ -50,8 +50,12 @@ class FunderFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
             raise forms.ValidationError(_("The period ends before it starts."))
+        for value in (start, end):
+            if value and not 2000 <= value.year <= 2100:
+                raise forms.ValidationError(_("Choose a period between 2000 and 2100."))
         territory = (data.get("territory") or "").strip().upper()
         if territory:
             from .reports import territory_communes
@@ -123,6 +127,8 @@ def allocation_rows(request):
         raise PermissionDenied(_("Only the coordination opens the rows behind a figure."))
     g = request.GET
     try:
+        if not all(2000 <= date.fromisoformat(g[k]).year <= 2100 for k in ("from", "to")):
+            raise ValueError(g["from"])
         filters = FunderFilters(
             date.fromisoformat(g["from"]),
             date.fromisoformat(g["to"]),

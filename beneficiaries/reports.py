@@ -56,7 +56,9 @@ def territory_communes(code: str) -> tuple[str, list[str]]:
     code = code.strip().upper()
     if len(code) == 5:
         commune = Commune.objects.filter(code_insee=code).first()
-        return (str(commune) if commune else code), [code]
+        if commune is None:
+            raise ValueError(_("Unknown territory “%(code)s”.") % {"code": code})
+        return str(commune), [code]
     territory = Territory.objects.filter(code=code).first()
     if territory is None:
         raise ValueError(_("Unknown territory “%(code)s”.") % {"code": code})
@@ -110,6 +112,7 @@ class FunderReport:
     materials_kg: Decimal
     factors: list[ImpactFactor] = field(default_factory=list)
     without_factor: int = 0
+    chart_svgs: dict | None = None
 
     def show(self, value) -> str:
         """A count of people as a funder may see it."""
@@ -118,9 +121,16 @@ class FunderReport:
         return str(value)
 
     def charts(self) -> dict[str, str]:
+        if self.chart_svgs is not None:
+            return self.chart_svgs
+
         def masked(rows):
-            # A masked bar would reveal its value: small groups are left out of the charts.
-            return [(label, n) for _c, label, n in rows if not (self.masked and n < SMALL)]
+            # A bar reveals its value: for funders, only groups of 5 or more are drawn.
+            return [
+                (label, n)
+                for _c, label, n in rows
+                if isinstance(n, int) and not (self.masked and n < SMALL)
+            ]
 
         return {
             "type": bar_chart(masked(self.by_type), title=_("Devices handed over by type")),
@@ -193,17 +203,23 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     donor_rows = (
         Device.objects.filter(pk__in=device_ids)
         .order_by()
-        .values_list("batch__donor_id", "batch__donor__name")
+        .values_list("batch__donor_id", "batch__donor__name", "batch__donor__kind")
         .annotate(n=Count("id"))
     )
-    for donor_id, name, reused in donor_rows:
-        collected_n = Device.objects.filter(batch__donor_id=donor_id)
-        stats = collected_n.aggregate(
+    for donor_id, name, kind, reused in donor_rows:
+        # Collected in the period, and of those how many were scrapped.
+        in_period = Device.objects.filter(
+            batch__donor_id=donor_id,
+            batch__collected_on__range=(filters.date_from, filters.date_to),
+        )
+        stats = in_period.aggregate(
             all=Count("id"), scrapped=Count("id", filter=Q(status=DeviceStatus.SCRAPPED))
         )
-        donors.append((name, stats["all"], reused, stats["scrapped"]))
+        # A private person who gave devices is not named in a funder's report.
+        label = _("A private donor") if kind == "individual" else name
+        donors.append((label, stats["all"], reused, stats["scrapped"]))
     co2e, materials, factors, without = _impact(allocations)
-    return FunderReport(
+    report = FunderReport(
         filters=filters,
         territory_label=territory_label,
         masked=not user.is_coordinator,
@@ -234,6 +250,58 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         factors=factors,
         without_factor=without,
     )
+    if report.masked:
+        report.chart_svgs = report.charts()
+        _protect(report, qpv)
+    return report
+
+
+HIDDEN = "—"
+
+
+def _protect(report: FunderReport, qpv_count: int) -> None:
+    """Disclosure control for funders: counts of 1 to 4 people read "< 5"; in a group whose
+    total is shown, a single masked cell would be found by subtraction, so the next smallest
+    cell is hidden too; money and impact, which divided by the tariff or the factor give a
+    count back, are hidden when the counts behind them are masked."""
+
+    def small(value) -> bool:
+        return isinstance(value, int) and 0 < value < SMALL
+
+    def protect_group(values: list[int]) -> list:
+        shown = ["< 5" if small(v) else v for v in values]
+        masked = [i for i, v in enumerate(values) if small(v)]
+        if len(masked) == 1:
+            others = [(v, i) for i, v in enumerate(values) if i not in masked and v > 0]
+            if others:
+                shown[min(others)[1]] = HIDDEN
+        return shown
+
+    def protect_rows(rows):
+        values = protect_group([n for _c, _l, n in rows])
+        return [(c, label, v) for (c, label, _n), v in zip(rows, values, strict=True)]
+
+    raw_people, raw_devices = report.people, report.devices
+    report.to_people, report.to_structures = protect_group([report.to_people, report.to_structures])
+    report.by_type = protect_rows(report.by_type)
+    report.by_age = protect_rows(report.by_age)
+    report.by_situation = protect_rows(report.by_situation)
+    report.trained, report.waived = protect_group([report.trained, report.waived])
+    report.people = "< 5" if small(raw_people) else raw_people
+    report.devices = "< 5" if small(raw_devices) else raw_devices
+    counts_hidden = small(raw_people) or small(raw_devices) or 0 < raw_devices < SMALL
+    if counts_hidden:
+        report.charges_due = report.collected = HIDDEN
+        report.co2e_kg = report.materials_kg = HIDDEN
+    if small(report.exemptions) or counts_hidden:
+        report.exempted_amount = HIDDEN
+        report.exemptions = "< 5" if small(report.exemptions) else report.exemptions
+    if small(qpv_count) or small(raw_devices - qpv_count) or counts_hidden:
+        report.qpv_share = HIDDEN
+    report.donors = [
+        (name, collected, "< 5" if small(reused) else reused, scrapped)
+        for name, collected, reused, scrapped in report.donors
+    ]
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:
@@ -246,7 +314,9 @@ def funder_report_pdf(report: FunderReport) -> bytes:
 
 
 def _rows(report: FunderReport) -> list[list]:
-    s = report.show
+    def s(value):  # already protected for funders
+        return value
+
     rows = [
         [_("Period"), f"{report.filters.date_from:%d/%m/%Y} – {report.filters.date_to:%d/%m/%Y}"],
         [_("Funding programme"), str(report.filters.programme or _("All"))],

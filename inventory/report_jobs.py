@@ -5,7 +5,7 @@ Tasks are thin (inventory.tasks); this module holds the logic, once for every ki
 from collections.abc import Callable
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,8 +46,10 @@ def _progress(job_id: int, pct: int) -> None:
     ReportJob.objects.filter(pk=job_id).update(progress=pct)
 
 
-def report_job_run(*, job_id: int) -> ReportJob:
-    """Build the file. A job already done (a retried or duplicated task) is left as it is."""
+def report_job_run(*, job_id: int, final: bool = True) -> ReportJob:
+    """Build the file. A job already done (a retried or duplicated task) is left as it is.
+    A transient database error on a try that is not the last leaves the job queued for the
+    retry; any other error, or the last try, marks it failed."""
     claimed = ReportJob.objects.filter(
         pk=job_id, status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING]
     ).update(status=ReportJob.Status.RUNNING, progress=5)
@@ -56,6 +58,16 @@ def report_job_run(*, job_id: int) -> ReportJob:
         return job
     try:
         content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
+    except OperationalError:
+        if not final:
+            ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.QUEUED)
+            raise
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.FAILED,
+            finished_at=timezone.now(),
+            message=_("The report could not be built; try again later."),
+        )
+        raise
     except Exception:
         ReportJob.objects.filter(pk=job.pk).update(
             status=ReportJob.Status.FAILED,

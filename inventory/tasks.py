@@ -17,6 +17,7 @@ def import_job_run_task(job_id: int, user_id: int | None) -> None:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=(OperationalError,),
     retry_backoff=5,
@@ -24,10 +25,10 @@ def import_job_run_task(job_id: int, user_id: int | None) -> None:
     soft_time_limit=600,
     time_limit=660,
 )
-def report_job_task(job_id: int) -> None:
+def report_job_task(self, job_id: int) -> None:
     from . import report_jobs
 
-    report_jobs.report_job_run(job_id=job_id)
+    report_jobs.report_job_run(job_id=job_id, final=self.request.retries >= self.max_retries)
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)

@@ -308,12 +308,20 @@ def batch_donation_receipt(request, pk):
     from .donor_reports import donation_receipt_pdf
 
     batch = _batch_for(request, pk)
+    if batch.donor.kind != Donor.Kind.COMPANY:
+        # Article 238 bis concerns companies; public bodies get the reuse statement instead.
+        messages.warning(
+            request, _("A donation receipt (article 238 bis of the CGI) is for companies only.")
+        )
+        return redirect(batch)
     return _pdf_response(donation_receipt_pdf(batch), f"recu-don-{batch.reference}.pdf")
 
 
 def donor_year_report(request, pk, year):
     from .donor_reports import donor_year_report_pdf
 
+    if not 2000 <= year <= 2100:
+        raise Http404
     donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
     batches = (
         CollectionBatch.objects.visible_to(request.user)

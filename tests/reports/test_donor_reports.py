@@ -80,10 +80,22 @@ def test_yearly_reuse_statement(client, donor_setup):
     assert "2023-266" in body and batch.reference in body and str(year) in body
 
 
-def test_donation_receipt(client, donor_setup):
+def test_donation_receipt_for_a_company(client, donor_setup):
+    donor = donor_setup["donor"]
+    donor.kind = "company"
+    donor.name = "Société Exemple SA"
+    donor.save()
     client.force_login(donor_setup["reader"])
     body = text(
         client.get(reverse("inventory:batch_donation_receipt", args=[donor_setup["batch"].pk]))
     )
     assert "238 bis" in body and "200" in body and "73282932000074" in body
-    assert "Mairie de Puteaux" in body
+    assert "Société Exemple SA" in body
+
+
+def test_no_tax_receipt_for_a_public_body(client, donor_setup):
+    client.force_login(donor_setup["reader"])
+    r = client.get(
+        reverse("inventory:batch_donation_receipt", args=[donor_setup["batch"].pk]), follow=True
+    )
+    assert r.redirect_chain and "entreprises" in r.content.decode()

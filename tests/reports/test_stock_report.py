@@ -58,7 +58,7 @@ def test_figures(stock, technician):
     assert report.to_ready.median_days == 18.0 and report.to_ready.p90_days == 38.0
     ages = dict(report.age_buckets)
     assert ages["plus de 3 mois"] == 1 and ages["1 à 4 semaines"] == 2
-    assert report.scrap_rate is None or report.scrapped == 1
+    assert report.scrapped == 1 and report.reused == 0 and report.scrap_rate == 100.0
     waiting = dict(report.waiting)
     assert waiting["Reçu"][0][0] == stock["waiting"] and waiting["Reçu"][0][1] >= 99
     assert [r for r in report.scrap_reasons if r[1] == 1]
