@@ -333,13 +333,22 @@ def _rows(report: FunderReport) -> list[list]:
         [_("Exemptions granted"), s(report.exemptions)],
         [_("Amount exempted (€)"), report.exempted_amount],
         [_("Received → ready, median (days)"), report.to_ready.median_days],
+        [_("Received → ready, 90th percentile (days)"), report.to_ready.p90_days],
         [_("Ready → handed over, median (days)"), report.to_allocated.median_days],
+        [_("Ready → handed over, 90th percentile (days)"), report.to_allocated.p90_days],
         [_("kg CO2e avoided"), report.co2e_kg],
         [_("kg of raw materials avoided"), report.materials_kg],
     ]
     rows += [[_("Devices: %(type)s") % {"type": label}, s(n)] for _c, label, n in report.by_type]
     rows += [[_("Age band: %(band)s") % {"band": label}, s(n)] for _c, label, n in report.by_age]
     rows += [[_("Situation: %(s)s") % {"s": label}, s(n)] for _c, label, n in report.by_situation]
+    rows += [
+        [
+            _("Donor: %(name)s — collected / handed over / scrapped") % {"name": name},
+            f"{collected} / {reused} / {scrapped}",
+        ]
+        for name, collected, reused, scrapped in report.donors
+    ]
     return [
         [
             escape_cell(str(a)),

@@ -162,7 +162,16 @@ def stock_report_build(
                 weekly[keys[status]][index] += 1
 
     waiting = []
-    for status in [S.RECEIVED, S.DIAGNOSED, S.ERASED, S.OS_INSTALLED, S.READY]:
+    for status in [
+        S.RECEIVED,
+        S.RETURNED,
+        S.DIAGNOSED,
+        S.ERASED,
+        S.REPAIRED,
+        S.OS_INSTALLED,
+        S.READY,
+        S.RESERVED,
+    ]:
         longest = (
             devices.filter(status=status)
             .annotate(since=Min("events__at", filter=Q(events__to_status=status)))
