@@ -229,3 +229,29 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
             for i in parsed.issues
         ],
     }
+
+
+@transaction.atomic
+def person_update(*, person: Person, user: User, **fields) -> Person:
+    """Correct a person's record; the same rules as at referral."""
+    require_structure_member(user, person.structure)
+    fields.pop("pseudonymous", None)
+    last_name, reference = fields.get("last_name", ""), fields.get("reference", "")
+    if not last_name.strip() and not reference.strip():
+        raise ValidationError(_("Give the person's last name, or your own reference only."))
+    eligibility = fields.get("eligibility") or person.eligibility
+    if eligibility.needs_justification and not fields.get("eligibility_justification", "").strip():
+        raise ValidationError(_("This eligibility criterion needs a justification."))
+    if (
+        reference
+        and Person.objects.filter(structure=person.structure, reference=reference)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("Your structure already uses the reference %(ref)s.") % {"ref": reference}
+        )
+    for name, value in fields.items():
+        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    person.save()
+    return person

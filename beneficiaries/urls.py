@@ -9,6 +9,7 @@ urlpatterns = [
     path("personnes/nouvelle/", views.person_create, name="person_create"),
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("personnes/<int:pk>/derogation/", views.person_waiver, name="person_waiver"),
+    path("personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
     path("formations/", views.session_list, name="session_list"),
     path("formations/nouvelle/", views.session_create, name="session_create"),
     path("formations/<int:pk>/", views.session_detail, name="session_detail"),

@@ -87,6 +87,39 @@ def person_create(request):
     return render(request, "beneficiaries/person_form.html", {"form": form})
 
 
+def person_edit(request, pk):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    initial = {
+        f: getattr(person, f)
+        for f in (
+            "reference",
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "age_band",
+            "situation",
+            "eligibility",
+            "eligibility_justification",
+            "eligibility_checked_on",
+            "consent_purpose",
+            "consent_given_on",
+        )
+    }
+    initial["commune"] = person.commune_id or ""
+    initial["pseudonymous"] = not person.last_name
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(person=person, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _("%(person)s updated.") % {"person": person})
+            return redirect(person)
+    return render(request, "beneficiaries/person_form.html", {"form": form, "person": person})
+
+
 def person_detail(request, pk):
     person = get_object_or_404(
         Person.objects.visible_to(request.user).select_related(

@@ -228,3 +228,27 @@ def test_structure_import_screen(client, coordinator, mediator):
     bad = Path(__file__).parent / "mednum_samples" / "lieux-92-erreurs.csv"
     r = client.post(url, {"file": SimpleUploadedFile("b.csv", bad.read_bytes())})
     assert 'class="row-bad"' in r.content.decode()
+
+
+def test_structure_edits_its_person_and_not_another(client, med_client, person, other_mediator):
+    from beneficiaries.models import EligibilityCriterion
+
+    url = reverse("beneficiaries:person_edit", args=[person.pk])
+    data = {
+        "reference": "",
+        "first_name": "Awa",
+        "last_name": "Traoré-Diop",
+        "age_band": "26-44",
+        "situation": "employed",
+        "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
+        "eligibility_checked_on": "2026-11-02",
+        "consent_purpose": "Suivi",
+        "consent_given_on": "2026-11-02",
+    }
+    assert med_client.post(url, data).status_code == 302
+    person.refresh_from_db()
+    assert person.last_name == "Traoré-Diop" and person.situation == "employed"
+    client.force_login(other_mediator)
+    assert client.post(url, data | {"last_name": "X"}).status_code == 404
+    person.refresh_from_db()
+    assert person.last_name == "Traoré-Diop"
