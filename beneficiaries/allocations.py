@@ -273,7 +273,12 @@ def allocation_replace(*, allocation: Allocation, device: Device, user: User) ->
     allocation = Allocation.objects.get(pk=allocation.pk)
     if allocation.returned_at is None:
         raise ValidationError(_("Record the return first."))
-    reason = ExemptionReason.objects.filter(granted_by=ExemptionGrantor.STRUCTURE).first()
+    reason = (
+        ExemptionReason.objects.filter(
+            granted_by=ExemptionGrantor.STRUCTURE, label__icontains="garantie"
+        ).first()
+        or ExemptionReason.objects.filter(granted_by=ExemptionGrantor.STRUCTURE).first()
+    )
     return allocation_create(
         device=device,
         structure=allocation.structure,

@@ -21,6 +21,9 @@ urlpatterns = [
     path("attributions/<int:pk>/", views.allocation_detail, name="allocation_detail"),
     path("attributions/<int:pk>/paiement/", views.allocation_pay, name="allocation_pay"),
     path("attributions/<int:pk>/retour/", views.allocation_return, name="allocation_return"),
+    path(
+        "attributions/<int:pk>/remplacement/", views.allocation_replace, name="allocation_replace"
+    ),
     path("attributions/<int:pk>/recu/<int:payment_pk>.pdf", views.receipt, name="receipt"),
     path("attributions/<int:pk>/remise.pdf", views.handover_document, name="handover_pdf"),
     path("rapports/financeurs/", report_views.funder_report, name="funder_report"),

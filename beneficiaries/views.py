@@ -410,6 +410,7 @@ def allocation_detail(request, pk):
     )
     payments = list(allocation.payments.order_by("id"))
     paid = sum(p.amount for p in payments)
+    replacement = Allocation.objects.filter(replaces=allocation).select_related("device").first()
     return render(
         request,
         "beneficiaries/allocation_detail.html",
@@ -423,6 +424,10 @@ def allocation_detail(request, pk):
             if is_structure and paid < allocation.charge
             else None,
             "return_form": ReturnForm() if is_structure and not allocation.returned_at else None,
+            "replacement": replacement,
+            "replacements": _replacement_devices(allocation)
+            if is_structure and allocation.returned_at and replacement is None
+            else [],
         },
     )
 
@@ -445,6 +450,37 @@ def allocation_pay(request, pk):
     else:
         _errors(request, ValidationError(list(form.errors.values())[0]))
     return redirect(allocation)
+
+
+def _replacement_devices(allocation):
+    """Devices reserved for the structure's orders ready to hand over: one may replace."""
+    return Reservation.objects.filter(
+        released_at__isnull=True,
+        line__order__structure=allocation.structure,
+        line__order__status=OrderStatus.READY,
+    ).select_related("device")
+
+
+@require_POST
+def allocation_replace(request, pk):
+    allocation = _allocation_for(request, pk)
+    reservation = (
+        _replacement_devices(allocation).filter(device_id=request.POST.get("device") or 0).first()
+    )
+    if reservation is None:
+        messages.error(request, _("Choose a device reserved for one of your orders."))
+        return redirect(allocation)
+    try:
+        replacement = allocations.allocation_replace(
+            allocation=allocation, device=reservation.device, user=request.user
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+        return redirect(allocation)
+    messages.success(
+        request, _("%(tag)s handed over as a replacement.") % {"tag": reservation.device.asset_tag}
+    )
+    return redirect(replacement)
 
 
 @require_POST

@@ -470,6 +470,9 @@ def device_detail(request, pk):
             "timeline": device_timeline(device),
             "lead_times": device_lead_times(device),
             "actions": next_actions(device) if can_edit else [],
+            "harvest_form": _harvest_form(device)
+            if can_edit and device.status == "scrapped"
+            else None,
             "movements": device.movements.select_related(
                 "from_location", "to_location", "moved_by"
             ),
@@ -478,6 +481,13 @@ def device_detail(request, pk):
             "can_edit": can_edit,
         },
     )
+
+
+def _harvest_form(device):
+    from reconditioning.forms import HarvestForm
+
+    form = HarvestForm(device=device)
+    return form if form.fields["part"].queryset.exists() else None
 
 
 def device_label(request, pk):

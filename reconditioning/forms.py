@@ -212,3 +212,12 @@ class BulkStepForm(forms.Form):
         if data.get("step") == "os" and not data.get("system"):
             self.add_error("system", _("Choose the system installed."))
         return data
+
+
+class HarvestForm(forms.Form):
+    part = forms.ModelChoiceField(label=_("Spare part"), queryset=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=50, initial=1)
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = SparePart.objects.filter(workshop_id=device.workshop_id)

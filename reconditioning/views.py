@@ -16,6 +16,7 @@ from .forms import (
     BulkStepForm,
     DiagnosisForm,
     ErasureForm,
+    HarvestForm,
     NwipeUploadForm,
     OsInstallForm,
     QualityCheckForm,
@@ -174,6 +175,23 @@ def device_transition_view(request, pk):
         messages.success(
             request, _("The device is now “%(status)s”.") % {"status": S(to_status).label}
         )
+    return redirect(device)
+
+
+@require_POST
+def device_harvest(request, pk):
+    """A part taken from a scrapped device goes into the workshop's spare-parts stock."""
+    device = _device_for_work(request, pk)
+    form = HarvestForm(request.POST, device=device)
+    if form.is_valid():
+        try:
+            services.part_harvest(device=device, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Part added to the stock."))
+    else:
+        messages.error(request, _("Choose a part and a quantity."))
     return redirect(device)
 
 
