@@ -25,6 +25,7 @@ from .forms import (
     MoveForm,
 )
 from .models import CollectionBatch, Device, Donor, ImportJob, Location
+from .pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
 from .resources import devices_export
 from .services import (
     DeviceSpecs,
@@ -421,9 +422,17 @@ def device_list(request):
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="appareils.{fmt}"'
         return response
-    page = Paginator(devices, 50).get_page(request.GET.get("page"))
+    page = keyset_page(devices, after=request.GET.get("after"))
+    # Counting a million rows on every page costs more than the page: capped count when
+    # filtered (or on small tables), the planner's estimate for a whole large table.
+    estimate = None if filterset.is_bound else estimated_count(Device)
+    if estimate is not None and estimate > COUNT_CAP:
+        page.count, page.count_label = estimate, "estimate"
+    else:
+        page.count, more = capped_count(devices, COUNT_CAP)
+        page.count_label = "more" if more else "exact"
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
     return render(
         request,
         "inventory/device_list.html",

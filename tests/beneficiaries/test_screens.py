@@ -254,28 +254,44 @@ def test_structure_edits_its_person_and_not_another(client, med_client, person, 
     assert person.last_name == "Traoré-Diop"
 
 
-def test_replacement_from_the_screen(med_client, structure, mediator, coordinator, workshop,
-                                     technician, person, programme, ready_laptop):
+def test_replacement_from_the_screen(
+    med_client,
+    structure,
+    mediator,
+    coordinator,
+    workshop,
+    technician,
+    person,
+    programme,
+    ready_laptop,
+):
     from reconditioning.demo import walk_to
     from tests.factories import make_batch, make_device
 
     train(person, programme, mediator)
-    first = allocations.allocation_create(device=ready_laptop, structure=structure,
-                                          user=mediator, person=person)
+    first = allocations.allocation_create(
+        device=ready_laptop, structure=structure, user=mediator, person=person
+    )
     allocations.allocation_return(allocation=first, user=mediator, reason="Écran cassé")
-    spare = walk_to(make_device(make_batch(workshop), ram_mb=8192,
-                                drives=[{"capacity_gb": 256, "kind": "ssd"}]),
-                    S.READY, technician)
-    order = orders.order_create(structure=structure, user=mediator,
-                                lines=[{"device_type": "laptop", "quantity": 1}])
+    spare = walk_to(
+        make_device(
+            make_batch(workshop), ram_mb=8192, drives=[{"capacity_gb": 256, "kind": "ssd"}]
+        ),
+        S.READY,
+        technician,
+    )
+    order = orders.order_create(
+        structure=structure, user=mediator, lines=[{"device_type": "laptop", "quantity": 1}]
+    )
     orders.order_submit(order=order, user=mediator)
     orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
     orders.order_reserve(order=order, user=technician)
     orders.order_mark_ready(order=order, user=technician)
     page = med_client.get(first.get_absolute_url()).content.decode()
     assert spare.asset_tag in page
-    r = med_client.post(reverse("beneficiaries:allocation_replace", args=[first.pk]),
-                        {"device": spare.pk})
+    r = med_client.post(
+        reverse("beneficiaries:allocation_replace", args=[first.pk]), {"device": spare.pk}
+    )
     replacement = Allocation.objects.get(device=spare)
     assert r.url == replacement.get_absolute_url()
     assert replacement.replaces == first and replacement.charge == 0
@@ -287,12 +303,14 @@ def test_harvest_from_a_scrapped_device(tech_client, batch, technician):
     from reconditioning.models import SparePart
     from tests.factories import make_device
 
-    part = SparePart.objects.create(workshop=batch.workshop, name="Chargeur 65 W",
-                                    category="chargeur")
+    part = SparePart.objects.create(
+        workshop=batch.workshop, name="Chargeur 65 W", category="chargeur"
+    )
     device = walk_to(make_device(batch), S.SCRAPPED, technician)
     page = tech_client.get(device.get_absolute_url()).content.decode()
     assert "Chargeur 65 W" in page
-    tech_client.post(reverse("reconditioning:device_harvest", args=[device.pk]),
-                     {"part": part.pk, "quantity": 2})
+    tech_client.post(
+        reverse("reconditioning:device_harvest", args=[device.pk]), {"part": part.pk, "quantity": 2}
+    )
     part.refresh_from_db()
     assert part.quantity == 2
