@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 
 from .enums import DeviceSource, ImportStatus
-from .forms import DeviceSpecsForm
+from .forms import device_specs_clean
 from .models import CollectionBatch, Device, ImportJob
 from .services import (
     DeviceSpecs,
@@ -118,13 +118,13 @@ def analyse_file(
         elif serial:
             seen[key] = row.line
             keyed.append((row.line, key))
-        form = DeviceSpecsForm(data=row.values)
-        if form.is_valid() and duplicate_of is None:
-            specs = DeviceSpecs.from_cleaned(form.cleaned_data)
+        cleaned, field_errors = device_specs_clean(row.values)
+        if not field_errors and duplicate_of is None:
+            specs = DeviceSpecs.from_cleaned(cleaned)
             analysis.specs.append(specs)
             analysis.lines.append(row.line)
-        elif not form.is_valid():
-            for name, messages in form.errors.items():
+        else:
+            for name, messages in field_errors.items():
                 for message in messages:
                     analysis.errors.append(
                         RowError(row.line, _column_label(sheet.columns, name), message)

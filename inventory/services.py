@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 
+from .bulk import copy_rows, is_postgres, next_ids
 from .enums import DeviceSource, DeviceStatus
 from .models import (
     CollectionBatch,
@@ -291,6 +293,9 @@ def devices_receive_many(
     note = _("Received in batch %(ref)s") % {"ref": batch.reference}
     with transaction.atomic():
         tags = asset_tags_reserve(count=len(specs_list))
+        if is_postgres():
+            _receive_many_copy(batch, specs_list, tags, user, source, note)
+            return len(specs_list)
         for start in range(0, len(specs_list), chunk_size):
             chunk = specs_list[start : start + chunk_size]
             devices = [
@@ -330,6 +335,104 @@ def devices_receive_many(
                 for device in devices
             )
     return len(specs_list)
+
+
+DEVICE_COPY_COLUMNS = (
+    "id",
+    "asset_tag",
+    "workshop_id",
+    "batch_id",
+    "location_id",
+    "status",
+    "grade",
+    "device_type",
+    "serial_number",
+    "manufacturer",
+    "model",
+    "cpu",
+    "ram_mb",
+    "battery_health_pct",
+    "screen_size_in",
+    "keyboard_layout",
+    "purchase_date",
+    "declared_value",
+    "notes",
+    "is_virtual",
+    "source",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _receive_many_copy(batch, specs_list, tags, user, source, note) -> None:
+    """PostgreSQL: ids reserved from the sequence, then devices, drives and events by COPY."""
+    now = timezone.now()
+    ids = next_ids(Device, len(specs_list))
+    user_id = user.pk if user else None
+    copy_rows(
+        Device,
+        DEVICE_COPY_COLUMNS,
+        (
+            (
+                pk,
+                tag,
+                batch.workshop_id,
+                batch.pk,
+                None,
+                DeviceStatus.RECEIVED,
+                "",
+                s.device_type,
+                s.serial_number,
+                s.manufacturer,
+                s.model,
+                s.cpu,
+                s.ram_mb,
+                s.battery_health_pct,
+                s.screen_size_in,
+                s.keyboard_layout,
+                s.purchase_date,
+                s.declared_value,
+                s.notes,
+                s.is_virtual,
+                source,
+                user_id,
+                now,
+                now,
+            )
+            for pk, tag, s in zip(ids, tags, specs_list, strict=True)
+        ),
+    )
+    copy_rows(
+        StorageDrive,
+        (
+            "device_id",
+            "kind",
+            "capacity_gb",
+            "model",
+            "serial_number",
+            "smart_passed",
+            "power_on_hours",
+        ),
+        (
+            (
+                pk,
+                d["kind"],
+                d.get("capacity_gb"),
+                d.get("model", ""),
+                d.get("serial_number", ""),
+                d.get("smart_passed"),
+                d.get("power_on_hours"),
+            )
+            for pk, s in zip(ids, specs_list, strict=True)
+            for d in s.drives
+        ),
+    )
+    copy_rows(
+        DeviceEvent,
+        ("device_id", "from_status", "to_status", "actor_id", "at", "note"),
+        ((pk, "", DeviceStatus.RECEIVED, user_id, now, note) for pk in ids),
+    )
 
 
 @transaction.atomic
