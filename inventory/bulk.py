@@ -33,3 +33,33 @@ def copy_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
                 copy.write_row(row)
                 n += 1
     return n
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """Primary keys for rows written in bulk: the sequence on PostgreSQL, max+1 elsewhere
+    (SQLite is used single-writer, for development sizes)."""
+    if is_postgres():
+        return next_ids(model, count)
+    from django.db.models import Max
+
+    start = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    return list(range(start, start + count))
+
+
+def write_rows(model, columns: Sequence[str], rows: Iterable[Sequence],
+               batch_size: int = 5000) -> int:
+    """COPY on PostgreSQL, bulk_create elsewhere; rows are tuples in `columns` order."""
+    if is_postgres():
+        return copy_rows(model, columns, rows)
+    n = 0
+    buffer = []
+    for row in rows:
+        buffer.append(model(**dict(zip(columns, row, strict=True))))
+        if len(buffer) >= batch_size:
+            model.objects.bulk_create(buffer)
+            n += len(buffer)
+            buffer = []
+    if buffer:
+        model.objects.bulk_create(buffer)
+        n += len(buffer)
+    return n
