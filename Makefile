@@ -12,7 +12,7 @@ CI ?=
 PG_URL ?= postgres://filiere:filiere@127.0.0.1:5432/filiere
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-sqlite test-postgres services lint format messages compilemessages e2e clean
+.PHONY: install run test test-sqlite test-postgres services lint format messages compilemessages e2e clean bench bench-quick bench-db
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,3 +65,17 @@ test-postgres: services
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
+
+# Benchmarks (PostgreSQL, a scratch database filled by seed_scale): results in docs/benchmarks.md.
+BENCH_DB ?= filiere_bench
+BENCH_URL ?= postgres://filiere:filiere@127.0.0.1:5432/$(BENCH_DB)
+
+bench-db: install services
+	su postgres -c "dropdb --if-exists $(BENCH_DB)" && su postgres -c "createdb -O filiere $(BENCH_DB)"
+	DATABASE_URL=$(BENCH_URL) $(PY) manage.py migrate --noinput -v 0
+
+bench: bench-db
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.run --devices 1000000 --import-rows 100000
+
+bench-quick: bench-db
+	DATABASE_URL=$(BENCH_URL) $(PY) -m bench.run --devices 50000 --import-rows 5000 --quick

@@ -46,8 +46,9 @@ def reserve_ids(model, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def write_rows(model, columns: Sequence[str], rows: Iterable[Sequence],
-               batch_size: int = 5000) -> int:
+def write_rows(
+    model, columns: Sequence[str], rows: Iterable[Sequence], batch_size: int = 5000
+) -> int:
     """COPY on PostgreSQL, bulk_create elsewhere; rows are tuples in `columns` order."""
     if is_postgres():
         return copy_rows(model, columns, rows)

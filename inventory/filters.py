@@ -3,16 +3,25 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .enums import DeviceStatus, DeviceType
-from .models import CollectionBatch, Device, Location
+from .models import Device, Location
+
+
+def filter_by_batch(queryset, value: str):
+    """A batch given by its id (links from the batch page) or its reference (typed)."""
+    value = value.strip()
+    if not value:
+        return queryset
+    if value.isdigit():
+        return queryset.filter(batch_id=int(value))
+    return queryset.filter(batch__reference__iexact=value)
 
 
 class DeviceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
     device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
-    batch = django_filters.ModelChoiceFilter(
-        label=_("Batch"), queryset=CollectionBatch.objects.none()
-    )
+    # A text field, not a select: a network has tens of thousands of batches.
+    batch = django_filters.CharFilter(label=_("Batch"), method="filter_batch")
     location = django_filters.ModelChoiceFilter(
         label=_("Location"), queryset=Location.objects.none()
     )
@@ -23,8 +32,10 @@ class DeviceFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["batch"].queryset = CollectionBatch.objects.visible_to(user)
         self.filters["location"].queryset = Location.objects.visible_to(user)
+
+    def filter_batch(self, queryset, name, value):
+        return filter_by_batch(queryset, value)
 
     def search(self, queryset, name, value):
         value = value.strip()

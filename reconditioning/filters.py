@@ -2,13 +2,12 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from inventory.enums import DeviceStatus, DeviceType, Grade
-from inventory.models import CollectionBatch, Device, Location
+from inventory.filters import filter_by_batch
+from inventory.models import Device, Location
 
 
 class QueueFilter(django_filters.FilterSet):
-    batch = django_filters.ModelChoiceFilter(
-        label=_("Batch"), queryset=CollectionBatch.objects.none()
-    )
+    batch = django_filters.CharFilter(label=_("Batch"), method="filter_batch")
     device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
     location = django_filters.ModelChoiceFilter(
@@ -20,7 +19,9 @@ class QueueFilter(django_filters.FilterSet):
         model = Device
         fields = ["batch", "device_type", "status", "location", "grade"]
 
+    def filter_batch(self, queryset, name, value):
+        return filter_by_batch(queryset, value)
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["batch"].queryset = CollectionBatch.objects.visible_to(user)
         self.filters["location"].queryset = Location.objects.visible_to(user)
