@@ -5,6 +5,8 @@ the previous user before a refurbished device changes owner).
 Designed for long batches: one plain table row per medium, no image per row, so WeasyPrint's
 cost stays per page and not per element."""
 
+import io
+
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,6 +19,15 @@ from .models import ErasureRecord
 
 def _render(context: dict) -> bytes:
     from weasyprint import HTML
+
+    context = {
+        "chunked": False,
+        "continued": False,
+        "last": True,
+        "devices_without_record": [],
+        "title_device": None,
+    } | context
+    context.setdefault("media_count", len(context["records"]))
 
     html = render_to_string("reconditioning/certificate.html", context)
     return HTML(string=html).write_pdf()
@@ -68,21 +79,46 @@ def device_certificate_pdf(device: Device) -> bytes:
     )
 
 
+# WeasyPrint holds a whole document's layout in memory (10–15 MB per page of long tables):
+# a long batch is rendered in parts of this many media, then the parts are concatenated.
+CHUNK = 250
+
+
 def batch_certificate_pdf(batch: CollectionBatch, *, user) -> bytes:
     devices = Device.objects.visible_to(user).filter(batch=batch)
     records = _records(devices)
-    without = (
+    without = list(
         devices.exclude(pk__in={r.device_id for r in records})
         .exclude(device_type="monitor")
         .order_by("asset_tag")
     )
-    return _render(
-        {
-            "batch": batch,
-            "workshop": batch.workshop,
-            "records": records,
-            "generated_at": timezone.now(),
-            "devices_without_record": list(without),
-            "all_passed": bool(records) and all(r.result == "passed" for r in records),
-        }
-    )
+    common = {
+        "batch": batch,
+        "workshop": batch.workshop,
+        "generated_at": timezone.now(),
+        "all_passed": bool(records) and all(r.result == "passed" for r in records),
+        "media_count": len(records),
+    }
+    if len(records) <= CHUNK:
+        return _render(common | {"records": records, "devices_without_record": without})
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    parts = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        pdf = _render(
+            common
+            | {
+                "records": part,
+                "chunked": True,
+                "continued": index > 0,
+                "last": last,
+                "devices_without_record": without if last else [],
+            }
+        )
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -238,3 +238,23 @@ def test_batch_page_shows_progress(tech_client, batch, technician):
     make_device(batch)
     page = tech_client.get(batch.get_absolute_url()).content.decode()
     assert 'id="progress"' in page and "Prêt : 1" in page and "Reçu : 1" in page
+
+
+def test_long_batch_certificate_is_rendered_in_parts(tech_client, batch, technician, monkeypatch):
+    from reconditioning import certificates
+
+    monkeypatch.setattr(certificates, "CHUNK", 2)
+    done = [
+        walk_to(
+            make_device(
+                batch, drives=[{"capacity_gb": 500, "kind": "hdd", "serial_number": f"PART{i}"}]
+            ),
+            S.ERASED,
+            technician,
+        )
+        for i in range(5)
+    ]
+    text = pdf_text(tech_client.get(reverse("reconditioning:batch_certificate", args=[batch.pk])))
+    assert all(d.asset_tag in text for d in done)
+    assert text.count("Signature") == 1 and "(suite)" in text
+    assert "5 —" in text or "5 — " in text  # media certified: the whole batch, not one part
