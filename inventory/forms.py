@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import normalise_siret
@@ -257,6 +258,15 @@ class MoveForm(forms.Form):
 # The importer validates each row with the very fields of DeviceSpecsForm, without building a
 # form per row (a form deep-copies its fields: most of the cost at 100,000 rows).
 _SPEC_FIELDS = DeviceSpecsForm.base_fields
+_EMPTY: dict[str, object] = {}
+_PARSED: dict[tuple, dict[str, tuple]] = {}
+
+
+def _empty_value(name: str, field):
+    """What a field gives for an empty cell, computed once (most donor columns are empty)."""
+    if name not in _EMPTY:
+        _EMPTY[name] = field.clean("")
+    return _EMPTY[name]
 
 
 def device_specs_clean(values: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
@@ -264,10 +274,25 @@ def device_specs_clean(values: dict[str, str]) -> tuple[dict, dict[str, list[str
     cleaned: dict = {}
     errors: dict[str, list[str]] = {}
     for name, field in _SPEC_FIELDS.items():
-        try:
-            cleaned[name] = field.clean(values.get(name, ""))
-        except ValidationError as exc:
-            errors[name] = exc.messages
+        raw = values.get(name, "")
+        if not raw and not field.required:
+            value = _empty_value(name, field)
+        else:
+            # Donor files repeat the same cells ("8 Go", "Portable"): parse each text once.
+            # (messages are in the request's language: one cache per language)
+            cache = _PARSED.setdefault((get_language(), name), {})
+            if raw not in cache:
+                if len(cache) > 20_000:
+                    cache.clear()
+                try:
+                    cache[raw] = (field.clean(raw), None)
+                except ValidationError as exc:
+                    cache[raw] = (None, exc.messages)
+            value, messages = cache[raw]
+            if messages:
+                errors[name] = messages
+                continue
+        cleaned[name] = list(value) if isinstance(value, list) else value
     if "device_type" not in errors and not cleaned.get("device_type"):
         errors["device_type"] = [str(_("The device type is required."))]
     if "storage" in cleaned and not cleaned["storage"]:
