@@ -210,3 +210,16 @@ def test_export_neutralises_formulas(tech_client, batch):
     values = [c.value for row in ws.iter_rows() for c in row]
     assert '\'=HYPERLINK("http://x")' in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_error_messages_follow_the_language_even_when_cached():
+    from django.utils import translation
+
+    from inventory.importing import analyse_file
+
+    content = b"Serial,Brand,Type,RAM\nL1,Dell,laptop,huit\n"
+    with translation.override("en"):
+        english = analyse_file(content, "x.csv").errors[0].message
+    with translation.override("fr"):
+        french = analyse_file(content, "x.csv").errors[0].message
+    assert english != french and "huit" in english and "huit" in french
