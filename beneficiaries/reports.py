@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from inventory.charts import bar_chart
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device
-from inventory.reports import LeadTime, lead_time, milestones
+from inventory.reports import LeadTime, device_milestones
 from inventory.resources import escape_cell
 
 from .enums import AgeBand, Situation
@@ -139,12 +139,9 @@ class FunderReport:
         }
 
 
-def _lead_times(device_ids) -> tuple[LeadTime, LeadTime]:
-    firsts = milestones(device_ids)
-    return (
-        lead_time(firsts, DeviceStatus.RECEIVED, DeviceStatus.READY),
-        lead_time(firsts, DeviceStatus.READY, DeviceStatus.ALLOCATED),
-    )
+def _lead_times(devices) -> tuple[LeadTime, LeadTime]:
+    to_ready, to_allocated, _weekly, _ages = device_milestones(devices)
+    return to_ready, to_allocated
 
 
 def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:
@@ -197,12 +194,11 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     collected = Payment.objects.filter(allocation__in=allocations).aggregate(s=Sum("amount"))["s"]
     total = allocations.count()
     qpv = allocations.filter(structure__structure__in_qpv=True).count()
-    device_ids = list(allocations.values_list("device_id", flat=True))
-    to_ready, to_allocated = _lead_times(device_ids)
+    devices = Device.objects.filter(pk__in=allocations.values("device_id"))
+    to_ready, to_allocated = _lead_times(devices)
     donors = []
     donor_rows = (
-        Device.objects.filter(pk__in=device_ids)
-        .order_by()
+        devices.order_by()
         .values_list("batch__donor_id", "batch__donor__name", "batch__donor__kind")
         .annotate(n=Count("id"))
     )

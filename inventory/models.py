@@ -445,6 +445,11 @@ class DeviceEvent(AppendOnlyModel):
         verbose_name = _("device event")
         verbose_name_plural = _("device events")
         ordering = ["-at", "-id"]
+        indexes = [
+            # Lead times and "waiting longest" read events by status and date.
+            models.Index(fields=["to_status", "at"], name="event_status_at"),
+            models.Index(fields=["device", "to_status"], name="event_device_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id}: {self.from_status} → {self.to_status}"

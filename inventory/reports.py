@@ -5,10 +5,12 @@ Device.objects.visible_to(user); the same data feeds the screen, the PDF and the
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, Sum
+from django.db import connection
+from django.db.models import Count, Min, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,6 +112,119 @@ def milestones(devices) -> dict[int, dict[str, datetime]]:
     return firsts
 
 
+def _milestones_python(devices, in_stock, starts, now):
+    """Small databases (SQLite): from the first events, in Python."""
+    firsts = milestones(devices.values("pk"))
+    received_at = {d: f[S.RECEIVED] for d, f in firsts.items() if S.RECEIVED in f}
+    days = [
+        _days(now - received_at[pk])
+        for pk in in_stock.values_list("pk", flat=True)
+        if pk in received_at
+    ]
+    ages = [sum(lo <= d < hi for d in days) for lo, hi in ((0, 7), (7, 30), (30, 90), (90, 10**6))]
+    weekly = {"received": [0] * WEEKS, "ready": [0] * WEEKS, "allocated": [0] * WEEKS}
+    keys = {S.RECEIVED: "received", S.READY: "ready", S.ALLOCATED: "allocated"}
+    for f in firsts.values():
+        for status, at in f.items():
+            index = (timezone.localtime(at).date() - starts[0]).days // 7
+            if 0 <= index < WEEKS:
+                weekly[keys[status]][index] += 1
+    return (
+        lead_time(firsts, S.RECEIVED, S.READY),
+        lead_time(firsts, S.READY, S.ALLOCATED),
+        weekly,
+        ages,
+    )
+
+
+MILESTONES_SQL = """
+WITH f AS (
+    SELECT e.device_id,
+           MIN(e.at) FILTER (WHERE e.to_status = 'received') AS r,
+           MIN(e.at) FILTER (WHERE e.to_status = 'ready') AS y,
+           MIN(e.at) FILTER (WHERE e.to_status = 'allocated') AS a
+    FROM inventory_deviceevent e
+    WHERE e.to_status IN ('received', 'ready', 'allocated') AND e.device_id IN ({devices})
+    GROUP BY e.device_id
+)
+SELECT
+    COUNT(*) FILTER (WHERE y IS NOT NULL AND r IS NOT NULL),
+    percentile_disc(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM y - r))
+        FILTER (WHERE y IS NOT NULL AND r IS NOT NULL),
+    percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM y - r))
+        FILTER (WHERE y IS NOT NULL AND r IS NOT NULL),
+    COUNT(*) FILTER (WHERE a IS NOT NULL AND y IS NOT NULL),
+    percentile_disc(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a - y))
+        FILTER (WHERE a IS NOT NULL AND y IS NOT NULL),
+    percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a - y))
+        FILTER (WHERE a IS NOT NULL AND y IS NOT NULL),
+    array_agg(r) FILTER (WHERE r >= %(start)s),
+    array_agg(y) FILTER (WHERE y >= %(start)s),
+    array_agg(a) FILTER (WHERE a >= %(start)s),
+    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r < interval '7 days'),
+    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '7 days'
+                     AND %(now)s - r < interval '30 days'),
+    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '30 days'
+                     AND %(now)s - r < interval '90 days'),
+    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '90 days')
+FROM f
+"""
+
+
+def _milestones_sql(devices, in_stock, starts, now):
+    """Large databases (PostgreSQL): the same figures computed by the database, one query."""
+    start = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
+    subqueries = {
+        "{devices}": devices.values("pk").query.sql_with_params(),
+        "{in_stock}": in_stock.values("pk").query.sql_with_params(),
+    }
+    named = {"%(start)s": start, "%(now)s": now}
+    pieces, params = [], []
+    for token in re.split(r"(\{devices\}|\{in_stock\}|%\((?:start|now)\)s)", MILESTONES_SQL):
+        if token in subqueries:
+            sub_sql, sub_params = subqueries[token]
+            pieces.append(sub_sql)
+            params.extend(sub_params)
+        elif token in named:
+            pieces.append("%s")
+            params.append(named[token])
+        else:
+            pieces.append(token)
+    sql = "".join(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+
+    def days(seconds):
+        return None if seconds is None else round(float(seconds) / 86400, 1)
+
+    to_ready = LeadTime(row[0], days(row[1]), days(row[2]))
+    to_allocated = LeadTime(row[3], days(row[4]), days(row[5]))
+    weekly = {}
+    for key, stamps in zip(("received", "ready", "allocated"), row[6:9], strict=True):
+        counts = [0] * WEEKS
+        for at in stamps or []:
+            index = (timezone.localtime(at).date() - starts[0]).days // 7
+            if 0 <= index < WEEKS:
+                counts[index] += 1
+        weekly[key] = counts
+    return to_ready, to_allocated, weekly, list(row[9:13])
+
+
+def device_milestones(devices, in_stock=None, starts=None, now=None):
+    """(to ready, to handed over, weekly counts, age buckets) of a set of devices: by the
+    database on PostgreSQL, in Python elsewhere."""
+    now = now or timezone.now()
+    if starts is None:
+        today = timezone.localdate()
+        monday = today - timedelta(days=today.weekday())
+        starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    in_stock = devices if in_stock is None else in_stock
+    if connection.vendor == "postgresql":
+        return _milestones_sql(devices, in_stock, starts, now)
+    return _milestones_python(devices, in_stock, starts, now)
+
+
 def stock_report_build(
     *, user, workshop_ids: list[int] | None = None, today: date | None = None
 ) -> StockReport:
@@ -134,32 +249,16 @@ def stock_report_build(
         .order_by("-n")[:15]
     )
 
-    firsts = milestones(devices.values("pk"))
-
-    received_at = {d: f[S.RECEIVED] for d, f in firsts.items() if S.RECEIVED in f}
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     buckets = [
         (_("under a week"), 0, 7),
         (_("1 to 4 weeks"), 7, 30),
         (_("1 to 3 months"), 30, 90),
         (_("over 3 months"), 90, 10**6),
     ]
-    ages = [
-        _days(now - received_at[pk])
-        for pk in in_stock.values_list("pk", flat=True)
-        if pk in received_at
-    ]
-    age_buckets = [(label, sum(lo <= a < hi for a in ages)) for label, lo, hi in buckets]
-
-    monday = today - timedelta(days=today.weekday())
-    starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    weekly = {"received": [0] * WEEKS, "ready": [0] * WEEKS, "allocated": [0] * WEEKS}
-    keys = {S.RECEIVED: "received", S.READY: "ready", S.ALLOCATED: "allocated"}
-    for f in firsts.values():
-        for status, at in f.items():
-            day = timezone.localtime(at).date()
-            index = (day - starts[0]).days // 7
-            if 0 <= index < WEEKS:
-                weekly[keys[status]][index] += 1
+    to_ready, to_allocated, weekly, ages = device_milestones(devices, in_stock, starts, now)
+    age_buckets = [(label, n) for (label, _lo, _hi), n in zip(buckets, ages, strict=True)]
 
     waiting = []
     for status in [
@@ -172,12 +271,16 @@ def stock_report_build(
         S.READY,
         S.RESERVED,
     ]:
-        longest = (
-            devices.filter(status=status)
-            .annotate(since=Min("events__at", filter=Q(events__to_status=status)))
-            .order_by("since")[:5]
+        # The event that brought each device into its current status, oldest first (an index
+        # on (to_status, at) lets the database stop after five).
+        events = (
+            DeviceEvent.objects.filter(
+                to_status=status, device__status=status, device__in=devices.values("pk")
+            )
+            .select_related("device")
+            .order_by("at")[:5]
         )
-        items = [(d, int(_days(now - d.since))) for d in longest if d.since]
+        items = [(e.device, int(_days(now - e.at))) for e in events]
         if items:
             waiting.append((S(status).label, items))
 
@@ -205,8 +308,8 @@ def stock_report_build(
         by_grade=[(label, grade_counts[v]) for v, label in Grade.choices if grade_counts.get(v)],
         by_location=[(f"{z} / {s}" if s else (z or _("No location")), n) for z, s, n in locations],
         age_buckets=age_buckets,
-        to_ready=lead_time(firsts, S.RECEIVED, S.READY),
-        to_allocated=lead_time(firsts, S.READY, S.ALLOCATED),
+        to_ready=to_ready,
+        to_allocated=to_allocated,
         weeks=[s.strftime("%d/%m") for s in starts],
         weekly=weekly,
         waiting=waiting,
