@@ -158,15 +158,16 @@ def measure_intake(n=50):
 
 
 def isolated(code: str) -> tuple[float, float]:
-    """Run `code` in a fresh Python (Django set up) and return (seconds, peak RSS in MB)."""
+    """Run `code` in a fresh Python (Django set up) and return (seconds, peak RSS in MB).
+    The peak is the child's own VmHWM (ru_maxrss would carry the parent's over exec)."""
     script = (
-        "import os, resource, time, django\n"
+        "import os, time, django\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
         "django.setup()\n"
         "from django.utils import translation\ntranslation.activate('fr')\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "t = time.perf_counter()\n" + code + "\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print(time.perf_counter() - t, hwm)\n"
     )
     out = (
         subprocess.run(
