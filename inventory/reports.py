@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, F, Min, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,11 +140,13 @@ def _milestones_python(devices, in_stock, starts, now):
 MILESTONES_SQL = """
 WITH f AS (
     SELECT e.device_id,
+           MAX(dv.dev_status) AS status,
            MIN(e.at) FILTER (WHERE e.to_status = 'received') AS r,
            MIN(e.at) FILTER (WHERE e.to_status = 'ready') AS y,
            MIN(e.at) FILTER (WHERE e.to_status = 'allocated') AS a
     FROM inventory_deviceevent e
-    WHERE e.to_status IN ('received', 'ready', 'allocated') AND e.device_id IN ({devices})
+    JOIN ({devices}) dv ON dv.dev_id = e.device_id
+    WHERE e.to_status IN ('received', 'ready', 'allocated')
     GROUP BY e.device_id
 )
 SELECT
@@ -161,30 +163,30 @@ SELECT
     array_agg(r) FILTER (WHERE r >= %(start)s),
     array_agg(y) FILTER (WHERE y >= %(start)s),
     array_agg(a) FILTER (WHERE a >= %(start)s),
-    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r < interval '7 days'),
-    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '7 days'
+    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r < interval '7 days'),
+    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '7 days'
                      AND %(now)s - r < interval '30 days'),
-    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '30 days'
+    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '30 days'
                      AND %(now)s - r < interval '90 days'),
-    COUNT(*) FILTER (WHERE device_id IN ({in_stock}) AND %(now)s - r >= interval '90 days')
+    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '90 days')
 FROM f
 """
 
 
 def _milestones_sql(devices, in_stock, starts, now):
-    """Large databases (PostgreSQL): the same figures computed by the database, one query."""
+    """Large databases (PostgreSQL): the same figures computed by the database, one query.
+    The devices are a derived table joined by hash (an IN over a million ids would not fit
+    in work_mem and be rescanned row by row)."""
     start = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
-    subqueries = {
-        "{devices}": devices.values("pk").query.sql_with_params(),
-        "{in_stock}": in_stock.values("pk").query.sql_with_params(),
-    }
-    named = {"%(start)s": start, "%(now)s": now}
+    device_sql, device_params = (
+        devices.order_by().values(dev_id=F("pk"), dev_status=F("status")).query.sql_with_params()
+    )
+    named = {"%(start)s": start, "%(now)s": now, "%(stock)s": [str(x) for x in IN_STOCK]}
     pieces, params = [], []
-    for token in re.split(r"(\{devices\}|\{in_stock\}|%\((?:start|now)\)s)", MILESTONES_SQL):
-        if token in subqueries:
-            sub_sql, sub_params = subqueries[token]
-            pieces.append(sub_sql)
-            params.extend(sub_params)
+    for token in re.split(r"(\{devices\}|%\((?:start|now|stock)\)s)", MILESTONES_SQL):
+        if token == "{devices}":
+            pieces.append(device_sql)
+            params.extend(device_params)
         elif token in named:
             pieces.append("%s")
             params.append(named[token])
