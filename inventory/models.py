@@ -325,6 +325,8 @@ class Device(models.Model):
         ]
         indexes = [
             models.Index(fields=["workshop", "status", "-id"], name="device_workshop_status"),
+            # A workshop's newest devices first, without walking the other workshops' rows.
+            models.Index(fields=["workshop", "-id"], name="device_workshop_newest"),
             models.Index(fields=["serial_number"], name="device_serial"),
         ]
 

@@ -425,7 +425,9 @@ def device_list(request):
     page = keyset_page(devices, after=request.GET.get("after"))
     # Counting a million rows on every page costs more than the page: capped count when
     # filtered (or on small tables), the planner's estimate for a whole large table.
-    estimate = None if filterset.is_bound else estimated_count(Device)
+    # The table's estimate is the answer only for someone who sees the whole table.
+    whole_table = request.user.is_coordinator and not filterset.is_bound
+    estimate = estimated_count(Device) if whole_table else None
     if estimate is not None and estimate > COUNT_CAP:
         page.count, page.count_label = estimate, "estimate"
     else:
