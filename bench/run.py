@@ -481,6 +481,14 @@ EXPLANATION = """
   sequence, all in one transaction.
 - Reservations and allocations: `SELECT … FOR UPDATE SKIP LOCKED` on the candidate devices and
   partial unique constraints (one active reservation and one active allocation per device).
+- Reports: lead times (percentile_disc), weekly throughput and ages computed by PostgreSQL in one
+  query, the devices joined as a derived table (an IN over a million ids overflowed work_mem and
+  was rescanned per row: minutes); indexes on events (status, date) and (device, status) and on
+  devices (workshop, id).
+- Batch certificates rendered in parts of 250 media and concatenated: WeasyPrint keeps a whole
+  document's layout in memory (823 MB for 2,000 media in one document, 224 MB in parts).
+- Allocation under contention goes through a pool of 40 workers, as a server would (200 threads
+  each opening a connection exceed PostgreSQL's default max_connections of 100).
 """
 
 
