@@ -30,6 +30,7 @@ from beneficiaries.models import (
 from inventory.bulk import reserve_ids, write_rows
 from inventory.enums import DeviceStatus as S
 from inventory.models import CollectionBatch, Counter, Device, DeviceEvent, Donor, StorageDrive
+from inventory.services import DEVICE_COPY_COLUMNS
 
 # Share of devices in each state, and the path of events that leads there.
 STATES = [
@@ -242,36 +243,7 @@ class Command(BaseCommand):
                 at = min(at + timedelta(days=rng.randrange(1, 6), hours=rng.randrange(24)), now)
             if device_type in ("laptop", "desktop"):
                 drives.append((pk, "ssd", 256, "", "", None, None))
-        write_rows(
-            Device,
-            (
-                "id",
-                "asset_tag",
-                "workshop_id",
-                "batch_id",
-                "location_id",
-                "status",
-                "grade",
-                "device_type",
-                "serial_number",
-                "manufacturer",
-                "model",
-                "cpu",
-                "ram_mb",
-                "battery_health_pct",
-                "screen_size_in",
-                "keyboard_layout",
-                "purchase_date",
-                "declared_value",
-                "notes",
-                "is_virtual",
-                "source",
-                "created_by_id",
-                "created_at",
-                "updated_at",
-            ),
-            devices,
-        )
+        write_rows(Device, DEVICE_COPY_COLUMNS, devices)
         write_rows(
             DeviceEvent, ("device_id", "from_status", "to_status", "actor_id", "at", "note"), events
         )

@@ -1,0 +1,26 @@
+"""seed_scale builds a coherent data set through the bulk paths."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from beneficiaries.models import Allocation, Person
+from inventory.models import Device, DeviceEvent
+from reconditioning.lifecycle import replay
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_scale_builds_every_state_with_its_history():
+    out = io.StringIO()
+    call_command("seed_scale", devices=1000, seed=3, stdout=out)
+    assert Device.objects.count() == 1000
+    statuses = set(Device.objects.values_list("status", flat=True))
+    assert {"received", "ready", "allocated", "scrapped"} <= statuses
+    assert Allocation.objects.count() == Device.objects.filter(status="allocated").count()
+    assert Person.objects.count() == 100
+    for device in Device.objects.order_by("?")[:25]:
+        events = list(DeviceEvent.objects.filter(device=device).order_by("at", "id"))
+        assert replay(events) == device.status
+    assert "devices 1000" in out.getvalue()
