@@ -434,6 +434,87 @@ def measure_contention(attempts=200, devices=20, workers=40):
     )
 
 
+def measure_load(clients=50, seconds=20, workers=3):
+    """50 concurrent clients on loopback against gunicorn (3 workers): the pages a workshop
+    uses most, through wrk with a logged-in session."""
+    import shutil
+    import signal
+
+    if not shutil.which("wrk"):
+        record("mixed load", None, "req/s", note="wrk not installed (apt-get install wrk)")
+        return
+    tech, _coord = users()
+    client = Client()
+    client.force_login(tech)  # a real session row, read by the gunicorn workers
+    cookie = client.cookies["sessionid"].value
+    device = Device.objects.visible_to(tech).order_by("-pk").first()
+    batch = CollectionBatch.objects.filter(workshop__memberships__user=tech).first()
+    paths = [
+        "/appareils/",
+        "/appareils/?status=ready",
+        "/file/?device_type=laptop",
+        "/api/devices/?status=ready",
+        f"/appareils/{device.pk}/",
+        f"/lots/{batch.pk}/",
+        "/",
+    ]
+    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            "127.0.0.1:8765",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                urllib.request.urlopen("http://127.0.0.1:8765/healthz/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{clients}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                str(ROOT / "bench" / "mixed.lua"),
+                "http://127.0.0.1:8765",
+                "--",
+                *paths,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BENCH_COOKIE": cookie},
+            timeout=seconds + 60,
+        ).stdout
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    fields_ = dict(part.split("=") for part in line.split()[1:])
+    record(
+        f"mixed load, {clients} clients, gunicorn {workers} workers",
+        float(fields_["rps"]),
+        "req/s",
+        "≥ 150 req/s, p95 ≤ 300 ms, no error",
+        note=f"p95 {float(fields_['p95_ms']):.0f} ms, {fields_['requests']} requests, "
+        f"{fields_['errors']} socket errors, {fields_['non2xx']} non-2xx",
+    )
+
+
 def write_markdown(path: Path, args, started: float):
     machine = (
         f"{platform.node()} — {os.cpu_count()} cores, "
@@ -489,6 +570,9 @@ EXPLANATION = """
   document's layout in memory (823 MB for 2,000 media in one document, 224 MB in parts).
 - Allocation under contention goes through a pool of 40 workers, as a server would (200 threads
   each opening a connection exceed PostgreSQL's default max_connections of 100).
+- Mixed load: gunicorn with 3 workers on loopback, wrk with 50 connections cycling through the
+  device list (plain and filtered), the work queue, the API list, a device page, a batch page
+  and the home page with a technician's session.
 """
 
 
@@ -530,6 +614,7 @@ def main():
     prepare_certificate_batch()
     measure_certificate()
     measure_contention()
+    measure_load()
     reset_queries()
     write_markdown(Path(args.out), args, started)
     print(f"written to {args.out}")
