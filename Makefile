@@ -71,6 +71,7 @@ BENCH_DB ?= filiere_bench
 BENCH_URL ?= postgres://filiere:filiere@127.0.0.1:5432/$(BENCH_DB)
 
 bench-db: install services
+	command -v wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q wrk)
 	su postgres -c "dropdb --if-exists $(BENCH_DB)" && su postgres -c "createdb -O filiere $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_URL) $(PY) manage.py migrate --noinput -v 0
 
