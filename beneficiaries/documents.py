@@ -1,16 +1,11 @@
 """The papers of the quasi-don: the receipt of a payment and the handover document the person
 signs. Both are short, one page each."""
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from inventory.pdf import render_pdf
+
 from .models import Allocation, Payment
-
-
-def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=render_to_string(template, context)).write_pdf()
 
 
 def _system(allocation: Allocation) -> str:
@@ -20,7 +15,7 @@ def _system(allocation: Allocation) -> str:
 
 def receipt_pdf(payment: Payment) -> bytes:
     allocation = payment.allocation
-    return _pdf(
+    return render_pdf(
         "beneficiaries/receipt.html",
         {
             "payment": payment,
@@ -33,7 +28,7 @@ def receipt_pdf(payment: Payment) -> bytes:
 
 
 def handover_pdf(allocation: Allocation) -> bytes:
-    return _pdf(
+    return render_pdf(
         "beneficiaries/handover_document.html",
         {
             "allocation": allocation,

@@ -10,7 +10,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from inventory.charts import bar_chart
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device
+from inventory.pdf import render_pdf
 from inventory.reports import LeadTime, device_milestones
 from inventory.resources import escape_cell
 
@@ -301,12 +301,9 @@ def _protect(report: FunderReport, qpv_count: int) -> None:
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return render_pdf(
         "beneficiaries/reports/funder_pdf.html", {"report": report, "charts": report.charts()}
     )
-    return HTML(string=html).write_pdf()
 
 
 def _rows(report: FunderReport) -> list[list]:

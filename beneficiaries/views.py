@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
 from inventory.models import Device
+from inventory.pdf import pdf_response
 
 from . import allocations, documents, orders, services
 from .enums import OrderStatus
@@ -46,12 +46,6 @@ def _my_structure(request):
 def _errors(request, exc) -> None:
     for message in getattr(exc, "messages", [str(exc)]):
         messages.error(request, message)
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 # People
@@ -502,12 +496,14 @@ def allocation_return(request, pk):
 def receipt(request, pk, payment_pk):
     allocation = _allocation_for(request, pk)
     payment = get_object_or_404(allocation.payments, pk=payment_pk)
-    return _pdf(documents.receipt_pdf(payment), f"recu-{payment.receipt_number}.pdf")
+    return pdf_response(documents.receipt_pdf(payment), f"recu-{payment.receipt_number}.pdf")
 
 
 def handover_document(request, pk):
     allocation = _allocation_for(request, pk)
-    return _pdf(documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf")
+    return pdf_response(
+        documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf"
+    )
 
 
 # Structures

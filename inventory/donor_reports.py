@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from inventory.pdf import render_pdf
 
 from .enums import DeviceStatus as S
 from .models import CollectionBatch, Device
@@ -74,17 +75,11 @@ def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
     )
 
 
-def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=render_to_string(template, context)).write_pdf()
-
-
 def donor_batch_report_pdf(batch: CollectionBatch) -> bytes:
     from reconditioning.certificates import _records
 
     outcome = batch_outcome(batch)
-    return _pdf(
+    return render_pdf(
         "inventory/reports/donor_batch.html",
         {
             "o": outcome,
@@ -113,7 +108,7 @@ def donor_year_report_pdf(donor, year: int, batches) -> bytes:
     reuse_rate = (
         round(100 * totals["handed_over"] / totals["received"], 1) if totals["received"] else None
     )
-    return _pdf(
+    return render_pdf(
         "inventory/reports/donor_year.html",
         {
             "donor": donor,
@@ -138,7 +133,7 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
 
     lines = [(DeviceType(t).label, n, v or Decimal("0")) for t, n, v in devices]
     year = batch.collected_on.year
-    return _pdf(
+    return render_pdf(
         "inventory/reports/donation_receipt.html",
         {
             "batch": batch,

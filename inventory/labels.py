@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import segno
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
+
+from inventory.pdf import render_pdf
 
 from .models import Device
 
@@ -37,15 +38,8 @@ def _label_context(devices: Sequence[Device]) -> list[dict]:
     ]
 
 
-def _render_pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # heavy import, only when printing
-
-    html = render_to_string(template, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-
-
 def label_pdf(device: Device) -> bytes:
-    return _render_pdf("inventory/labels/single.html", {"labels": _label_context([device])})
+    return render_pdf("inventory/labels/single.html", {"labels": _label_context([device])})
 
 
 LABELS_PER_SHEET = 21
@@ -54,4 +48,4 @@ LABELS_PER_SHEET = 21
 def label_sheet_pdf(devices: Sequence[Device]) -> bytes:
     labels = _label_context(devices)
     pages = [labels[i : i + LABELS_PER_SHEET] for i in range(0, len(labels), LABELS_PER_SHEET)]
-    return _render_pdf("inventory/labels/sheet.html", {"pages": pages})
+    return render_pdf("inventory/labels/sheet.html", {"pages": pages})

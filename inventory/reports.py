@@ -11,9 +11,10 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Min, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from inventory.pdf import render_pdf
 
 from .charts import bar_chart, column_chart
 from .enums import DeviceStatus as S
@@ -333,12 +334,9 @@ def _scope(devices) -> set[str]:
 
 
 def stock_report_pdf(report: StockReport) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return render_pdf(
         "inventory/reports/stock_pdf.html", {"report": report, "charts": report.charts()}
     )
-    return HTML(string=html).write_pdf()
 
 
 def stock_report_xlsx(report: StockReport) -> bytes:

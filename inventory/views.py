@@ -11,6 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from inventory.pdf import pdf_response
+
 from . import importing, labels, spreadsheet
 from .enums import DeviceStatus
 from .filters import DeviceFilter
@@ -42,13 +44,6 @@ def _require_workshop_member(user, workshop_id: int) -> None:
     """Writes in a workshop are for its members (coordinators read, they do not log devices)."""
     if workshop_id not in user.workshop_ids():
         raise PermissionDenied(_("Only the workshop's staff can do this."))
-
-
-def _pdf_response(data: bytes, filename: str, inline: bool = True) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
 
 
 def home(request):
@@ -302,7 +297,7 @@ def batch_donor_report(request, pk):
     from .donor_reports import donor_batch_report_pdf
 
     batch = _batch_for(request, pk)
-    return _pdf_response(donor_batch_report_pdf(batch), f"devenir-{batch.reference}.pdf")
+    return pdf_response(donor_batch_report_pdf(batch), f"devenir-{batch.reference}.pdf")
 
 
 def batch_donation_receipt(request, pk):
@@ -315,7 +310,7 @@ def batch_donation_receipt(request, pk):
             request, _("A donation receipt (article 238 bis of the CGI) is for companies only.")
         )
         return redirect(batch)
-    return _pdf_response(donation_receipt_pdf(batch), f"recu-don-{batch.reference}.pdf")
+    return pdf_response(donation_receipt_pdf(batch), f"recu-don-{batch.reference}.pdf")
 
 
 def donor_year_report(request, pk, year):
@@ -329,7 +324,7 @@ def donor_year_report(request, pk, year):
         .filter(donor=donor, collected_on__year=year)
         .order_by("collected_on")
     )
-    return _pdf_response(
+    return pdf_response(
         donor_year_report_pdf(donor, year, batches), f"reemploi-{year}-{donor.pk}.pdf"
     )
 
@@ -340,7 +335,7 @@ def batch_labels(request, pk):
     if not devices:
         messages.warning(request, _("This batch has no device yet."))
         return redirect(batch)
-    return _pdf_response(labels.label_sheet_pdf(devices), f"etiquettes-{batch.reference}.pdf")
+    return pdf_response(labels.label_sheet_pdf(devices), f"etiquettes-{batch.reference}.pdf")
 
 
 # Spreadsheet import
@@ -503,7 +498,7 @@ def _harvest_form(device):
 
 def device_label(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    return _pdf_response(labels.label_pdf(device), f"etiquette-{device.asset_tag}.pdf")
+    return pdf_response(labels.label_pdf(device), f"etiquette-{device.asset_tag}.pdf")
 
 
 @require_POST

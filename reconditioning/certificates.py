@@ -8,18 +8,16 @@ cost stays per page and not per element."""
 import io
 
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inventory.enums import DeviceStatus
 from inventory.models import CollectionBatch, Device, DeviceEvent
+from inventory.pdf import render_pdf
 
 from .models import ErasureRecord
 
 
 def _render(context: dict) -> bytes:
-    from weasyprint import HTML
-
     context = {
         "chunked": False,
         "continued": False,
@@ -29,8 +27,7 @@ def _render(context: dict) -> bytes:
     } | context
     context.setdefault("media_count", len(context["records"]))
 
-    html = render_to_string("reconditioning/certificate.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf("reconditioning/certificate.html", context)
 
 
 def _records(devices_qs):

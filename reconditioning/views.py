@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from inventory.enums import DeviceStatus as S
 from inventory.models import CollectionBatch, Device
+from inventory.pdf import pdf_response
 
 from . import certificates, lifecycle, services
 from .filters import QueueFilter
@@ -282,16 +283,10 @@ def batch_steps(request, pk):
 def device_certificate(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
     pdf = certificates.device_certificate_pdf(device)
-    return _pdf(pdf, f"certificat-effacement-{device.asset_tag}.pdf")
+    return pdf_response(pdf, f"certificat-effacement-{device.asset_tag}.pdf")
 
 
 def batch_certificate(request, pk):
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
     pdf = certificates.batch_certificate_pdf(batch, user=request.user)
-    return _pdf(pdf, f"certificat-effacement-{batch.reference}.pdf")
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return pdf_response(pdf, f"certificat-effacement-{batch.reference}.pdf")
