@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from . import allocations
 from .models import (
     Allocation,
+    AuditLog,
     Commune,
     DeviceTraining,
     EligibilityCriterion,
@@ -92,3 +93,22 @@ admin.site.register(ExemptionReason)
 admin.site.register(DeviceTraining)
 admin.site.register(TrainingSession)
 admin.site.register(Person, list_display=["__str__", "structure", "age_band", "created_at"])
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the application, never by hand."""
+
+    list_display = ["at", "username", "organisation", "action", "person", "detail"]
+    list_filter = ["action", "organisation"]
+    search_fields = ["username", "detail"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -152,6 +152,11 @@ def allocation_rows(request):
     if g.get("exempted"):
         rows = rows.filter(exemption_reason__isnull=False)
     rows = rows.select_related("device", "person", "structure", "exemption_reason")
+    if rows.filter(person__isnull=False).exists():
+        from .models import AuditLog
+        from .privacy import audit
+
+        audit(user=request.user, action=AuditLog.Action.ROWS, detail=request.GET.urlencode())
     return render(
         request,
         "beneficiaries/reports/allocation_rows.html",

@@ -9,3 +9,11 @@ def funder_reports_monthly_task() -> int:
     from .reports_mail import funder_reports_send_monthly
 
     return funder_reports_send_monthly()
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def people_anonymise_inactive_task() -> int:
+    """Beat, daily: people with no activity for two years are anonymised (docs/privacy.md)."""
+    from .privacy import people_anonymise_inactive
+
+    return people_anonymise_inactive()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import privacy_views, report_views, views
 
 app_name = "beneficiaries"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("personnes/<int:pk>/derogation/", views.person_waiver, name="person_waiver"),
     path("personnes/<int:pk>/modifier/", views.person_edit, name="person_edit"),
+    path("personnes/<int:pk>/export.json", privacy_views.person_export, name="person_export"),
+    path("personnes/<int:pk>/effacer/", privacy_views.person_erase, name="person_erase"),
+    path("personnes/journal-des-acces/", privacy_views.audit_log, name="audit_log"),
     path("formations/", views.session_list, name="session_list"),
     path("formations/nouvelle/", views.session_create, name="session_create"),
     path("formations/<int:pk>/", views.session_detail, name="session_detail"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from accounts.enums import OrganisationKind
 from inventory.models import Device
 from inventory.pdf import pdf_response
 
-from . import allocations, documents, orders, services
+from . import allocations, documents, orders, privacy, services
 from .enums import OrderStatus
 from .forms import (
     DecisionForm,
@@ -26,6 +27,7 @@ from .forms import (
 from .mednum import MednumFileError
 from .models import (
     Allocation,
+    AuditLog,
     Order,
     Person,
     Reservation,
@@ -125,6 +127,7 @@ def person_detail(request, pk):
         (p, services.training_missing(person, p))
         for p in TrainingProgramme.objects.prefetch_related("modules")
     ]
+    privacy.audit(user=request.user, action=AuditLog.Action.VIEW, person=person)
     return render(
         request,
         "beneficiaries/person_detail.html",
@@ -367,6 +370,11 @@ def handover(request, device_pk):
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        except DatabaseError:
+            # The service's transaction rolled back: nothing of the hand-over was written.
+            form.add_error(
+                None, _("The hand-over could not be saved: nothing was recorded. Try again.")
+            )
         else:
             messages.success(request, _("%(tag)s handed over.") % {"tag": device.asset_tag})
             return redirect(allocation)

@@ -1,3 +1,4 @@
+from .audit import AuditLog  # noqa: F401
 from .core import (  # noqa: F401
     Allocation,
     DeviceTraining,

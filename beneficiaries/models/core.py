@@ -133,6 +133,9 @@ class Person(models.Model):
         USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("consent recorded by")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Retention (beneficiaries.privacy): an edit counts as activity; set once anonymised.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = PersonQuerySet.as_manager()
 

@@ -1,0 +1,67 @@
+"""Who viewed, exported, erased or anonymised personal data: an append-only trail."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from inventory.models import AppendOnlyModel
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The trail names the people a staff member looked at: coordinators only."""
+        if not user.is_authenticated or not user.is_coordinator:
+            return self.none()
+        return self
+
+
+class AuditLog(AppendOnlyModel):
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        EXPORT = "export", _("Exported")
+        ROWS = "rows", _("Opened report rows")
+        ERASE = "erase", _("Erased")
+        ANONYMISE = "anonymise", _("Anonymised")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Kept when the account is deleted: the name says who it was.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    username = models.CharField(_("login"), max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    # The person row outlives erasure (pseudonymised), so the trail keeps pointing at it
+    # without ever copying a name.
+    person = models.ForeignKey(
+        "beneficiaries.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data access log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '—'} {self.get_action_display()}"

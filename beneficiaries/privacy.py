@@ -1,0 +1,303 @@
+"""Personal data of the people structures accompany: retention, right of access, right to
+erasure, and the audit trail of who looked at it. See docs/privacy.md.
+
+Anonymising and erasing keep the person's row (allocations, receipts and funder reports point
+at it) but blank everything that identifies them: names, contact, the structure's reference
+(replaced by a pseudonym), free-text notes; dates are cut down to their year. What the reports
+count stays: age band, situation, commune, structure, eligibility criterion."""
+
+import hashlib
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .models import (
+    Allocation,
+    AuditLog,
+    Enrolment,
+    Order,
+    OrderLine,
+    Payment,
+    Person,
+    TrainingWaiver,
+)
+
+# People with no activity for this long are anonymised (docs/privacy.md, "Retention").
+RETENTION = timedelta(days=730)
+
+
+# Audit trail
+
+
+def audit(
+    *, user: User | None, action: str, person: Person | None = None, detail: str = ""
+) -> AuditLog:
+    """One line in the trail. No name is copied: the person is a foreign key, so an erased
+    person reads as their pseudonym in the trail too."""
+    organisation = None
+    if user is not None and user.is_authenticated:
+        memberships = user.memberships_cached()
+        organisation = memberships[0].organisation if memberships else None
+    return AuditLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        username=user.get_username() if user is not None and user.is_authenticated else "",
+        organisation=organisation,
+        action=action,
+        person=person,
+        detail=detail[:300],
+    )
+
+
+# Retention
+
+
+def activity_conditions(cutoff: datetime) -> list:
+    """Activity of a person on or after cutoff, one condition per kind of event. "Activity" is:
+    the person's record created or edited; an order line for them whose order was created,
+    submitted or decided; a device handed over to them or returned; a payment received for one
+    of their devices; an enrolment in a training session, or a session they are enrolled in
+    taking place (attendance is recorded at the session); a training waiver granted."""
+    person = OuterRef("pk")
+    return [
+        Q(created_at__gte=cutoff),
+        Q(updated_at__gte=cutoff),
+        Exists(
+            OrderLine.objects.filter(person=person).filter(
+                Q(order__created_at__gte=cutoff)
+                | Q(order__submitted_at__gte=cutoff)
+                | Q(order__decided_at__gte=cutoff)
+            )
+        ),
+        Exists(
+            Allocation.objects.filter(person=person).filter(
+                Q(handed_over_at__gte=cutoff) | Q(returned_at__gte=cutoff)
+            )
+        ),
+        Exists(Payment.objects.filter(allocation__person=person, created_at__gte=cutoff)),
+        Exists(
+            Enrolment.objects.filter(person=person).filter(
+                Q(created_at__gte=cutoff) | Q(session__starts_at__gte=cutoff)
+            )
+        ),
+        Exists(TrainingWaiver.objects.filter(person=person, granted_at__gte=cutoff)),
+    ]
+
+
+def people_inactive(now: datetime | None = None):
+    """People not anonymised yet with no activity since now - RETENTION."""
+    cutoff = (now or timezone.now()) - RETENTION
+    active = Q()
+    for condition in activity_conditions(cutoff):
+        active |= condition
+    return Person.objects.filter(anonymised_at__isnull=True).exclude(active)
+
+
+def pseudonym_code(person: Person) -> str:
+    """A short code, stable for a person, that says nothing about them without the key."""
+    key = settings.SECRET_KEY.encode()[:64]
+    return hashlib.blake2b(str(person.pk).encode(), key=key, digest_size=4).hexdigest()
+
+
+def _year_only(value: date | None) -> date | None:
+    return value.replace(month=1, day=1) if value else value
+
+
+def _blank(person: Person, label: str) -> Person:
+    person.first_name = person.last_name = ""
+    person.phone = person.email = ""
+    person.reference = label
+    person.eligibility_justification = ""
+    person.consent_purpose = ""
+    person.eligibility_checked_on = _year_only(person.eligibility_checked_on)
+    person.consent_given_on = _year_only(person.consent_given_on)
+    person.anonymised_at = timezone.now()
+    person.save()
+    Allocation.objects.filter(person=person).update(exemption_note="", return_reason="")
+    # Append-only ledger, but its free text may describe the person: the reason goes, the
+    # fact that a waiver was granted (and by whom) stays.
+    TrainingWaiver.objects.filter(person=person).update(reason="")
+    # Notes of orders that concern this person alone.
+    own_orders = Order.objects.filter(lines__person=person).exclude(
+        lines__person__in=Person.objects.exclude(pk=person.pk)
+    )
+    Order.objects.filter(pk__in=own_orders.values("pk")).update(notes="", decision_note="")
+    return person
+
+
+@transaction.atomic
+def person_anonymise(*, person: Person, user: User | None = None) -> Person:
+    """Retention: the person becomes "Anonymised person #code"."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.anonymised_at:
+        return person
+    with translation.override(settings.LANGUAGE_CODE):
+        label = _("Anonymised person #%(code)s") % {"code": pseudonym_code(person)}
+    _blank(person, label)
+    audit(user=user, action=AuditLog.Action.ANONYMISE, person=person, detail=_("retention"))
+    return person
+
+
+def people_anonymise_inactive(*, now: datetime | None = None) -> int:
+    """The scheduled job: anonymise everyone inactive for RETENTION. One transaction per
+    person, so a failure leaves the others done and the next run picks it up again."""
+    count = 0
+    for pk in people_inactive(now).values_list("pk", flat=True).iterator():
+        person_anonymise(person=Person(pk=pk))
+        count += 1
+    return count
+
+
+# Rights of the person
+
+
+def require_coordinator(user: User) -> None:
+    if not user.is_coordinator:
+        raise PermissionDenied(_("Only the coordination exports or erases a person's data."))
+
+
+@transaction.atomic
+def person_erase(*, person: Person, user: User) -> Person:
+    """Right to erasure: everything that identifies the person is blanked; allocations,
+    payments and receipts stay (accounting and funders' reports, GDPR art. 17(3)(b)), with the
+    person shown as "Erased person #code"."""
+    require_coordinator(user)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        label = _("Erased person #%(code)s") % {"code": pseudonym_code(person)}
+    _blank(person, label)
+    audit(user=user, action=AuditLog.Action.ERASE, person=person)
+    return person
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _money(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def person_export(*, person: Person, user: User) -> dict:
+    """Right of access: everything stored about the person, as plain data (JSON-ready)."""
+    require_coordinator(user)
+    person = Person.objects.select_related(
+        "structure", "commune", "eligibility", "referred_by", "consent_recorded_by"
+    ).get(pk=person.pk)
+    lines = OrderLine.objects.filter(person=person).select_related("order")
+    allocations = (
+        Allocation.objects.filter(person=person)
+        .select_related("device", "exemption_reason", "structure")
+        .order_by("handed_over_at")
+    )
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "person": {
+            "id": person.pk,
+            "structure": str(person.structure),
+            "reference": person.reference,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "phone": person.phone,
+            "email": person.email,
+            "commune": str(person.commune) if person.commune else None,
+            "age_band": person.get_age_band_display(),
+            "situation": person.get_situation_display(),
+            "created_at": _iso(person.created_at),
+            "updated_at": _iso(person.updated_at),
+            "anonymised_at": _iso(person.anonymised_at),
+            "referred_by": person.referred_by.get_username(),
+        },
+        "eligibility": {
+            "criterion": str(person.eligibility),
+            "justification": person.eligibility_justification,
+            "checked_on": _iso(person.eligibility_checked_on),
+        },
+        "consents": [
+            {
+                "purpose": person.consent_purpose,
+                "given_on": _iso(person.consent_given_on),
+                "recorded_by": person.consent_recorded_by.get_username(),
+            }
+        ],
+        "orders": [
+            {
+                "reference": line.order.reference,
+                "status": line.order.get_status_display(),
+                "created_at": _iso(line.order.created_at),
+                "submitted_at": _iso(line.order.submitted_at),
+                "decided_at": _iso(line.order.decided_at),
+                "device_type": line.get_device_type_display(),
+                "quantity": line.quantity,
+                "notes": line.order.notes,
+                "decision_note": line.order.decision_note,
+            }
+            for line in lines
+        ],
+        "allocations": [
+            {
+                "device": a.device.asset_tag,
+                "device_type": a.device.get_device_type_display(),
+                "model": f"{a.device.manufacturer} {a.device.model}".strip(),
+                "structure": str(a.structure),
+                "handed_over_at": _iso(a.handed_over_at),
+                "returned_at": _iso(a.returned_at),
+                "return_reason": a.return_reason,
+                "tariff": _money(a.tariff_amount),
+                "charge": _money(a.charge),
+                "exemption": str(a.exemption_reason) if a.exemption_reason else None,
+                "exemption_note": a.exemption_note,
+                "warranty_months": a.warranty_months,
+                "payments": [
+                    {
+                        "receipt_number": p.receipt_number,
+                        "amount": _money(p.amount),
+                        "method": p.get_method_display(),
+                        "paid_on": _iso(p.paid_on),
+                    }
+                    for p in a.payments.order_by("created_at")
+                ],
+            }
+            for a in allocations
+        ],
+        "trainings": [
+            {
+                "programme": str(e.session.programme),
+                "session_at": _iso(e.session.starts_at),
+                "place": e.session.place,
+                "attended": e.attended,
+                "enrolled_at": _iso(e.created_at),
+            }
+            for e in Enrolment.objects.filter(person=person).select_related("session__programme")
+        ],
+        "training_waivers": [
+            {
+                "programme": str(w.programme),
+                "reason": w.reason,
+                "granted_by": w.granted_by.get_username(),
+                "granted_at": _iso(w.granted_at),
+            }
+            for w in TrainingWaiver.objects.filter(person=person).select_related(
+                "programme", "granted_by"
+            )
+        ],
+        # Who looked at the data (recipients, art. 15(1)(c)): organisations and actions.
+        "accesses": [
+            {
+                "at": _iso(entry.at),
+                "organisation": str(entry.organisation) if entry.organisation else None,
+                "action": entry.get_action_display(),
+            }
+            for entry in AuditLog.objects.filter(person=person)
+            .select_related("organisation")
+            .order_by("at")
+        ],
+    }
+    audit(user=user, action=AuditLog.Action.EXPORT, person=person, detail="json")
+    return data
