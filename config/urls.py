@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.accessibility import accessibility_statement
 from inventory import views as inventory_views
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("langue/", login_not_required(set_language), name="set_language"),
+    path("accessibilite/", accessibility_statement, name="accessibility"),
     path("", include("inventory.urls")),
     path("", include("reconditioning.urls")),
     path("", include("beneficiaries.urls")),

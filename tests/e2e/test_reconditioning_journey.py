@@ -1,44 +1,34 @@
-"""A technician takes one device from received to ready in a real Chromium: diagnosis,
-erasure, system, quality check; the device page then shows the whole history."""
-
-import os
-from pathlib import Path
+"""The technician takes a received device of the demo data to ready, step by step, then moves
+several devices one step in one go, in a real Chromium."""
 
 import pytest
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import Device
-from tests.factories import make_batch, make_device
+from inventory.models import CollectionBatch, Device
+from tests.e2e.conftest import login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base):
-    page.goto(f"{base}/connexion/")
-    page.get_by_label("Identifiant").fill("tech")
-    page.get_by_label("Mot de passe").fill("pass-1234!")
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{base}/")
-
-
-def test_device_from_received_to_ready(live_server, browser_page, workshop, technician):
-    batch = make_batch(workshop, user=technician)
-    device = make_device(
-        batch,
-        ram_mb=8192,
-        serial_number="E2EREADY",
-        drives=[{"capacity_gb": 256, "kind": "ssd", "serial_number": "S3E2E"}],
+def test_device_from_received_to_ready(live_server, browser_page, seeded):
+    device = (
+        Device.objects.filter(status=S.RECEIVED, device_type="laptop", drives__isnull=False)
+        .order_by("id")
+        .first()
     )
-    page = browser_page
-    base = live_server.url
-    login(page, base)
+    events = device.events.count()
+    page, base = browser_page, live_server.url
+    login(page, base, "technicien")
 
     # scanning the asset tag in the header opens the device
     page.get_by_label("Scanner ou rechercher").fill(device.asset_tag)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}{device.get_absolute_url()}")
+    shot(page, "technicien-5-device")
 
     page.get_by_role("link", name="Saisir le diagnostic").click()
+    page.get_by_role("button", name="Enregistrer").wait_for()
+    shot(page, "technicien-6-diagnosis")
     page.get_by_role("button", name="Enregistrer").click()
     page.locator(".messages").get_by_text("Diagnostiqué").wait_for()
 
@@ -48,6 +38,7 @@ def test_device_from_received_to_ready(live_server, browser_page, workshop, tech
     page.get_by_label("Niveau NIST SP 800-88").select_option("purge")
     page.locator("input[name=tool]").fill("nvme-cli")
     page.get_by_label("Résultat").select_option("passed")
+    shot(page, "technicien-7-erasure")
     page.get_by_role("button", name="Enregistrer").click()
     page.locator(".messages").get_by_text("Effacé").wait_for()
 
@@ -60,6 +51,7 @@ def test_device_from_received_to_ready(live_server, browser_page, workshop, tech
     for box in page.locator("input[type=checkbox][name^=qa_]").all():
         box.check()
     page.locator("input[name=grade][value=B]").check()
+    shot(page, "technicien-8-quality")
     page.get_by_role("button", name="Enregistrer").click()
     page.locator(".messages").get_by_text("Prêt").wait_for()
 
@@ -68,8 +60,25 @@ def test_device_from_received_to_ready(live_server, browser_page, workshop, tech
     timeline = page.locator("#timeline")
     for text in ["Diagnostic", "nvme-cli", "Linux Mint", "Contrôle qualité"]:
         assert timeline.get_by_text(text).count() >= 1, text
-    if os.environ.get("FILIERE_SCREENSHOTS"):
-        page.screenshot(
-            path=str(Path(os.environ["FILIERE_SCREENSHOTS"]) / "device-ready.png"), full_page=True
-        )
-    assert Device.objects.get(pk=device.pk).events.count() == 5
+    shot(page, "technicien-9-ready")
+    assert device.events.count() == events + 4
+
+
+def test_bulk_step_on_a_batch(live_server, browser_page, seeded):
+    # the system installed on every erased device of the batch in one go
+    batch = CollectionBatch.objects.get(donor__name="Société Générale d'Équipement")
+    erased = list(batch.devices.filter(status=S.ERASED).order_by("id"))
+    assert len(erased) == 2
+    page, base = browser_page, live_server.url
+    login(page, base, "technicien")
+    page.goto(f"{base}{batch.get_absolute_url()}")
+    page.get_by_role("link", name="Appliquer une étape à plusieurs appareils").click()
+    page.get_by_label("Étape").select_option("os")
+    page.get_by_label("Système").select_option(label="Linux Mint 22.2 Cinnamon (amd64)")
+    for device in erased:
+        page.get_by_label(device.asset_tag, exact=True).check()
+    shot(page, "technicien-10-bulk")
+    page.get_by_role("button", name="Appliquer").click()
+    page.locator(".messages .success").wait_for()
+    shot(page, "technicien-11-bulk-done")
+    assert batch.devices.filter(pk__in=[d.pk for d in erased], status=S.OS_INSTALLED).count() == 2
