@@ -148,9 +148,10 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-# Uploads: donor spreadsheets can be a few MB.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Uploads: request bodies read into memory (forms, request.body) stay small; uploaded files
+# above 2.5 MB go to a temporary file. Each kind of file has its own limit (end of this file).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # E-mail: console in development, SMTP when a host is configured.
 EMAIL_HOST = env("EMAIL_HOST")
@@ -214,6 +215,14 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters typed at intake would make openpyxl refuse the whole XLSX export.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+
+# Upload limits (refused with a message before the file is parsed or stored). A 200,000-row
+# donor CSV, the importer's maximum, is about 15 MB; an lshw report is under 1 MB; the national
+# LaMednum file about 20 MB.
+SPREADSHEET_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+HARDWARE_REPORT_MAX_BYTES = 2 * 1024 * 1024
+NWIPE_LOG_MAX_BYTES = 10 * 1024 * 1024
+MEDNUM_CSV_MAX_BYTES = 40 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.parsers import SafeJSONParser
 
 from .enums import DeviceStatus, DeviceType
 from .hardware import HardwareReportError
@@ -108,12 +111,47 @@ class HardwareReportOutSerializer(serializers.Serializer):
     device = DeviceSerializer()
 
 
+class ReportTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class HardwareReportParser(SafeJSONParser):
+    """JSON only, and no larger than HARDWARE_REPORT_MAX_BYTES: refused before it is read."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from .uploads import too_large_message
+
+        request = (parser_context or {}).get("request")
+        meta = request.META if request is not None else {}
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.HARDWARE_REPORT_MAX_BYTES
+        if length > limit:
+            raise ReportTooLarge(too_large_message(length, limit))
+        return super().parse(stream, media_type, parser_context)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class HardwareReportView(APIView):
     """A workshop machine posts what lshw/smartctl say; the device is found or created."""
 
+    parser_classes = [HardwareReportParser]
+
     @extend_schema(
         request=HardwareReportInSerializer,
-        responses={200: HardwareReportOutSerializer, 201: HardwareReportOutSerializer},
+        responses={
+            200: HardwareReportOutSerializer,
+            201: HardwareReportOutSerializer,
+            400: OpenApiResponse(description=_("The report could not be read.")),
+            403: OpenApiResponse(ErrorSerializer, description=_("Not a member of the workshop.")),
+            413: OpenApiResponse(ErrorSerializer, description=_("The body is too large.")),
+        },
     )
     def post(self, request):
         data = HardwareReportInSerializer(data=request.data, context={"request": request})

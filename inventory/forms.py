@@ -236,11 +236,14 @@ class ImportUploadForm(forms.Form):
     )
 
     def clean_file(self):
+        from .uploads import check_upload_size, read_upload
+
         f = self.cleaned_data["file"]
-        if f.size > 20 * 1024 * 1024:
-            raise ValidationError(_("The file is larger than 20 MB."))
-        if f.size == 0:
-            raise ValidationError(_("The file is empty."))
+        check_upload_size(f, "SPREADSHEET_UPLOAD_MAX_BYTES")
+        try:  # type by content, zip bombs, XML entities: refused before a job is created
+            spreadsheet.check_content(read_upload(f), f.name)
+        except spreadsheet.SpreadsheetError as exc:
+            raise ValidationError(str(exc)) from exc
         return f
 
 

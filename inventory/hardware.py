@@ -19,7 +19,19 @@ from django.utils.translation import gettext
 
 Node = dict[str, Any]
 
-_MAX_BYTES = 16 * 1024 * 1024  # real lshw reports are < 1 MiB; refuse anything absurd early
+_MAX_BYTES = 2 * 1024 * 1024  # real lshw reports are < 1 MiB; refuse anything absurd early
+
+
+def _max_bytes() -> int:
+    """settings.HARDWARE_REPORT_MAX_BYTES (also the API's body limit), or 2 MiB outside Django."""
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, "HARDWARE_REPORT_MAX_BYTES", _MAX_BYTES))
+    except (ImproperlyConfigured, AppRegistryNotReady):
+        return _MAX_BYTES
+
+
 _MAX_INT = 2**63  # larger "sizes" are corruption, and would overflow Decimal rounding
 
 # Values BIOS vendors leave in DMI fields instead of a real one (compared lower-cased).
@@ -152,7 +164,7 @@ def _load(data: Any, command: str) -> tuple[Any, str]:
         return data, ""
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
-        if len(raw) > _MAX_BYTES:
+        if len(raw) > _max_bytes():
             raise _error(_("The file is too large to be a hardware report."))
         encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
         try:

@@ -393,8 +393,23 @@ _XLSX_EXTENSIONS = {"xlsx", "xlsm"}
 _OTHER_SPREADSHEETS = {"ods", "numbers", "xlsb", "fods", "xml", "pdf", "doc", "docx", "odt"}
 
 
-def read_sheet(content: bytes, filename: str) -> ParsedSheet:
-    """Read a donor spreadsheet (CSV or XLSX) into a ParsedSheet, or raise SpreadsheetError."""
+# Zip bombs: an XLSX is a zip archive, and its central directory says how large each part
+# inflates to (zipfile never yields more than that). A real 200,000-row workbook inflates to
+# about 100 MB at a ratio under 20; a bomb needs a ratio in the thousands.
+XLSX_MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+XLSX_RATIO_FROM_BYTES = 1024 * 1024  # small parts (styles, empty sheets) may compress oddly
+XLSX_MAX_MEMBERS = 10_000
+_DTD_SCAN_BYTES = 64 * 1024
+# A text file has no NUL bytes; a few stray ones (a truncated export) are tolerated and dropped.
+_MAX_NUL_SHARE = 0.01
+_MAX_STRAY_NULS = 16
+
+
+def check_content(content: bytes, filename: str) -> str:
+    """The file's kind judged on its bytes, not its name: "xlsx" or "csv", or SpreadsheetError.
+
+    Cheap (no XML parsed, no cell read): the upload form runs it before anything is stored."""
     name = (filename or "").strip().lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
     if extension == "xls":
@@ -422,9 +437,100 @@ def read_sheet(content: bytes, filename: str) -> ParsedSheet:
             )
         )
     if content.startswith(_ZIP_MAGIC):
-        return _read_xlsx(content)
+        check_xlsx_archive(content)
+        return "xlsx"
     if extension in _XLSX_EXTENSIONS:
         raise SpreadsheetError(_damaged_xlsx_message())
+    utf16 = content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    nuls = 0 if utf16 else content.count(b"\x00")  # half of UTF-16 is NUL bytes
+    if nuls > _MAX_STRAY_NULS and nuls > len(content) * _MAX_NUL_SHARE:
+        raise _not_a_spreadsheet()
+    return "csv"
+
+
+def _not_a_spreadsheet() -> SpreadsheetError:
+    return SpreadsheetError(
+        _("This file is not a spreadsheet: upload a .xlsx file or a .csv file.")
+    )
+
+
+def _zip_bomb_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "This workbook would take far more room once opened than a spreadsheet of devices "
+            "can (it may be a “zip bomb”): it was refused. Save the sheet again as .xlsx or "
+            ".csv from your spreadsheet software."
+        )
+    )
+
+
+def _xml_entities_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "This workbook contains XML entity declarations, which spreadsheet software never "
+            "writes: it was refused for safety. Save the sheet again as .xlsx or .csv from "
+            "your spreadsheet software."
+        )
+    )
+
+
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse a zip that is not a workbook, a zip bomb, or XML with a DTD, before openpyxl."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+        raise SpreadsheetError(_damaged_xlsx_message()) from error
+    with archive:
+        members = archive.infolist()
+        names = {info.filename for info in members}
+        if len(members) > XLSX_MAX_MEMBERS:
+            raise _zip_bomb_error()
+        if "[Content_Types].xml" not in names:
+            if "mimetype" in names or "content.xml" in names:
+                raise SpreadsheetError(
+                    _(
+                        "Files of type .%(extension)s cannot be read: open the file in your "
+                        "spreadsheet software and save it as .xlsx or .csv."
+                    )
+                    % {"extension": "ods"}
+                )
+            raise SpreadsheetError(
+                _(
+                    "This file is a zip archive, not an Excel workbook: upload a .xlsx file or "
+                    "a .csv file."
+                )
+            )
+        total = 0
+        for info in members:
+            total += info.file_size
+            if total > XLSX_MAX_UNCOMPRESSED_BYTES:
+                raise _zip_bomb_error()
+            if info.file_size > XLSX_RATIO_FROM_BYTES and info.file_size > XLSX_MAX_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise _zip_bomb_error()
+        # Billion laughs: caught by defusedxml when openpyxl parses, refused here with a
+        # clearer message (a DTD sits before the root element, so the start is enough).
+        for info in members:
+            if not info.filename.endswith((".xml", ".rels")) or info.is_dir():
+                continue
+            try:
+                with archive.open(info) as part:
+                    head = part.read(_DTD_SCAN_BYTES)
+            except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError) as e:
+                raise SpreadsheetError(_damaged_xlsx_message()) from e
+            except RuntimeError as error:  # an encrypted member
+                raise SpreadsheetError(_damaged_xlsx_message()) from error
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise _xml_entities_error()
+
+
+def read_sheet(content: bytes, filename: str) -> ParsedSheet:
+    """Read a donor spreadsheet (CSV or XLSX) into a ParsedSheet, or raise SpreadsheetError."""
+    if check_content(content, filename) == "xlsx":
+        return _read_xlsx(content)
     return _read_csv(content)
 
 
@@ -449,7 +555,7 @@ def _decode(content: bytes) -> str:
         if b"\x00" not in content[:4096]:
             # The five bytes undefined in Windows-1252 become U+FFFD.
             return content.decode("cp1252", errors="replace")
-    raise SpreadsheetError(_("This file is not a spreadsheet: upload a .xlsx file or a .csv file."))
+    raise _not_a_spreadsheet()
 
 
 def _csv_records(reader):
@@ -604,20 +710,37 @@ def _xlsx_records(worksheet):
 def _read_xlsx(content: bytes) -> ParsedSheet:
     import openpyxl  # imported here: the CSV path and the value parsers do not need it
 
+    if not openpyxl.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False or defusedxml missing: fail closed
+        raise SpreadsheetError(_damaged_xlsx_message())
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # zipfile, XML, KeyError…: all mean "cannot open"
-            raise SpreadsheetError(_damaged_xlsx_message()) from error
+            raise _workbook_error(error) from error
         try:
             return _read_workbook(workbook)
         except SpreadsheetError:
             raise
         except Exception as error:
-            raise SpreadsheetError(_damaged_xlsx_message()) from error
+            raise _workbook_error(error) from error
         finally:
             workbook.close()
+
+
+def _workbook_error(error: BaseException) -> SpreadsheetError:
+    """defusedxml's refusal (entities, DTD) is often wrapped by openpyxl in a ValueError."""
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    cause: BaseException | None = error
+    while cause is not None and seen < 10:
+        if isinstance(cause, DefusedXmlException):
+            return _xml_entities_error()
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return SpreadsheetError(_damaged_xlsx_message())
 
 
 def _read_workbook(workbook) -> ParsedSheet:

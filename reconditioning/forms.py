@@ -110,9 +110,10 @@ class NwipeUploadForm(forms.Form):
     log = forms.FileField(label=_("nwipe log file"))
 
     def clean_log(self):
+        from inventory.uploads import check_upload_size
+
         f = self.cleaned_data["log"]
-        if f.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        check_upload_size(f, "NWIPE_LOG_MAX_BYTES")
         return f
 
 
