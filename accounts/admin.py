@@ -23,6 +23,20 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_machine"]
     list_filter = ["is_staff", "is_superuser", "is_active", "is_machine"]
+    # Rights that make a superuser are given by superusers only: a coordinator with the
+    # user permissions must not raise herself (or anyone) to superuser, nor take over a
+    # superuser's account by changing its password.
+    ESCALATING_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [f for f in self.ESCALATING_FIELDS if f not in fields]
+        return fields
 
 
 @admin.register(MachineToken)

@@ -6,6 +6,7 @@ docker-compose.yml is checked against.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "csp",
     "accounts",
     "inventory",
     "reconditioning",
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,12 +131,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# The accounts hold personal data of people in precarious situations: 12 characters at least.
+# (seed_demo sets the demo password directly, so validators do not apply to it.)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes checks the lockout before the usual backend authenticates.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: 5 wrong passwords for one username from one address lock that pair out for
+# 15 minutes (locking a username alone would let anyone lock a colleague out from anywhere).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Keep only failures in the access log; successful logins are not personal data we need.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+# Proxies in front of Django that append to X-Forwarded-For (see accounts.security).
+TRUSTED_PROXY_HOPS = 0
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -207,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Workshop machines post hardware reports; staff read devices.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is for the workshops' machines and staff, not for anonymous visitors.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Exports: a cell starting with = + - @ tab or CR must not run as a formula in a spreadsheet.
@@ -231,6 +263,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
+# Security headers. SecurityMiddleware sends nosniff, Referrer-Policy and
+# Cross-Origin-Opener-Policy; config.headers adds Permissions-Policy.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+)
+
+# Content Security Policy (django-csp 4): scripts, styles, images only from the site itself,
+# no inline script, no inline style, no eval; the site cannot be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Cookies: never readable from JavaScript (the CSRF token reaches htmx through the page),
+# sent on top-level navigations only.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# HTTPS is on when the public address is https:// (production, behind the TLS proxy of
+# docs/deployment.md): secure cookies, redirect to HTTPS, HSTS. The proxy passes
+# X-Forwarded-Proto; the container healthcheck calls /healthz/ over plain HTTP.
+HTTPS = SITE_URL.startswith("https://")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The TLS proxy, then nginx (docker-compose.yml).
+    TRUSTED_PROXY_HOPS = 2
+# Asking browsers to preload HSTS is a submission the operator makes for the whole domain,
+# not something the application can decide.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

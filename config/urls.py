@@ -15,6 +15,7 @@ urlpatterns = [
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", include("accounts.urls")),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("accessibilite/", accessibility_statement, name="accessibility"),
     path("", include("inventory.urls")),

@@ -1,0 +1,183 @@
+"""Who may do what, as data: every URL of the project × nine personas.
+
+Each entry names the URL (as `reverse` knows it), the object its arguments point at (a key
+of tests.security.world, an object of Atelier Filière Nanterre's demo data or of the
+mediation structure Les Acacias), who gets the page on GET, and, for a URL that writes, who
+may POST. Anyone else gets 403 or 404 (an anonymous visitor is sent to the login page) and
+no row changes. tests/security/test_access_matrix.py walks it all and fails when a URL of
+the project is missing here.
+
+The Django admin is classified by application: non-staff are sent to the admin login, the
+coordinator (staff with the permissions of the project's applications) gets the project's
+models and nothing of auth, Celery beat or axes; the superuser gets everything.
+"""
+
+from dataclasses import dataclass, field
+
+ANON = "anonymous"
+TECH = "technicien"
+RESP = "responsable"
+TECH2 = "technicien2"
+MED = "mediatrice"
+COORD = "coordinatrice"
+FUND = "financeur"
+DONOR = "donateur"
+ADMIN = "admin"
+
+EVERYONE = frozenset({ANON, TECH, RESP, TECH2, MED, COORD, FUND, DONOR, ADMIN})
+LOGGED_IN = EVERYONE - {ANON}
+NANTERRE = frozenset({TECH, RESP})  # the workshop that owns the demo batch and devices
+WORKSHOPS = frozenset({TECH, RESP, TECH2})
+COORDINATION = frozenset({COORD, ADMIN})
+# Readers of the demo batch: its workshop, the donor it came from, the coordination.
+BATCH_READERS = NANTERRE | COORDINATION | {DONOR}
+# Readers of a person, an allocation, a receipt: the structure that follows the person.
+STRUCTURE = frozenset({MED}) | COORDINATION
+NOBODY = frozenset()
+
+# A POST-only URL answers GET with 405 for a logged-in user.
+POST_ONLY = "post-only"
+
+
+@dataclass(frozen=True)
+class Rule:
+    # Key of the world's objects giving the URL's arguments, or a dict of literal arguments.
+    args: str | dict | None = None
+    # Personas that get the page (200, or a redirect that is not the login page); POST_ONLY.
+    get: frozenset | str = LOGGED_IN
+    # Personas allowed to write (None: GET only, never POSTed).
+    post: frozenset | None = None
+    query: str = ""
+    # The view shows a refused write as a message (redirect) or a form error (200) instead
+    # of 403: no row may change all the same.
+    refused_in_page: bool = False
+    # Statuses of a refused write (an API refuses a batch it does not show with 400).
+    refused_status: tuple = (403, 404)
+    # Public URLs: the anonymous visitor is not redirected to the login page.
+    public: bool = False
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+MATRIX: dict[str, Rule] = {
+    # Site
+    "home": Rule(),
+    "healthz": Rule(get=EVERYONE, public=True),
+    "login": Rule(get=EVERYONE, post=EVERYONE, public=True, note="logged-in users redirected"),
+    "logout": Rule(get=POST_ONLY, post=EVERYONE),
+    "set_language": Rule(get=EVERYONE, post=EVERYONE, public=True),
+    "password_change": Rule(post=LOGGED_IN),
+    "api-schema": Rule(),
+    # API (session or workshop machine token)
+    "api-hardware-report": Rule(
+        get=POST_ONLY, post=NANTERRE, refused_status=(400, 403, 404), note="batch not theirs: 400"
+    ),
+    "device-list": Rule(note="scoped list"),
+    "device-detail": Rule(args="device", get=BATCH_READERS),
+    # Donors and batches
+    "inventory:donor_list": Rule(note="scoped list"),
+    "inventory:donor_create": Rule(get=WORKSHOPS, post=WORKSHOPS),
+    "inventory:donor_detail": Rule(args="donor", get=BATCH_READERS),
+    "inventory:donor_year_report": Rule(args="donor_year", get=BATCH_READERS),
+    "inventory:batch_list": Rule(note="scoped list"),
+    "inventory:batch_create": Rule(get=WORKSHOPS, post=WORKSHOPS),
+    "inventory:batch_detail": Rule(args="batch", get=BATCH_READERS),
+    "inventory:batch_edit": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "inventory:batch_intake": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "inventory:batch_labels": Rule(args="batch", get=BATCH_READERS),
+    "inventory:batch_import": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "inventory:batch_donor_report": Rule(args="batch", get=BATCH_READERS),
+    "inventory:batch_donation_receipt": Rule(args="batch", get=BATCH_READERS),
+    "inventory:import_job": Rule(args="import_job", get=NANTERRE | COORDINATION),
+    "inventory:import_job_confirm": Rule(args="import_job", get=POST_ONLY, post=NANTERRE),
+    "inventory:import_template": Rule(args={"fmt": "csv"}),
+    # Devices
+    "inventory:device_list": Rule(note="scoped list and CSV/XLSX export"),
+    "inventory:scan": Rule(query="q=INCONNU-404"),
+    "inventory:device_detail": Rule(args="device", get=BATCH_READERS),
+    "inventory:device_edit": Rule(args="device", get=NANTERRE, post=NANTERRE),
+    "inventory:device_label": Rule(args="device", get=BATCH_READERS),
+    "inventory:device_move": Rule(args="device", get=POST_ONLY, post=NANTERRE),
+    "inventory:location_list": Rule(post=WORKSHOPS, note="scoped list; creating needs a workshop"),
+    # Reports
+    "inventory:stock_report": Rule(get=WORKSHOPS | COORDINATION),
+    "inventory:stock_report_request": Rule(get=POST_ONLY, post=WORKSHOPS | COORDINATION),
+    "inventory:report_job": Rule(args="report_job", get=frozenset({TECH}) | COORDINATION),
+    "inventory:report_job_file": Rule(args="report_job", get=frozenset({TECH}) | COORDINATION),
+    "beneficiaries:funder_report": Rule(get=COORDINATION | {FUND}),
+    "beneficiaries:funder_report_request": Rule(get=POST_ONLY, post=COORDINATION | {FUND}),
+    "beneficiaries:allocation_rows": Rule(get=COORDINATION, query="from=2000-01-01&to=2100-12-31"),
+    # Reconditioning
+    "reconditioning:queue": Rule(note="scoped list"),
+    "reconditioning:device_transition": Rule(args="device", get=POST_ONLY, post=NANTERRE),
+    "reconditioning:device_nwipe": Rule(args="device", get=NANTERRE, post=NANTERRE),
+    "reconditioning:device_harvest": Rule(args="device", get=POST_ONLY, post=NANTERRE),
+    "reconditioning:device_certificate": Rule(args="device", get=BATCH_READERS),
+    "reconditioning:device_step": Rule(args="device_step", get=NANTERRE, post=NANTERRE),
+    "reconditioning:batch_steps": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "reconditioning:batch_nwipe": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "reconditioning:batch_certificate": Rule(args="batch", get=BATCH_READERS),
+    # People and trainings (mediation structures)
+    "beneficiaries:person_list": Rule(note="scoped list"),
+    "beneficiaries:person_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:person_detail": Rule(args="person", get=STRUCTURE),
+    "beneficiaries:person_edit": Rule(
+        args="person", get=STRUCTURE, post=frozenset({MED}), refused_in_page=True
+    ),
+    "beneficiaries:person_waiver": Rule(
+        args="person", get=POST_ONLY, post=COORDINATION, refused_in_page=True
+    ),
+    "beneficiaries:session_list": Rule(note="scoped list"),
+    "beneficiaries:session_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:session_detail": Rule(
+        args="session", get=STRUCTURE, post=frozenset({MED}), refused_in_page=True
+    ),
+    # Orders and the quasi-don
+    "beneficiaries:order_list": Rule(note="scoped list"),
+    "beneficiaries:order_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:order_detail": Rule(args="order", get=STRUCTURE | NANTERRE),
+    "beneficiaries:order_action": Rule(
+        args="order_submit",
+        get=POST_ONLY,
+        post=frozenset({MED}),
+        refused_in_page=True,
+    ),
+    "beneficiaries:handover": Rule(args="handover", get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:allocation_detail": Rule(args="allocation", get=STRUCTURE),
+    "beneficiaries:allocation_pay": Rule(
+        args="allocation", get=POST_ONLY, post=frozenset({MED}), refused_in_page=True
+    ),
+    "beneficiaries:allocation_return": Rule(
+        args="allocation", get=POST_ONLY, post=STRUCTURE, refused_in_page=True
+    ),
+    "beneficiaries:allocation_replace": Rule(
+        args="allocation", get=POST_ONLY, post=STRUCTURE, refused_in_page=True
+    ),
+    "beneficiaries:receipt": Rule(args="receipt", get=STRUCTURE),
+    "beneficiaries:handover_pdf": Rule(args="allocation", get=STRUCTURE),
+    "beneficiaries:structure_list": Rule(note="scoped list"),
+    "beneficiaries:structure_import": Rule(get=COORDINATION, post=COORDINATION),
+}
+
+# Admin site pages that belong to no model.
+ADMIN_SITE = {
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change",
+    "admin:password_change_done",
+    "admin:jsi18n",
+    "admin:autocomplete",
+    "admin:view_on_site",
+    "admin:app_list",
+}
+# Admin applications: who of the staff may use their models.
+ADMIN_APPS = {
+    "accounts": COORDINATION,
+    "inventory": COORDINATION,
+    "reconditioning": COORDINATION,
+    "beneficiaries": COORDINATION,
+    "auth": frozenset({ADMIN}),
+    "django_celery_beat": frozenset({ADMIN}),
+    "axes": frozenset({ADMIN}),
+}

@@ -1,0 +1,182 @@
+"""Helpers shared by the matrix and IDOR tests: the project's URLs from the resolver, the
+arguments of each URL, what a response says, and a fingerprint of every row."""
+
+import datetime as dt
+import hashlib
+import html
+import io
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver
+
+HARDWARE_SAMPLES = Path(__file__).resolve().parent.parent / "inventory" / "hardware_samples"
+PROJECT_APPS = ("accounts", "inventory", "reconditioning", "beneficiaries", "auth")
+
+
+def project_urls() -> dict[str, str]:
+    """Every URL pattern of the project: its namespaced name (or `route:<pattern>` when it
+    has none) → its route."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}{p.namespace}:"
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                key = f"{namespace}{p.name}" if p.name else f"route:{route}"
+                found.setdefault(key, route)
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def admin_model_urls() -> dict[str, tuple]:
+    """admin URL name → (model, suffix) for every model registered in the admin site."""
+    out = {}
+    for model in admin.site._registry:
+        app, name = model._meta.app_label, model._meta.model_name
+        for suffix in ("changelist", "add", "history", "delete", "change"):
+            out[f"admin:{app}_{name}_{suffix}"] = (model, suffix)
+    return out
+
+
+ARGS = {
+    "donor": lambda ids: {"pk": ids["donor"]},
+    "donor_year": lambda ids: {"pk": ids["donor"], "year": ids["year"]},
+    "batch": lambda ids: {"pk": ids["batch"]},
+    "device": lambda ids: {"pk": ids["device"]},
+    "device_step": lambda ids: {"pk": ids["device"], "step": "diagnostic"},
+    "import_job": lambda ids: {"pk": ids["import_job"]},
+    "report_job": lambda ids: {"pk": ids["report_job"]},
+    "person": lambda ids: {"pk": ids["person"]},
+    "session": lambda ids: {"pk": ids["session"]},
+    "order": lambda ids: {"pk": ids["order"]},
+    "order_submit": lambda ids: {"pk": ids["draft_order"], "action": "submit"},
+    "handover": lambda ids: {"device_pk": ids["handover_device"]},
+    "allocation": lambda ids: {"pk": ids["allocation"]},
+    "receipt": lambda ids: {"pk": ids["allocation"], "payment_pk": ids["payment"]},
+}
+
+
+def kwargs_for(rule, ids: dict) -> dict:
+    if rule.args is None:
+        return {}
+    if isinstance(rule.args, dict):
+        return dict(rule.args)
+    return ARGS[rule.args](ids)
+
+
+def post_data(name: str, ids: dict) -> dict:
+    """A payload that an allowed user's POST would accept (so that only the access check
+    stands between a refused persona and a write)."""
+
+    today = dt.date.today().isoformat()
+    data = {
+        "inventory:donor_create": {"name": "Donateur Intrus", "kind": "company"},
+        "inventory:batch_edit": {"declared_quantity": "99", "notes": "intrusion"},
+        "inventory:device_move": {"note": "intrusion"},
+        "inventory:location_list": {"zone": "Intrusion", "shelf": "Z9"},
+        "inventory:import_job_confirm": {"action": "cancel"},
+        "inventory:stock_report_request": {"fmt": "xlsx"},
+        "reconditioning:device_transition": {"to_status": "scrapped", "note": "intrusion"},
+        "beneficiaries:person_waiver": {"programme": _first_programme(), "reason": "intrusion"},
+        "beneficiaries:session_detail": {"attendance": "1"},
+        "beneficiaries:allocation_pay": {"amount": "1.00", "method": "cash", "paid_on": today},
+        "beneficiaries:allocation_return": {"reason": "intrusion"},
+        "beneficiaries:allocation_replace": {"device": ids.get("handover_device", 0)},
+        "beneficiaries:person_edit": {
+            "first_name": "Intrus",
+            "last_name": "Intrus",
+            "age_band": "26-44",
+            "situation": "job_seeker",
+            "consent_purpose": "intrusion",
+            "consent_given_on": today,
+            "eligibility_checked_on": today,
+        },
+        "beneficiaries:funder_report_request": {
+            "date_from": "2026-01-01",
+            "date_to": today,
+            "fmt": "csv",
+        },
+        "password_change": {
+            "old_password": "filiere-demo",
+            "new_password1": "un-mot-de-passe-intrus-2026",
+            "new_password2": "un-mot-de-passe-intrus-2026",
+        },
+    }
+    if name == "api-hardware-report":
+        report = (HARDWARE_SAMPLES / "lshw_thinkpad_t480.json").read_text()
+        body = {"lshw": json.loads(report), "batch": ids["batch"]}
+        return {"data": json.dumps(body), "content_type": "application/json"}
+    return {"data": data.get(name, {})}
+
+
+def _first_programme():
+    from beneficiaries.models import TrainingProgramme
+
+    return TrainingProgramme.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def is_login_redirect(response) -> bool:
+    if response.status_code != 302:
+        return False
+    path = urlsplit(response["Location"]).path
+    return path in (resolve_url(settings.LOGIN_URL), resolve_url("admin:login"))
+
+
+def body_text(response) -> str:
+    """What the user gets, as text: HTML and JSON as they are (entities decoded), the text
+    layer of a PDF, the cells of a spreadsheet."""
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    ctype = response.get("Content-Type", "")
+    if "pdf" in ctype:
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    if "spreadsheetml" in ctype:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            " ".join(str(c) for c in row if c is not None)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    return html.unescape(content.decode("utf-8", errors="replace"))
+
+
+def leaked(response, markers) -> list[str]:
+    if not markers:
+        return []
+    text = body_text(response)
+    return [m for m in markers if m in text]
+
+
+class Fingerprint(dict):
+    """A hash of every row of each of the project's tables (sessions and login attempts
+    aside); compares equal when no row was written, and names the tables that changed."""
+
+    def changed(self, other: "Fingerprint") -> list[str]:
+        return sorted(k for k in self.keys() | other.keys() if self.get(k) != other.get(k))
+
+
+def fingerprint() -> Fingerprint:
+    out = Fingerprint()
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            rows = model._default_manager.order_by("pk").values_list()
+            out[model._meta.label] = hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    return out
