@@ -18,7 +18,7 @@ from inventory.charts import bar_chart
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device
 from inventory.pdf import render_pdf
-from inventory.reports import LeadTime, device_milestones
+from inventory.reports import LeadTime, lead_times
 from inventory.resources import escape_cell
 
 from .enums import AgeBand, Situation
@@ -140,8 +140,7 @@ class FunderReport:
 
 
 def _lead_times(devices) -> tuple[LeadTime, LeadTime]:
-    to_ready, to_allocated, _weekly, _ages = device_milestones(devices)
-    return to_ready, to_allocated
+    return lead_times(devices)
 
 
 def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:

@@ -1,7 +1,8 @@
 """Bulk writes for imports and seeding: PostgreSQL's COPY when available (about six times
-faster than INSERT batches), bulk_create elsewhere. Callers validate first: COPY checks only the
+faster than INSERT batches), batched INSERTs elsewhere. Callers validate first: COPY checks only the
 database constraints, which still make a bad batch fail as a whole."""
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -49,18 +50,27 @@ def reserve_ids(model, count: int) -> list[int]:
 def write_rows(
     model, columns: Sequence[str], rows: Iterable[Sequence], batch_size: int = 5000
 ) -> int:
-    """COPY on PostgreSQL, bulk_create elsewhere; rows are tuples in `columns` order."""
+    """COPY on PostgreSQL, batched INSERTs elsewhere; rows are tuples in `columns` order and
+    are written as given (auto_now fields keep the values passed, as COPY does)."""
     if is_postgres():
         return copy_rows(model, columns, rows)
+    fields = [model._meta.get_field(c) for c in columns]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(model._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
     n = 0
-    buffer = []
-    for row in rows:
-        buffer.append(model(**dict(zip(columns, row, strict=True))))
-        if len(buffer) >= batch_size:
-            model.objects.bulk_create(buffer)
-            n += len(buffer)
-            buffer = []
-    if buffer:
-        model.objects.bulk_create(buffer)
-        n += len(buffer)
+    rows = iter(rows)
+    with connection.cursor() as cursor:
+        while chunk := list(itertools.islice(rows, batch_size)):
+            cursor.executemany(
+                sql,
+                [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+                    for row in chunk
+                ],
+            )
+            n += len(chunk)
     return n

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -305,6 +305,11 @@ class Device(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # First time the device reached each milestone, copied from its event log by the writers
+    # of that log: the stock report reads one narrow scan of devices instead of every event.
+    received_at = models.DateTimeField(_("first received"), null=True, editable=False)
+    ready_at = models.DateTimeField(_("first ready"), null=True, editable=False)
+    allocated_at = models.DateTimeField(_("first handed over"), null=True, editable=False)
 
     objects = DeviceQuerySet.as_manager()
 
@@ -346,6 +351,23 @@ class Device(models.Model):
         if self.ram_mb >= 1024:
             return _("%(n)s GB") % {"n": f"{self.ram_mb / 1024:.1f}"}
         return _("%(n)s MB") % {"n": self.ram_mb}
+
+
+# The milestones the stock report measures, and the device column that keeps the first time.
+MILESTONE_FIELDS = {
+    DeviceStatus.RECEIVED: "received_at",
+    DeviceStatus.READY: "ready_at",
+    DeviceStatus.ALLOCATED: "allocated_at",
+}
+
+
+def milestone_updates(to_status: str, at) -> dict:
+    """The update() arguments that record `at` as the first time a device reached `to_status`
+    (kept if it was reached before)."""
+    name = MILESTONE_FIELDS.get(to_status)
+    if name is None:
+        return {}
+    return {name: Coalesce(F(name), Value(at), output_field=models.DateTimeField())}
 
 
 class StorageDrive(models.Model):

@@ -4,13 +4,13 @@ Every figure is computed by the database from the devices and their event log, s
 Device.objects.visible_to(user); the same data feeds the screen, the PDF and the XLSX."""
 
 import io
+import itertools
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,59 +97,22 @@ def lead_time(firsts: dict[int, dict[str, datetime]], start: str, end: str) -> L
     return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
 
 
-def milestones(devices) -> dict[int, dict[str, datetime]]:
-    """First time each device (a queryset of pks, or a list) reached each milestone."""
-    firsts: dict[int, dict[str, datetime]] = {}
-    rows = (
-        DeviceEvent.objects.filter(
-            device__in=devices, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
-        )
+def _lead_times_python(devices) -> tuple[LeadTime, LeadTime]:
+    """Small databases (SQLite): nearest-rank percentiles in Python."""
+    rows = list(
+        devices.exclude(received_at=None, ready_at=None, allocated_at=None)
         .order_by()
-        .values_list("device_id", "to_status")
-        .annotate(first=Min("at"))
-    )
-    for device_id, status, first in rows:
-        firsts.setdefault(device_id, {})[status] = first
-    return firsts
-
-
-def _milestones_python(devices, in_stock, starts, now):
-    """Small databases (SQLite): from the first events, in Python."""
-    firsts = milestones(devices.values("pk"))
-    received_at = {d: f[S.RECEIVED] for d, f in firsts.items() if S.RECEIVED in f}
-    days = [
-        _days(now - received_at[pk])
-        for pk in in_stock.values_list("pk", flat=True)
-        if pk in received_at
-    ]
-    ages = [sum(lo <= d < hi for d in days) for lo, hi in ((0, 7), (7, 30), (30, 90), (90, 10**6))]
-    weekly = {"received": [0] * WEEKS, "ready": [0] * WEEKS, "allocated": [0] * WEEKS}
-    keys = {S.RECEIVED: "received", S.READY: "ready", S.ALLOCATED: "allocated"}
-    for f in firsts.values():
-        for status, at in f.items():
-            index = (timezone.localtime(at).date() - starts[0]).days // 7
-            if 0 <= index < WEEKS:
-                weekly[keys[status]][index] += 1
-    return (
-        lead_time(firsts, S.RECEIVED, S.READY),
-        lead_time(firsts, S.READY, S.ALLOCATED),
-        weekly,
-        ages,
+        .values_list("received_at", "ready_at", "allocated_at")
     )
 
+    def between(i, j):
+        values = [_days(r[j] - r[i]) for r in rows if r[i] and r[j]]
+        return LeadTime(len(values), percentile(values, 50), percentile(values, 90))
 
-MILESTONES_SQL = """
-WITH f AS (
-    SELECT e.device_id,
-           MAX(dv.dev_status) AS status,
-           MIN(e.at) FILTER (WHERE e.to_status = 'received') AS r,
-           MIN(e.at) FILTER (WHERE e.to_status = 'ready') AS y,
-           MIN(e.at) FILTER (WHERE e.to_status = 'allocated') AS a
-    FROM inventory_deviceevent e
-    JOIN ({devices}) dv ON dv.dev_id = e.device_id
-    WHERE e.to_status IN ('received', 'ready', 'allocated')
-    GROUP BY e.device_id
-)
+    return between(0, 1), between(1, 2)
+
+
+LEAD_TIMES_SQL = """
 SELECT
     COUNT(*) FILTER (WHERE y IS NOT NULL AND r IS NOT NULL),
     percentile_disc(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM y - r))
@@ -160,72 +123,81 @@ SELECT
     percentile_disc(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a - y))
         FILTER (WHERE a IS NOT NULL AND y IS NOT NULL),
     percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a - y))
-        FILTER (WHERE a IS NOT NULL AND y IS NOT NULL),
-    array_agg(r) FILTER (WHERE r >= %(start)s),
-    array_agg(y) FILTER (WHERE y >= %(start)s),
-    array_agg(a) FILTER (WHERE a >= %(start)s),
-    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r < interval '7 days'),
-    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '7 days'
-                     AND %(now)s - r < interval '30 days'),
-    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '30 days'
-                     AND %(now)s - r < interval '90 days'),
-    COUNT(*) FILTER (WHERE status = ANY(%(stock)s) AND %(now)s - r >= interval '90 days')
-FROM f
+        FILTER (WHERE a IS NOT NULL AND y IS NOT NULL)
+FROM ({devices}) dv
+WHERE y IS NOT NULL
 """
 
 
-def _milestones_sql(devices, in_stock, starts, now):
-    """Large databases (PostgreSQL): the same figures computed by the database, one query.
-    The devices are a derived table joined by hash (an IN over a million ids would not fit
-    in work_mem and be rescanned row by row)."""
-    start = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
-    device_sql, device_params = (
-        devices.order_by().values(dev_id=F("pk"), dev_status=F("status")).query.sql_with_params()
+def _lead_times_sql(devices) -> tuple[LeadTime, LeadTime]:
+    """Large databases (PostgreSQL): the same nearest-rank percentiles (percentile_disc)
+    computed by the database over the devices' milestone columns, one query."""
+    device_sql, params = (
+        devices.order_by()
+        .values(r=F("received_at"), y=F("ready_at"), a=F("allocated_at"))
+        .query.sql_with_params()
     )
-    named = {"%(start)s": start, "%(now)s": now, "%(stock)s": [str(x) for x in IN_STOCK]}
-    pieces, params = [], []
-    for token in re.split(r"(\{devices\}|%\((?:start|now|stock)\)s)", MILESTONES_SQL):
-        if token == "{devices}":
-            pieces.append(device_sql)
-            params.extend(device_params)
-        elif token in named:
-            pieces.append("%s")
-            params.append(named[token])
-        else:
-            pieces.append(token)
-    sql = "".join(pieces)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(LEAD_TIMES_SQL.replace("{devices}", device_sql), params)
         row = cursor.fetchone()
 
     def days(seconds):
         return None if seconds is None else round(float(seconds) / 86400, 1)
 
-    to_ready = LeadTime(row[0], days(row[1]), days(row[2]))
-    to_allocated = LeadTime(row[3], days(row[4]), days(row[5]))
-    weekly = {}
-    for key, stamps in zip(("received", "ready", "allocated"), row[6:9], strict=True):
-        counts = [0] * WEEKS
-        for at in stamps or []:
-            index = (timezone.localtime(at).date() - starts[0]).days // 7
-            if 0 <= index < WEEKS:
-                counts[index] += 1
-        weekly[key] = counts
-    return to_ready, to_allocated, weekly, list(row[9:13])
+    return LeadTime(row[0], days(row[1]), days(row[2])), LeadTime(
+        row[3], days(row[4]), days(row[5])
+    )
 
 
-def device_milestones(devices, in_stock=None, starts=None, now=None):
-    """(to ready, to handed over, weekly counts, age buckets) of a set of devices: by the
-    database on PostgreSQL, in Python elsewhere."""
-    now = now or timezone.now()
-    if starts is None:
-        today = timezone.localdate()
-        monday = today - timedelta(days=today.weekday())
-        starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    in_stock = devices if in_stock is None else in_stock
+def lead_times(devices) -> tuple[LeadTime, LeadTime]:
+    """(received → ready, ready → handed over) of a set of devices, from the first time each
+    reached each milestone: by the database on PostgreSQL, in Python elsewhere."""
     if connection.vendor == "postgresql":
-        return _milestones_sql(devices, in_stock, starts, now)
-    return _milestones_python(devices, in_stock, starts, now)
+        return _lead_times_sql(devices)
+    return _lead_times_python(devices)
+
+
+def _week_starts(today: date) -> list[date]:
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+AGE_LIMITS = (0, 7, 30, 90, None)
+
+
+def _counts(devices, starts: list[date], now: datetime) -> dict:
+    """Every count of the report in one scan of the devices: by status, type and grade, the
+    weekly milestones and the age of the stock."""
+    in_stock = Q(status__in=IN_STOCK)
+    aggregates = {}
+    for value, _label in S.choices:
+        aggregates[f"status_{value}"] = Count("pk", filter=Q(status=value))
+    for value, _label in DeviceType.choices:
+        aggregates[f"type_{value}"] = Count("pk", filter=in_stock & Q(device_type=value))
+    for value, _label in Grade.choices:
+        aggregates[f"grade_{value}"] = Count(
+            "pk", filter=Q(status__in=[S.READY, S.RESERVED], grade=value)
+        )
+    bounds = [_midnight(s) for s in starts] + [_midnight(starts[-1] + timedelta(days=7))]
+    for key, name in (
+        ("received", "received_at"),
+        ("ready", "ready_at"),
+        ("allocated", "allocated_at"),
+    ):
+        for i in range(WEEKS):
+            aggregates[f"week_{key}_{i}"] = Count(
+                "pk", filter=Q(**{f"{name}__gte": bounds[i], f"{name}__lt": bounds[i + 1]})
+            )
+    for i, (lo, hi) in enumerate(itertools.pairwise(AGE_LIMITS)):
+        window = Q(received_at__lte=now - timedelta(days=lo))
+        if hi is not None:
+            window &= Q(received_at__gt=now - timedelta(days=hi))
+        aggregates[f"age_{i}"] = Count("pk", filter=in_stock & window)
+    return devices.order_by().aggregate(**aggregates)
 
 
 def stock_report_build(
@@ -237,31 +209,24 @@ def stock_report_build(
     if workshop_ids:
         devices = devices.filter(workshop_id__in=workshop_ids)
     in_stock = devices.filter(status__in=IN_STOCK)
-    status_counts = dict(devices.order_by().values_list("status").annotate(n=Count("id")))
-    type_counts = dict(in_stock.order_by().values_list("device_type").annotate(n=Count("id")))
-    grade_counts = dict(
-        devices.filter(status__in=[S.READY, S.RESERVED])
-        .order_by()
-        .values_list("grade")
-        .annotate(n=Count("id"))
-    )
+    starts = _week_starts(today)
+    counts = _counts(devices, starts, now)
+    status_counts = {v: counts[f"status_{v}"] for v, _label in S.choices}
+    type_counts = {v: counts[f"type_{v}"] for v, _label in DeviceType.choices}
+    grade_counts = {v: counts[f"grade_{v}"] for v, _label in Grade.choices}
+    weekly = {
+        key: [counts[f"week_{key}_{i}"] for i in range(WEEKS)]
+        for key in ("received", "ready", "allocated")
+    }
+    labels = [_("under a week"), _("1 to 4 weeks"), _("1 to 3 months"), _("over 3 months")]
+    age_buckets = [(label, counts[f"age_{i}"]) for i, label in enumerate(labels)]
     locations = (
         in_stock.order_by()
         .values_list("location__zone", "location__shelf")
         .annotate(n=Count("id"))
         .order_by("-n")[:15]
     )
-
-    monday = today - timedelta(days=today.weekday())
-    starts = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    buckets = [
-        (_("under a week"), 0, 7),
-        (_("1 to 4 weeks"), 7, 30),
-        (_("1 to 3 months"), 30, 90),
-        (_("over 3 months"), 90, 10**6),
-    ]
-    to_ready, to_allocated, weekly, ages = device_milestones(devices, in_stock, starts, now)
-    age_buckets = [(label, n) for (label, _lo, _hi), n in zip(buckets, ages, strict=True)]
+    to_ready, to_allocated = lead_times(devices)
 
     waiting = []
     for status in [

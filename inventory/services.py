@@ -244,6 +244,7 @@ def device_receive(
                 batch=batch,
                 location=location,
                 status=DeviceStatus.RECEIVED,
+                received_at=timezone.now(),
                 source=source,
                 created_by=user,
                 **specs.device_values(),
@@ -304,6 +305,7 @@ def devices_receive_many(
                     workshop_id=batch.workshop_id,
                     batch=batch,
                     status=DeviceStatus.RECEIVED,
+                    received_at=timezone.now(),
                     source=source,
                     created_by=user,
                     **specs.device_values(),
@@ -362,6 +364,9 @@ DEVICE_COPY_COLUMNS = (
     "created_by_id",
     "created_at",
     "updated_at",
+    "received_at",
+    "ready_at",
+    "allocated_at",
 )
 
 
@@ -399,6 +404,9 @@ def _receive_many_copy(batch, specs_list, tags, user, source, note) -> None:
                 user_id,
                 now,
                 now,
+                now,
+                None,
+                None,
             )
             for pk, tag, s in zip(ids, tags, specs_list, strict=True)
         ),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
-from inventory.models import Device, DeviceEvent
+from inventory.models import Device, DeviceEvent, milestone_updates
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RECEIVED: (S.DIAGNOSED, S.SCRAPPED),
@@ -197,15 +197,16 @@ def check_transition(
 
 
 def _apply(device: Device, current: str, to_status: str, user, note: str) -> DeviceEvent:
+    event = DeviceEvent.objects.create(
+        device=device, from_status=current, to_status=to_status, actor=user, note=note[:300]
+    )
     updates = {"status": to_status}
     if to_status == S.READY:
         updates["grade"] = latest_quality_check(device).grade
-    Device.objects.filter(pk=device.pk).update(**updates)
+    Device.objects.filter(pk=device.pk).update(**updates, **milestone_updates(to_status, event.at))
     for name, value in updates.items():
         setattr(device, name, value)
-    return DeviceEvent.objects.create(
-        device=device, from_status=current, to_status=to_status, actor=user, note=note[:300]
-    )
+    return event
 
 
 @transaction.atomic

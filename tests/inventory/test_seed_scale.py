@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from beneficiaries.models import Allocation, Person
-from inventory.models import Device, DeviceEvent
+from inventory.models import MILESTONE_FIELDS, Device, DeviceEvent
 from reconditioning.lifecycle import replay
 
 pytestmark = pytest.mark.django_db
@@ -23,4 +23,8 @@ def test_seed_scale_builds_every_state_with_its_history():
     for device in Device.objects.order_by("?")[:25]:
         events = list(DeviceEvent.objects.filter(device=device).order_by("at", "id"))
         assert replay(events) == device.status
+        # The stock report's milestone columns agree with the event log.
+        for status, name in MILESTONE_FIELDS.items():
+            firsts = [e.at for e in events if e.to_status == status]
+            assert getattr(device, name) == (min(firsts) if firsts else None)
     assert "devices 1000" in out.getvalue()

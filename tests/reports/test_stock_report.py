@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from accounts.enums import Role
 from inventory.enums import DeviceStatus as S
-from inventory.models import DeviceEvent, ReportJob
+from inventory.models import MILESTONE_FIELDS, Device, DeviceEvent, ReportJob
 from inventory.reports import percentile, stock_report_build
 from reconditioning.demo import walk_to
 from tests.factories import make_batch, make_device, member
@@ -21,9 +21,11 @@ pytestmark = pytest.mark.django_db
 
 
 def backdate(device, status, days):
-    DeviceEvent.objects.filter(device=device, to_status=status).update(
-        at=timezone.now() - timedelta(days=days)
-    )
+    """Pretend the device reached `status` `days` ago: its event and the milestone column that
+    the writers keep from it."""
+    at = timezone.now() - timedelta(days=days)
+    DeviceEvent.objects.filter(device=device, to_status=status).update(at=at)
+    Device.objects.filter(pk=device.pk).update(**{MILESTONE_FIELDS[status]: at})
 
 
 @pytest.fixture
@@ -143,3 +145,47 @@ def test_weekly_schedule_is_installed():
 
     task = PeriodicTask.objects.get(task="inventory.tasks.stock_report_weekly_task")
     assert task.crontab.day_of_week == "1" and task.queue == "pdf"
+
+
+def _first_events(device):
+    return {
+        status: DeviceEvent.objects.filter(device=device, to_status=status)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+        for status in MILESTONE_FIELDS
+    }
+
+
+def test_milestone_columns_follow_the_event_log(workshop, technician):
+    from reconditioning.lifecycle import device_transition
+
+    device = walk_to(make_device(make_batch(workshop)), S.READY, technician)
+    firsts = _first_events(device)
+    assert device.received_at == firsts[S.RECEIVED] or (
+        abs(device.received_at - firsts[S.RECEIVED]) < timedelta(seconds=1)
+    )
+    assert device.ready_at == firsts[S.READY] and device.allocated_at is None
+    # Reaching a milestone again (a second cycle) keeps the first time.
+    first_ready = device.ready_at
+    for step in (S.RESERVED, S.READY, S.RESERVED, S.ALLOCATED):
+        device_transition(device=device, to_status=step, user=technician, allow_order_steps=True)
+    device.refresh_from_db()
+    assert device.ready_at == first_ready
+    assert device.allocated_at == _first_events(device)[S.ALLOCATED] is not None
+    assert DeviceEvent.objects.filter(device=device, to_status=S.READY).count() == 2
+
+
+def test_migration_backfills_the_milestones_from_events(stock):
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module("inventory.migrations.0007_device_milestones").BACKFILL
+    expected = {d.pk: _first_events(d) for d in Device.objects.all()}
+    Device.objects.update(received_at=None, ready_at=None, allocated_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    for device in Device.objects.all():
+        got = {s: getattr(device, f) for s, f in MILESTONE_FIELDS.items()}
+        assert got == expected[device.pk]

@@ -29,7 +29,15 @@ from beneficiaries.models import (
 )
 from inventory.bulk import reserve_ids, write_rows
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Counter, Device, DeviceEvent, Donor, StorageDrive
+from inventory.models import (
+    MILESTONE_FIELDS,
+    CollectionBatch,
+    Counter,
+    Device,
+    DeviceEvent,
+    Donor,
+    StorageDrive,
+)
 from inventory.services import DEVICE_COPY_COLUMNS
 
 # Share of devices in each state, and the path of events that leads there.
@@ -237,10 +245,13 @@ class Command(BaseCommand):
             device_batch[pk] = (workshop_id, received)
             at = received
             previous = ""
+            firsts = {}
             for step in PATHS[status]:
                 events.append((pk, previous, step, tech[workshop_id], at, ""))
+                firsts.setdefault(step, at)
                 previous = step
                 at = min(at + timedelta(days=rng.randrange(1, 6), hours=rng.randrange(24)), now)
+            devices[-1] += tuple(firsts.get(m) for m in MILESTONE_FIELDS)
             if device_type in ("laptop", "desktop"):
                 drives.append((pk, "ssd", 256, "", "", None, None))
         write_rows(Device, DEVICE_COPY_COLUMNS, devices)
@@ -289,6 +300,7 @@ class Command(BaseCommand):
                     today,
                     staff[structure.pk],
                     now,
+                    now,
                 )
             )
         write_rows(
@@ -312,6 +324,7 @@ class Command(BaseCommand):
                 "consent_given_on",
                 "consent_recorded_by_id",
                 "created_at",
+                "updated_at",
             ),
             people,
         )
