@@ -1,4 +1,5 @@
-"""A funder logs in, picks a period and downloads the PDF report."""
+"""The funder on the demo data, in a real Chromium: picks a period, looks at the figures and
+downloads the PDF report."""
 
 import datetime
 import io
@@ -7,34 +8,27 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from accounts.enums import OrganisationKind, Role
-from tests.factories import OrganisationFactory, member
+from tests.e2e.conftest import login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_funder_downloads_the_pdf(live_server, browser_page):
-    funder = OrganisationFactory(name="Département", kind=OrganisationKind.FUNDER)
-    from beneficiaries.models import FundingProgramme
-
-    FundingProgramme.objects.create(funder=funder, name="Inclusion 2026")
-    member(funder, Role.READER, username="dep")
+def test_funder_downloads_the_pdf(live_server, browser_page, seeded):
     page, base = browser_page, live_server.url
-    page.goto(f"{base}/connexion/")
-    page.locator("#id_username").fill("dep")
-    page.locator("#id_password").fill("pass-1234!")
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    login(page, base, "financeur")
+    shot(page, "financeur-1-home")
     page.get_by_role("link", name="Rapports financeurs").click()
     today = timezone.localdate()
     page.locator("#id_date_from").fill((today - datetime.timedelta(days=90)).isoformat())
     page.locator("#id_date_to").fill(today.isoformat())
     page.locator("#funder-filters button").click()
     page.locator("#figures").wait_for()
+    shot(page, "financeur-2-report")
     page.get_by_role("button", name="Télécharger le PDF").click()
     link = page.locator("#download")
     link.wait_for()
+    shot(page, "financeur-3-download")
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
-    assert "Rapport financeur" in text
+    assert "Rapport financeur" in text and today.strftime("%Y") in text
