@@ -63,6 +63,7 @@ MATRIX: dict[str, Rule] = {
     # Site
     "home": Rule(),
     "healthz": Rule(get=EVERYONE, public=True),
+    "accessibility": Rule(get=EVERYONE, public=True, note="accessibility statement"),
     "login": Rule(get=EVERYONE, post=EVERYONE, public=True, note="logged-in users redirected"),
     "logout": Rule(get=POST_ONLY, post=EVERYONE),
     "set_language": Rule(get=EVERYONE, post=EVERYONE, public=True),
@@ -124,6 +125,10 @@ MATRIX: dict[str, Rule] = {
     "beneficiaries:person_edit": Rule(
         args="person", get=STRUCTURE, post=frozenset({MED}), refused_in_page=True
     ),
+    # GDPR: right of access and erasure, access log (coordination only)
+    "beneficiaries:person_export": Rule(args="person", get=COORDINATION),
+    "beneficiaries:person_erase": Rule(args="person", get=COORDINATION, post=COORDINATION),
+    "beneficiaries:audit_log": Rule(get=COORDINATION),
     "beneficiaries:person_waiver": Rule(
         args="person", get=POST_ONLY, post=COORDINATION, refused_in_page=True
     ),

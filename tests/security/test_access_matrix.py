@@ -147,14 +147,17 @@ def test_permission_matrix(django_capture_on_commit_callbacks):
 # --------------------------------------------------------------------------- admin
 
 
-def _admin_kwargs(model, suffix, world) -> dict:
-    if suffix in ("changelist", "add"):
-        return {}
+def _admin_model_url(model, route) -> str:
+    """The route with the model's first object (a non-superuser for users) in it."""
     qs = model._default_manager.order_by("pk")
     if model._meta.label == "accounts.User":
         qs = qs.filter(username="technicien")
     pk = qs.values_list("pk", flat=True).first() or 999999
-    return {"object_id": pk}
+    url = "/" + route
+    for param in ("<path:object_id>", "<id>", "<int:id>", "<object_id>"):
+        url = url.replace(param, str(pk))
+    assert "<" not in url, route
+    return url
 
 
 def _admin_site_url(name, world) -> str | None:
@@ -172,6 +175,8 @@ def _admin_site_url(name, world) -> str | None:
     return reverse(name)
 
 
+# django-import-export's export page reads a variable it does not always set.
+@pytest.mark.ignore_template_errors
 @pytest.mark.django_db
 def test_admin_matrix(django_capture_on_commit_callbacks):
     """Non-staff never get into the admin; the coordinator gets the project's models (as
@@ -194,9 +199,9 @@ def test_admin_matrix(django_capture_on_commit_callbacks):
                     url, allowed = _admin_site_url(name, world), persona in (COORD, ADMIN)
                 app = None
             elif name in models:
-                model, suffix = models[name]
+                model, route = models[name]
                 app = model._meta.app_label
-                url = reverse(name, kwargs=_admin_kwargs(model, suffix, world))
+                url = _admin_model_url(model, route)
                 allowed = persona in ADMIN_APPS[app]
             else:
                 continue
@@ -218,6 +223,9 @@ def test_admin_matrix(django_capture_on_commit_callbacks):
                 else:
                     expected = superuser_status.get(name)
                     problem = None if status == expected else f"got {status}, superuser {expected}"
+            elif name.startswith("route:") and response.get("Location", "").endswith("/change/"):
+                # The old-style object URL only redirects to the change page, checked itself.
+                problem = None
             elif "999999" in url:
                 # No such row: the admin answers "does not exist" (redirect) before asking.
                 problem = None if status in (302, 403, 404) else f"expected 403, got {status}"

@@ -41,12 +41,17 @@ def project_urls() -> dict[str, str]:
 
 
 def admin_model_urls() -> dict[str, tuple]:
-    """admin URL name → (model, suffix) for every model registered in the admin site."""
+    """Every URL of the admin that belongs to a registered model (its pages, its extra views
+    such as the user password form or the export, the old-style object redirect): URL key →
+    (model, route)."""
+    by_prefix = {
+        f"admin/{m._meta.app_label}/{m._meta.model_name}/": m for m in admin.site._registry
+    }
     out = {}
-    for model in admin.site._registry:
-        app, name = model._meta.app_label, model._meta.model_name
-        for suffix in ("changelist", "add", "history", "delete", "change"):
-            out[f"admin:{app}_{name}_{suffix}"] = (model, suffix)
+    for key, route in project_urls().items():
+        for prefix, model in by_prefix.items():
+            if route.startswith(prefix):
+                out[key] = (model, route)
     return out
 
 
@@ -108,6 +113,7 @@ def post_data(name: str, ids: dict) -> dict:
             "date_to": today,
             "fmt": "csv",
         },
+        "beneficiaries:person_erase": {"confirm": "yes"},
         "password_change": {
             "old_password": "filiere-demo",
             "new_password1": "un-mot-de-passe-intrus-2026",
