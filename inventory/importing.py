@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
+from . import job_dispatch
 from .enums import DeviceSource, ImportStatus
 from .forms import device_specs_clean
 from .models import CollectionBatch, Device, ImportJob
@@ -217,9 +218,7 @@ def import_job_create(*, batch: CollectionBatch, user: User, uploaded_file) -> I
     )
     job.file.save(uploaded_file.name, uploaded_file, save=False)
     job.save()
-    from .tasks import import_job_analyse_task
-
-    transaction.on_commit(lambda: import_job_analyse_task.delay(job.pk))
+    job_dispatch.publish_on_commit(job)  # broker down: stays analysing, says it is delayed
     return job
 
 
@@ -250,7 +249,8 @@ def _analyse(job: ImportJob) -> None:
         workshop_id=job.workshop_id,
         progress=_job_progress(job.pk),
     )
-    ImportJob.objects.filter(pk=job.pk).update(
+    # Only a job still analysing: a duplicated task must not undo a confirmation.
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.ANALYSING).update(
         status=ImportStatus.PREVIEW if analysis.ok else ImportStatus.FAILED,
         total_rows=analysis.total_rows,
         processed_rows=analysis.total_rows,
@@ -267,9 +267,12 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
     )
     if not updated:
         raise ValueError(_("This import is not waiting for confirmation."))
-    from .tasks import import_job_run_task
-
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk, user.pk))
+    job.refresh_from_db()
+    # When the import started, for the sweep of stuck jobs (job_dispatch.jobs_sweep).
+    ImportJob.objects.filter(pk=job.pk).update(
+        report={**job.report, "confirmed_at": timezone.now().isoformat()}
+    )
+    job_dispatch.publish_on_commit(job, user_id=user.pk)
     job.refresh_from_db()
     return job
 
@@ -281,10 +284,15 @@ def import_job_cancel(*, job: ImportJob) -> None:
 
 
 def import_job_run(*, job_id: int, user_id: int | None) -> None:
+    """Import a confirmed job, once: the devices and the job's "done" are written in one
+    transaction holding the job's row lock, so a task run twice (worker killed and the task
+    redelivered, or published again by the sweep) waits, then finds the job done; a worker
+    killed midway leaves nothing written and the job importing, for the redelivered task."""
     job = ImportJob.objects.select_related("batch").get(pk=job_id)
     if job.status != ImportStatus.IMPORTING:
         return
     user = User.objects.filter(pk=user_id).first()
+    importing = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING)
     try:
         # Re-analysed: the database may have changed since the preview.
         analysis = import_file(
@@ -292,10 +300,29 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
             job.original_name,
             batch=job.batch,
             user=user,
+            dry_run=True,
             progress=_job_progress(job.pk),
         )
+        job_dispatch.test_pause()
+        with transaction.atomic():
+            if not importing.select_for_update().exists():
+                return  # done (or given up) by another run meanwhile
+            devices_receive_many(
+                batch=job.batch,
+                specs_list=analysis.specs,
+                user=user,
+                source=DeviceSource.SPREADSHEET,
+            )
+            n = len(analysis.specs)
+            importing.update(
+                status=ImportStatus.DONE,
+                created_count=n,
+                processed_rows=analysis.total_rows,
+                finished_at=timezone.now(),
+                message=ngettext("%(n)s device imported.", "%(n)s devices imported.", n) % {"n": n},
+            )
     except ImportRefused as refused:
-        ImportJob.objects.filter(pk=job.pk).update(
+        importing.update(
             status=ImportStatus.FAILED,
             error_count=len(refused.analysis.errors),
             report=refused.analysis.as_report(),
@@ -305,7 +332,7 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
         return
     except Exception:
         # Never leave the page polling a job that died: say so, then let Celery log it.
-        ImportJob.objects.filter(pk=job.pk).update(
+        importing.update(
             status=ImportStatus.FAILED,
             finished_at=timezone.now(),
             message=_(
@@ -314,11 +341,3 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
             ),
         )
         raise
-    n = len(analysis.specs)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE,
-        created_count=n,
-        processed_rows=analysis.total_rows,
-        finished_at=timezone.now(),
-        message=ngettext("%(n)s device imported.", "%(n)s devices imported.", n) % {"n": n},
-    )

@@ -5,12 +5,13 @@ Tasks are thin (inventory.tasks); this module holds the logic, once for every ki
 from collections.abc import Callable
 
 from django.core.files.base import ContentFile
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from . import job_dispatch
 from .models import ReportJob
 
 # kind -> builder(job, progress) -> (content, filename); registered by the apps that own them.
@@ -36,9 +37,8 @@ def report_job_create(
     if fmt not in CONTENT_TYPES:
         raise ValueError(fmt)
     job = ReportJob.objects.create(kind=kind, fmt=fmt, params=params or {}, requested_by=user)
-    from .tasks import report_job_task
-
-    transaction.on_commit(lambda: report_job_task.delay(job.pk))
+    # Broker down: the job stays queued and says so (job_dispatch), the request succeeds.
+    job_dispatch.publish_on_commit(job)
     return job
 
 
@@ -46,37 +46,45 @@ def _progress(job_id: int, pct: int) -> None:
     ReportJob.objects.filter(pk=job_id).update(progress=pct)
 
 
-def report_job_run(*, job_id: int, final: bool = True) -> ReportJob:
-    """Build the file. A job already done (a retried or duplicated task) is left as it is.
-    A transient database error on a try that is not the last leaves the job queued for the
-    retry; any other error, or the last try, marks it failed."""
-    claimed = ReportJob.objects.filter(
-        pk=job_id, status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING]
-    ).update(status=ReportJob.Status.RUNNING, progress=5)
+def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False) -> ReportJob:
+    """Build the file, once. The job is claimed by its state: queued, or running when the
+    broker hands the task out again because its worker died (redelivered); a duplicated task
+    finds it running or done and leaves it. A transient database error on a try that is not
+    the last leaves the job queued for the retry; any other error, or the last try, marks it
+    failed with the reason shown."""
+    claimable = [ReportJob.Status.QUEUED]
+    if redelivered:
+        claimable.append(ReportJob.Status.RUNNING)
+    claimed = ReportJob.objects.filter(pk=job_id, status__in=claimable).update(
+        status=ReportJob.Status.RUNNING, progress=5
+    )
     job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
     if not claimed:
         return job
+    running = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING)
     try:
+        job_dispatch.test_pause()
         content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
     except OperationalError:
         if not final:
-            ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.QUEUED)
+            running.update(status=ReportJob.Status.QUEUED)
             raise
-        ReportJob.objects.filter(pk=job.pk).update(
+        running.update(
             status=ReportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=_("The report could not be built; try again later."),
         )
         raise
     except Exception:
-        ReportJob.objects.filter(pk=job.pk).update(
+        running.update(
             status=ReportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=_("The report could not be built; try again later."),
         )
         raise
     job.file.save(filename, ContentFile(content), save=False)
-    ReportJob.objects.filter(pk=job.pk).update(
+    # Only a job still running becomes done (the sweep may have given up on it meanwhile).
+    running.update(
         file=job.file.name, status=ReportJob.Status.DONE, progress=100, finished_at=timezone.now()
     )
     job.refresh_from_db()
