@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from inventory.charts import bar_chart
 from inventory.enums import DeviceStatus, DeviceType
-from inventory.models import Device
+from inventory.models import Device, Donor
 from inventory.pdf import render_pdf
 from inventory.reports import LeadTime, lead_times
 from inventory.resources import escape_cell
@@ -85,6 +85,9 @@ def allocations_filtered(user, filters: FunderFilters):
     return qs
 
 
+DONORS_SHOWN = 25
+
+
 @dataclass
 class FunderReport:
     filters: FunderFilters
@@ -113,6 +116,13 @@ class FunderReport:
     factors: list[ImpactFactor] = field(default_factory=list)
     without_factor: int = 0
     chart_svgs: dict | None = None
+    # Donors beyond the first DONORS_SHOWN, summed: (how many, collected, reused, scrapped).
+    other_donors: tuple | None = None
+
+    @property
+    def top_donors(self) -> list[tuple[str, int, int, int]]:
+        """The donors the screen and the PDF list one by one (the exports list them all)."""
+        return self.donors[:DONORS_SHOWN]
 
     def show(self, value) -> str:
         """A count of people as a funder may see it."""
@@ -148,19 +158,24 @@ def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:
 
     factors = {f.device_type: f for f in ImpactFactor.objects.all()}
     major = PartMovement.objects.filter(repair__device=OuterRef("device_id"), kind="use")
-    rows = allocations.annotate(major=Exists(major)).values_list("device__device_type", "major")
+    rows = (
+        allocations.annotate(major=Exists(major))
+        .order_by()
+        .values_list("device__device_type", "major")
+        .annotate(n=Count("id"))
+    )
     co2e = materials = Decimal("0")
     without = 0
     used = {}
-    for device_type, repaired in rows:
+    for device_type, repaired, n in rows:
         factor = factors.get(device_type)
         if factor is None:
-            without += 1
+            without += n
             continue
         used[device_type] = factor
         share = factor.major_repair_factor if repaired else Decimal("1")
-        co2e += factor.co2e_kg_per_year * factor.extra_years * share
-        materials += factor.materials_kg_per_year * factor.extra_years * share
+        co2e += factor.co2e_kg_per_year * factor.extra_years * share * n
+        materials += factor.materials_kg_per_year * factor.extra_years * share * n
     return (
         co2e.quantize(Decimal("0.1")),
         materials.quantize(Decimal("0.1")),
@@ -195,24 +210,35 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     qpv = allocations.filter(structure__structure__in_qpv=True).count()
     devices = Device.objects.filter(pk__in=allocations.values("device_id"))
     to_ready, to_allocated = _lead_times(devices)
-    donors = []
-    donor_rows = (
-        devices.order_by()
-        .values_list("batch__donor_id", "batch__donor__name", "batch__donor__kind")
-        .annotate(n=Count("id"))
+    reused_by_donor = dict(
+        devices.order_by().values_list("batch__donor_id").annotate(n=Count("id"))
     )
-    for donor_id, name, kind, reused in donor_rows:
-        # Collected in the period, and of those how many were scrapped.
-        in_period = Device.objects.filter(
-            batch__donor_id=donor_id,
+    # Collected in the period, and of those how many were scrapped: one grouped query.
+    donor_stats = {
+        donor_id: (collected, scrapped)
+        for donor_id, collected, scrapped in Device.objects.filter(
+            batch__donor_id__in=list(reused_by_donor),
             batch__collected_on__range=(filters.date_from, filters.date_to),
         )
-        stats = in_period.aggregate(
-            all=Count("id"), scrapped=Count("id", filter=Q(status=DeviceStatus.SCRAPPED))
+        .order_by()
+        .values_list("batch__donor_id")
+        .annotate(n=Count("id"), scrapped=Count("id", filter=Q(status=DeviceStatus.SCRAPPED)))
+    }
+    donor_info = {
+        pk: (name, kind)
+        for pk, name, kind in Donor.objects.filter(pk__in=list(reused_by_donor)).values_list(
+            "pk", "name", "kind"
         )
+    }
+    donors = []
+    for donor_id, reused in sorted(reused_by_donor.items(), key=lambda x: (-x[1], x[0])):
+        given, scrapped = donor_stats.get(donor_id, (0, 0))
+        name, kind = donor_info[donor_id]
         # A private person who gave devices is not named in a funder's report.
         label = _("A private donor") if kind == "individual" else name
-        donors.append((label, stats["all"], reused, stats["scrapped"]))
+        donors.append((label, given, reused, scrapped))
+    rest = donors[DONORS_SHOWN:]
+    other_donors = (len(rest), *(sum(d[i] for d in rest) for i in (1, 2, 3))) if rest else None
     co2e, materials, factors, without = _impact(allocations)
     report = FunderReport(
         filters=filters,
@@ -240,6 +266,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         to_ready=to_ready,
         to_allocated=to_allocated,
         donors=donors,
+        other_donors=other_donors,
         co2e_kg=co2e,
         materials_kg=materials,
         factors=factors,
@@ -297,6 +324,9 @@ def _protect(report: FunderReport, qpv_count: int) -> None:
         (name, collected, "< 5" if small(reused) else reused, scrapped)
         for name, collected, reused, scrapped in report.donors
     ]
+    if report.other_donors:
+        n, collected, reused, scrapped = report.other_donors
+        report.other_donors = (n, collected, "< 5" if small(reused) else reused, scrapped)
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:

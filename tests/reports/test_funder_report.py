@@ -238,3 +238,28 @@ def test_monthly_mail_per_programme(funded):
     member(funded["funder"], Role.READER, username="funder-mail", email="dep@example.org")
     assert funder_reports_monthly_task() >= 1
     assert any(m.to == ["dep@example.org"] for m in mail.outbox)
+
+
+def test_pdf_lists_the_main_donors_and_sums_the_others(funded, coordinator, monkeypatch):
+    """A national network has thousands of donors: the PDF lists the first ones and one line
+    for the rest (a long table costs WeasyPrint pages of memory), the exports list them all."""
+    import io
+
+    from pypdf import PdfReader
+
+    from beneficiaries import reports
+
+    filters = FunderFilters(PERIOD.date_from, PERIOD.date_to, funded["programme"])
+    full = funder_report_build(user=coordinator, filters=filters)
+    (name, given, reused, scrapped) = full.donors[0]
+    assert full.other_donors is None and full.top_donors == full.donors
+
+    monkeypatch.setattr(reports, "DONORS_SHOWN", 0)
+    report = funder_report_build(user=coordinator, filters=filters)
+    assert report.top_donors == [] and report.other_donors == (1, given, reused, scrapped)
+    all_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(reports.funder_report_pdf(report))).pages
+    )
+    assert "1 autre donateur" in all_text and name not in all_text
+    rows = reports._rows(report)
+    assert any(name in str(row[0]) for row in rows)
