@@ -118,8 +118,9 @@ class IntakeForm(DeviceSpecsForm):
                 "autofocus": True,
                 "autocomplete": "off",
                 "inputmode": "text",
-                # a refused scan stays selected, so the next scan replaces it
-                "onfocus": "this.select()",
+                # a refused scan stays selected, so the next scan replaces it (static/js/app.js:
+                # the Content Security Policy runs no inline handler)
+                "data-select-on-focus": "",
                 "placeholder": _("Scan or type the serial number"),
             }
         )
