@@ -182,18 +182,24 @@ def test_sweep_fails_an_import_stuck_since_its_confirmation(
 
 
 @pytest.fixture
-def broker_down(settings):
+def broker_down(monkeypatch):
     """No eager mode, and a broker on a closed port: publishing fails as with Redis down."""
     from config.celery import app
 
-    saved = (app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.broker_url)
+    closed = "redis://127.0.0.1:9/0"
+    # Celery reads the CELERY_BROKER_URL environment variable before its settings.
+    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "broker_url")
+    saved = {key: app.conf.get(key) for key in keys}
+    monkeypatch.setenv("CELERY_BROKER_URL", closed)
     app.conf.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    app.conf.CELERY_BROKER_URL = app.conf.broker_url = closed
     app._pool = None
     app.amqp._producer_pool = None
 
     def back():
-        app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.broker_url = saved
+        monkeypatch.undo()
+        for key, value in saved.items():
+            app.conf[key] = value
         app._pool = None
         app.amqp._producer_pool = None
 
