@@ -2,11 +2,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.pagination import IdCursorPagination
 from config.parsers import SafeJSONParser
 
 from .enums import DeviceStatus, DeviceType
@@ -23,7 +29,8 @@ class StorageDriveSerializer(serializers.ModelSerializer):
 
 class DeviceSerializer(serializers.ModelSerializer):
     batch = serializers.CharField(source="batch.reference", read_only=True)
-    location = serializers.StringRelatedField()
+    # A device not shelved yet has no location: null, as the schema says.
+    location = serializers.CharField(read_only=True, allow_null=True)
     drives = StorageDriveSerializer(many=True, read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -63,12 +70,67 @@ class DeviceApiFilter(filters.FilterSet):
         fields = ["status", "device_type", "serial_number", "batch"]
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description=_("No valid token or session."))
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description=_("Not allowed for this account."))
+
+
+class DevicePagination(IdCursorPagination):
+    """A page_size that is not a whole number is refused, not silently replaced by 50."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                valid = int(raw) >= 1
+            except ValueError:
+                valid = False
+            if not valid:
+                raise exceptions.ValidationError(
+                    {self.page_size_query_param: [_("Give a whole number of at least 1.")]}
+                )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                # Larger than max_page_size is served as max_page_size.
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: DeviceSerializer(many=True),
+            400: OpenApiResponse(description=_("A filter value is not valid.")),
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(ErrorSerializer, description=_("The cursor is not valid.")),
+        }
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: DeviceSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(ErrorSerializer, description=_("No such device visible.")),
+        }
+    ),
+)
 class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Devices of the caller's organisations, newest first (cursor pagination)."""
 
     serializer_class = DeviceSerializer
     filterset_class = DeviceApiFilter
+    pagination_class = DevicePagination
     ordering = "-id"
+    # Any id reaches the view, which answers a JSON 404, not the site's HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return (
@@ -78,8 +140,13 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
+@extend_schema_field({"oneOf": [{"type": "object"}, {"type": "array"}, {"type": "string"}]})
+class LshwField(serializers.JSONField):
+    """The parsed JSON of lshw, or its raw text (which may start with lshw's warning line)."""
+
+
 class HardwareReportInSerializer(serializers.Serializer):
-    lshw = serializers.JSONField(help_text=_("The output of `lshw -json`."))
+    lshw = LshwField(help_text=_("The output of `lshw -json`."))
     smartctl = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
@@ -134,10 +201,6 @@ class HardwareReportParser(SafeJSONParser):
         return super().parse(stream, media_type, parser_context)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class HardwareReportView(APIView):
     """A workshop machine posts what lshw/smartctl say; the device is found or created."""
 
@@ -149,6 +212,7 @@ class HardwareReportView(APIView):
             200: HardwareReportOutSerializer,
             201: HardwareReportOutSerializer,
             400: OpenApiResponse(description=_("The report could not be read.")),
+            401: NOT_AUTHENTICATED,
             403: OpenApiResponse(ErrorSerializer, description=_("Not a member of the workshop.")),
             413: OpenApiResponse(ErrorSerializer, description=_("The body is too large.")),
         },
