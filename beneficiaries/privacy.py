@@ -31,6 +31,8 @@ from .models import (
 
 # People with no activity for this long are anonymised (docs/privacy.md, "Retention").
 RETENTION = timedelta(days=730)
+# The access log is kept one year (CNIL's recommendation for access logs), then deleted.
+AUDIT_RETENTION = timedelta(days=365)
 
 
 # Audit trail
@@ -152,6 +154,14 @@ def people_anonymise_inactive(*, now: datetime | None = None) -> int:
         person_anonymise(person=Person(pk=pk))
         count += 1
     return count
+
+
+def audit_log_purge(*, now: datetime | None = None) -> int:
+    """Access-log lines older than AUDIT_RETENTION go (a queryset delete: the ledger's rows
+    are never edited, only dropped when their retention ends)."""
+    cutoff = (now or timezone.now()) - AUDIT_RETENTION
+    deleted, _by_model = AuditLog.objects.filter(at__lt=cutoff).delete()
+    return deleted
 
 
 # Rights of the person

@@ -13,7 +13,10 @@ def funder_reports_monthly_task() -> int:
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def people_anonymise_inactive_task() -> int:
-    """Beat, daily: people with no activity for two years are anonymised (docs/privacy.md)."""
-    from .privacy import people_anonymise_inactive
+    """Beat, daily: people with no activity for two years are anonymised, access-log lines
+    older than a year deleted (docs/privacy.md)."""
+    from .privacy import audit_log_purge, people_anonymise_inactive
 
-    return people_anonymise_inactive()
+    anonymised = people_anonymise_inactive()
+    audit_log_purge()
+    return anonymised

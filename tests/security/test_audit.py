@@ -81,3 +81,17 @@ def test_the_log_is_read_only_in_the_admin(client, person, admin_user):  # noqa:
     delete = reverse("admin:beneficiaries_auditlog_delete", args=[entry.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_log_is_kept_one_year(person, mediator):  # noqa: F811
+    import datetime
+
+    from django.utils import timezone
+
+    from beneficiaries.privacy import audit, audit_log_purge
+
+    old = audit(user=mediator, action="view", person=person)
+    recent = audit(user=mediator, action="view", person=person)
+    AuditLog.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=366))
+    assert audit_log_purge() == 1
+    assert list(AuditLog.objects.values_list("pk", flat=True)) == [recent.pk]
