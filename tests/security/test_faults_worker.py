@@ -61,13 +61,8 @@ def wait(predicate, what: str, seconds: float = 90):
     pytest.fail(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def worker(settings, tmp_path):
+def start_worker(settings, log: Path) -> subprocess.Popen:
     """A prefork worker with one pool process: the process that runs the task, to kill."""
-    from config.celery import app
-
-    assert not app.conf.task_always_eager and settings.CELERY_BROKER_URL
-    app.control.purge()
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -98,13 +93,32 @@ def worker(settings, tmp_path):
         ],
         cwd=ROOT,
         env=env,
-        stderr=(tmp_path / "worker.log").open("w"),
+        stderr=log.open("w"),
     )
-    proc.log = tmp_path / "worker.log"
-    wait(lambda: children(proc.pid), "the worker's pool process", 60)
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=30)
+    proc.log = log
+
+    def pool_started():
+        if proc.poll() is not None:
+            pytest.fail(f"the worker stopped: {log.read_text()[-2000:]}")
+        return children(proc.pid)
+
+    wait(pool_started, "the worker's pool process", 60)
+    return proc
+
+
+@pytest.fixture
+def worker(settings, tmp_path):
+    from config.celery import app
+
+    assert not app.conf.task_always_eager and settings.CELERY_BROKER_URL
+    app.control.purge()
+    started = [start_worker(settings, tmp_path / "worker.log")]
+    started[0].started = started
+    yield started[0]
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def kill_pool_process(worker) -> int:
@@ -174,3 +188,54 @@ def test_import_survives_its_worker_killed_midway(worker, technician, batch):
     assert job.status == ImportStatus.DONE, job.message
     assert Device.objects.filter(batch=batch).count() == 300  # once, not twice
     assert ImportJob.objects.get().created_count == 300
+
+
+def test_whole_worker_killed_the_sweep_says_so_and_a_new_request_works(
+    worker, client, technician, batch, settings, tmp_path
+):
+    """The worker and its pool killed at once (a host crash, the container OOM-killed): nobody
+    requeues the task before Redis's visibility timeout (1 hour). The sweep marks the job failed
+    with its reason, the page shows it, and requesting the report again works."""
+    import datetime
+
+    from django.utils.html import escape
+
+    from inventory.job_dispatch import jobs_sweep
+
+    make_device(batch)
+    client.force_login(technician)
+    client.post(reverse("inventory:stock_report_request"), {"fmt": "pdf"})
+    job = ReportJob.objects.get()
+
+    def running():
+        job.refresh_from_db()
+        return job.status == ReportJob.Status.RUNNING
+
+    wait(running, "the report to start")
+    (child,) = children(worker.pid)
+    os.kill(worker.pid, signal.SIGKILL)
+    os.kill(child, signal.SIGKILL)
+    worker.wait(timeout=30)
+    time.sleep(PAUSE + 1)
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.RUNNING  # nothing runs it any more
+    # The beat sweep, its time limit reached (here: now).
+    assert jobs_sweep(stuck_after=datetime.timedelta(0))["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and job.message
+    page = client.get(reverse("inventory:report_job", args=[job.pk])).content.decode()
+    assert escape(job.message) in page
+    # Re-running is safe: a new request, a new worker, one new file.
+    worker.started.append(start_worker(settings, tmp_path / "worker2.log"))
+    client.post(reverse("inventory:stock_report_request"), {"fmt": "pdf"})
+    again = ReportJob.objects.exclude(pk=job.pk).get()
+
+    def done():
+        again.refresh_from_db()
+        return again.status in {ReportJob.Status.DONE, ReportJob.Status.FAILED}
+
+    wait(done, "the new report", 120)
+    assert again.status == ReportJob.Status.DONE
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED
+    assert len(list((Path(settings.MEDIA_ROOT) / "reports").rglob("*.pdf"))) == 1
