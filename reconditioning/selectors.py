@@ -4,12 +4,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Device, DeviceEvent
+from inventory.models import CollectionBatch, Device
 
 from .checklists import QA_CRITERIA, checks_for
 
@@ -169,13 +168,8 @@ class LeadTimes:
 
 
 def device_lead_times(device: Device) -> LeadTimes:
-    firsts = dict(
-        DeviceEvent.objects.filter(device=device, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED])
-        .order_by()
-        .values_list("to_status")
-        .annotate(first=Min("at"))
-    )
-    return LeadTimes(firsts.get(S.RECEIVED), firsts.get(S.READY), firsts.get(S.ALLOCATED))
+    # The first time at each milestone, kept on the device by the writers of its event log.
+    return LeadTimes(device.received_at, device.ready_at, device.allocated_at)
 
 
 def _median_days(deltas: list[timedelta]) -> float | None:
@@ -185,27 +179,17 @@ def _median_days(deltas: list[timedelta]) -> float | None:
 
 
 def batch_progress(batch: CollectionBatch) -> dict:
-    counts = dict(
-        Device.objects.filter(batch=batch).order_by().values_list("status").annotate(n=Count("id"))
-    )
+    counts: dict[str, int] = {}
+    to_ready, to_allocated = [], []
+    for status, received, ready, allocated in Device.objects.filter(batch=batch).values_list(
+        "status", "received_at", "ready_at", "allocated_at"
+    ):
+        counts[status] = counts.get(status, 0) + 1
+        if received and ready:
+            to_ready.append(ready - received)
+        if ready and allocated:
+            to_allocated.append(allocated - ready)
     total = sum(counts.values())
-    firsts: dict[int, dict[str, datetime]] = {}
-    rows = (
-        DeviceEvent.objects.filter(
-            device__batch=batch, to_status__in=[S.RECEIVED, S.READY, S.ALLOCATED]
-        )
-        .order_by()
-        .values_list("device_id", "to_status")
-        .annotate(first=Min("at"))
-    )
-    for device_id, status, first in rows:
-        firsts.setdefault(device_id, {})[status] = first
-    to_ready = [
-        f[S.READY] - f[S.RECEIVED] for f in firsts.values() if S.READY in f and S.RECEIVED in f
-    ]
-    to_allocated = [
-        f[S.ALLOCATED] - f[S.READY] for f in firsts.values() if S.ALLOCATED in f and S.READY in f
-    ]
     steps = [
         (
             status,

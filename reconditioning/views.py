@@ -27,7 +27,7 @@ from .forms import (
 from .nwipe import NwipeLogError
 from .selectors import queue_groups
 
-QUEUE_LIMIT = 50
+QUEUE_LIMIT = 25  # per step: the oldest first; filters narrow the rest
 
 
 def _device_for_work(request, pk) -> Device:
