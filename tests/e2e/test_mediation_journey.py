@@ -2,6 +2,7 @@
 training, order a laptop for them, then hand over a prepared laptop and print the receipt."""
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -26,8 +27,9 @@ def test_mediation_staff_journey(live_server, browser_page, seeded):
     page.get_by_label("Critère d'éligibilité vérifié").select_option(index=1)
     shot(page, "mediation-2-refer")
     page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(re.compile(r"/personnes/\d+/$"))
     person = Person.objects.get(first_name="Nadia")
-    page.wait_for_url(f"{base}{person.get_absolute_url()}")
+    assert page.url == f"{base}{person.get_absolute_url()}"
     shot(page, "mediation-3-person")
 
     # record a training session, enrol the person, mark them present
@@ -55,8 +57,9 @@ def test_mediation_staff_journey(live_server, browser_page, seeded):
     page.locator("select[name=form-0-person]").select_option(str(person.pk))
     shot(page, "mediation-5-order")
     page.get_by_role("button", name="Soumettre à la coordination").click()
+    page.wait_for_url(re.compile(r"/commandes/\d+/$"))
     order = Order.objects.get(lines__person=person)
-    page.wait_for_url(f"{base}{order.get_absolute_url()}")
+    assert page.url == f"{base}{order.get_absolute_url()}"
     order.refresh_from_db()
     assert order.status == "submitted"
     shot(page, "mediation-6-order-submitted")
@@ -68,8 +71,9 @@ def test_mediation_staff_journey(live_server, browser_page, seeded):
     page.get_by_role("link", name="Remettre").click()
     shot(page, "mediation-7-handover")
     page.get_by_role("button", name="Remettre").click()
+    page.wait_for_url(f"{base}/attributions/**")
     allocation = Allocation.objects.get(order_line__order=ready)
-    page.wait_for_url(f"{base}{allocation.get_absolute_url()}")
+    assert page.url == f"{base}{allocation.get_absolute_url()}"
 
     # the residual charge paid in cash, the receipt printed
     page.get_by_label("Méthode").select_option("cash")
