@@ -250,11 +250,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Upload limits (refused with a message before the file is parsed or stored). A 200,000-row
 # donor CSV, the importer's maximum, is about 15 MB; an lshw report is under 1 MB; the national
-# LaMednum file about 20 MB.
+# LaMednum file about 20 MB. nginx (docker-compose.yml) refuses bodies over 25 MB before.
 SPREADSHEET_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 HARDWARE_REPORT_MAX_BYTES = 2 * 1024 * 1024
 NWIPE_LOG_MAX_BYTES = 10 * 1024 * 1024
-MEDNUM_CSV_MAX_BYTES = 40 * 1024 * 1024
+MEDNUM_CSV_MAX_BYTES = 24 * 1024 * 1024
 
 LOGGING = {
     "version": 1,
