@@ -92,3 +92,13 @@ def test_what_the_fuzzer_found_stays_fixed(workshop, technician, client):
     assert len(api.get("/api/devices/", {"page_size": "100000"}).json()["results"]) == 1
     response = api.get("/api/devices/1.5/")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_the_fuzzed_schema_is_the_one_the_api_serves(technician, client):
+    client.force_login(technician)
+    served = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert served.status_code == 200
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    assert set(served.json()["paths"]) == set(generated["paths"]) == set(schema.raw_schema["paths"])
+    assert served.json()["paths"] == generated["paths"]
+    assert served.json()["components"]["schemas"] == generated["components"]["schemas"]
