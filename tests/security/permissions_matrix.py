@@ -186,3 +186,34 @@ ADMIN_APPS = {
     "django_celery_beat": frozenset({ADMIN}),
     "axes": frozenset({ADMIN}),
 }
+
+
+PERSONA_ORDER = (ANON, TECH, RESP, TECH2, MED, COORD, FUND, DONOR, ADMIN)
+
+
+def as_markdown() -> str:
+    """The matrix as the table of docs/security.md: R reads (GET), W also writes (POST),
+    w writes only (POST-only URL), L sent to the login page, · refused (403/404)."""
+    head = "| URL | " + " | ".join(PERSONA_ORDER) + " |"
+    lines = [head, "|---" * (len(PERSONA_ORDER) + 1) + "|"]
+    for name, rule in MATRIX.items():
+        cells = []
+        for persona in PERSONA_ORDER:
+            reads = rule.get != POST_ONLY and persona in rule.get
+            writes = rule.post is not None and persona in rule.post
+            if persona == ANON and not rule.public:
+                cells.append("L")
+            elif reads and writes:
+                cells.append("W")
+            elif reads:
+                cells.append("R")
+            elif writes:
+                cells.append("w")
+            else:
+                cells.append("·")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(as_markdown(), end="")

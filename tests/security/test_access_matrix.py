@@ -56,6 +56,19 @@ def test_every_url_of_the_project_is_in_the_matrix():
     )
 
 
+def test_the_documented_matrix_is_current():
+    """docs/security.md shows the matrix: regenerate it with
+    `.venv/bin/python -m tests.security.permissions_matrix`."""
+    from pathlib import Path
+
+    from tests.security.permissions_matrix import as_markdown
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    start, end = "<!-- matrix:start -->\n", "<!-- matrix:end -->"
+    shown = doc[doc.index(start) + len(start) : doc.index(end)]
+    assert shown == as_markdown()
+
+
 def test_the_matrix_names_no_url_that_does_not_exist():
     urls = project_urls()
     assert not [name for name in MATRIX if name not in urls]
