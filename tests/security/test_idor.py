@@ -96,3 +96,36 @@ def test_other_organisations_objects_are_out_of_reach(django_capture_on_commit_c
         f"{requests} requests with another organisation's ids"
     )
     assert not failures, "\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_a_workshop_machine_token_reaches_only_its_workshop(django_capture_on_commit_callbacks):
+    """The API's other way in: a machine token of the foreign workshop asks for Nanterre's
+    devices and posts a hardware report into Nanterre's batch."""
+    import json
+
+    from accounts.models import Organisation
+    from accounts.services import machine_token_create
+    from tests.security.walk import HARDWARE_SAMPLES
+
+    world = build_world(django_capture_on_commit_callbacks)
+    workshop = Organisation.objects.get(name="Atelier Témoin Zéphyr")
+    _token, key = machine_token_create(workshop=workshop, label="PC Zéphyr")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    own = world.own
+    assert client.get(f"/api/devices/{own['device']}/").status_code == 404
+    listing = client.get("/api/devices/")
+    assert listing.status_code == 200
+    assert "DEMO00" not in listing.content.decode()
+    assert "ZEPHYR0001" in listing.content.decode()  # its own devices, to show it answers
+    before = fingerprint()
+    report = json.loads((HARDWARE_SAMPLES / "lshw_thinkpad_t480.json").read_text())
+    response = client.post(
+        "/api/hardware-reports/",
+        json.dumps({"lshw": report, "batch": own["batch"]}),
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 403, 404)
+    assert fingerprint().changed(before) == []
+    # The screens do not accept the token: it is for the API only.
+    assert client.get(f"/appareils/{world.foreign['device']}/").status_code == 302
