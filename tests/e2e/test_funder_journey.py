@@ -27,6 +27,7 @@ def test_funder_downloads_the_pdf(live_server, browser_page, seeded):
     page.get_by_role("button", name="Télécharger le PDF").click()
     link = page.locator("#download")
     link.wait_for()
+    page.axe.check(f"{page.url} when the file is ready")
     shot(page, "financeur-3-download")
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200

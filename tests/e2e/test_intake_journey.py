@@ -36,6 +36,8 @@ def test_technician_intake_journey(live_server, browser_page, seeded):
         assert page.evaluate("document.activeElement.name") == "serial_number"
         assert page.get_by_label("Modèle").input_value() == "ThinkPad T480"
     assert Device.objects.filter(batch=batch, serial_number__in=serials).count() == 3
+    # the feedback the scans wrote into the page is checked too
+    page.axe.check(f"{page.url} after three scans")
     shot(page, "technicien-3-intake")
 
     # the label of the last device scanned, then the whole batch's A4 sheet

@@ -40,6 +40,7 @@ def test_manager_builds_the_stock_report(live_server, browser_page, seeded):
     page.get_by_role("button", name="Produire le PDF").click()
     link = page.locator("#download")
     link.wait_for()
+    page.axe.check(f"{page.url} when the file is ready")
     shot(page, "responsable-2-stock-report-ready")
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200 and response.body().startswith(b"%PDF")

@@ -69,7 +69,12 @@ def mediation_pages():
 def test_pages_fit_zoomed_and_on_a_phone(live_server, chromium, seeded, size):
     base = live_server.url
     problems = []
-    for username, pages in [("technicien", technician_pages()), ("mediatrice", mediation_pages())]:
+    people = [
+        ("technicien", technician_pages()),
+        ("mediatrice", mediation_pages()),
+        ("financeur", [("/rapports/financeurs/?date_from=2026-01-01", "button.primary")]),
+    ]
+    for username, pages in people:
         page = new_checked_page(chromium, **SIZES[size])
         login(page, base, username)
         for path, action, *picture in pages:
