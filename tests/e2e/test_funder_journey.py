@@ -33,3 +33,8 @@ def test_funder_downloads_the_pdf(live_server, browser_page, seeded):
     assert response.status == 200
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
     assert "Rapport financeur" in text and today.strftime("%Y") in text
+
+    # the accessibility statement, from the footer of any page
+    page.locator("footer a[href='/accessibilite/']").click()
+    page.wait_for_url(f"{base}/accessibilite/")
+    assert page.locator("h1").count() == 1 and page.get_by_text("Défenseur des droits").count()
