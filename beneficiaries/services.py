@@ -235,6 +235,9 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
 def person_update(*, person: Person, user: User, **fields) -> Person:
     """Correct a person's record; the same rules as at referral."""
     require_structure_member(user, person.structure)
+    if person.anonymised_at:
+        # Erased or anonymised for good: refer the person again if they come back.
+        raise ValidationError(_("This person's data was erased: refer them again instead."))
     fields.pop("pseudonymous", None)
     last_name, reference = fields.get("last_name", ""), fields.get("reference", "")
     if not last_name.strip() and not reference.strip():

@@ -212,3 +212,29 @@ def test_erasure_keeps_allocations_and_receipts_under_a_pseudonym(
     assert "Traoré" not in detail.content.decode() and "Awa" not in detail.content.decode()
     log = AuditLog.objects.get(action="erase")
     assert log.person_id == person.pk and log.username == coordinator.username
+
+
+def test_an_erased_person_cannot_be_named_again_by_an_edit(
+    client,
+    coordinator,
+    mediator,  # noqa: F811
+    person,  # noqa: F811
+):
+    privacy.person_erase(person=person, user=coordinator)
+    client.force_login(mediator)
+    page = client.post(
+        reverse("beneficiaries:person_edit", args=[person.pk]),
+        {
+            "last_name": "Traoré",
+            "age_band": "26-44",
+            "situation": "job_seeker",
+            "eligibility": person.eligibility_id,
+            "eligibility_checked_on": "2026-11-02",
+            "consent_purpose": "x",
+            "consent_given_on": "2026-11-02",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and ("refer them again" in html or "orientez-la" in html)
+    person.refresh_from_db()
+    assert person.last_name == "" and person.anonymised_at
