@@ -92,7 +92,20 @@ admin.site.register(EligibilityCriterion)
 admin.site.register(ExemptionReason)
 admin.site.register(DeviceTraining)
 admin.site.register(TrainingSession)
-admin.site.register(Person, list_display=["__str__", "structure", "age_band", "created_at"])
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "structure", "age_band", "created_at"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        person = Person.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if request.method == "GET" and response.status_code == 200 and person:
+            from .privacy import audit  # personal data read in the back office is logged too
+
+            audit(user=request.user, action=AuditLog.Action.VIEW, person=person, detail="admin")
+        return response
 
 
 @admin.register(AuditLog)

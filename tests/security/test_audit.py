@@ -95,3 +95,11 @@ def test_the_log_is_kept_one_year(person, mediator):  # noqa: F811
     AuditLog.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=366))
     assert audit_log_purge() == 1
     assert list(AuditLog.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_a_person_read_in_the_back_office_is_logged(client, person, admin_user):  # noqa: F811
+    client.force_login(admin_user)
+    url = reverse("admin:beneficiaries_person_change", args=[person.pk])
+    assert client.get(url).status_code == 200
+    entry = AuditLog.objects.get()
+    assert (entry.action, entry.person, entry.detail) == ("view", person, "admin")
