@@ -262,7 +262,10 @@ def allocation_return(*, allocation: Allocation, user: User, reason: str) -> All
         device=allocation.device,
         to_status=DeviceStatus.RETURNED,
         user=user,
-        note=reason.strip()[:300],
+        # The reason is written by mediation staff and may name the person: it stays on the
+        # allocation (erased with the person), the workshop's timeline gets a neutral note.
+        note=_("Brought back by the structure (return of allocation %(id)s).")
+        % {"id": allocation.pk},
         allow_order_steps=True,
     )
     return allocation

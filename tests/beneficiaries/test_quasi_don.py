@@ -317,9 +317,17 @@ def test_return_within_warranty_and_replacement(
     first = allocations.allocation_create(
         device=ready_laptop, structure=structure, user=mediator, person=person
     )
-    allocations.allocation_return(allocation=first, user=mediator, reason="Écran cassé")
+    allocations.allocation_return(
+        allocation=first, user=mediator, reason="Écran cassé, dit Mme Traoré"
+    )
     ready_laptop.refresh_from_db()
     assert ready_laptop.status == S.RETURNED
+    # The structure's words may name the person: they stay on the allocation, the workshop's
+    # timeline gets a neutral note.
+    first.refresh_from_db()
+    assert first.return_reason == "Écran cassé, dit Mme Traoré"
+    notes = " ".join(ready_laptop.events.values_list("note", flat=True))
+    assert "Traoré" not in notes and "Écran" not in notes
     other = walk_to(
         make_device(
             make_batch(workshop), ram_mb=8192, drives=[{"capacity_gb": 256, "kind": "ssd"}]
