@@ -88,8 +88,14 @@ def post_data(name: str, ids: dict) -> dict:
     today = dt.date.today().isoformat()
     data = {
         "inventory:donor_create": {"name": "Donateur Intrus", "kind": "company"},
-        "inventory:batch_edit": {"declared_quantity": "99", "notes": "intrusion"},
-        "inventory:device_move": {"note": "intrusion"},
+        "inventory:batch_edit": {
+            "collected_on": today,
+            "commune_insee": "92050",
+            "declared_quantity": "99",
+            "received_quantity": "12",
+            "notes": "intrusion",
+        },
+        "inventory:device_move": {"location": ids["location"], "note": "intrusion"},
         "inventory:location_list": {"zone": "Intrusion", "shelf": "Z9"},
         "inventory:import_job_confirm": {"action": "cancel"},
         "inventory:stock_report_request": {"fmt": "xlsx"},
@@ -104,6 +110,7 @@ def post_data(name: str, ids: dict) -> dict:
             "last_name": "Intrus",
             "age_band": "26-44",
             "situation": "job_seeker",
+            "eligibility": ids["eligibility"],
             "consent_purpose": "intrusion",
             "consent_given_on": today,
             "eligibility_checked_on": today,

@@ -75,9 +75,16 @@ class World:
 def build_world(run_on_commit) -> World:
     """run_on_commit: pytest-django's django_capture_on_commit_callbacks (tasks run eagerly
     once queued on commit)."""
-    from beneficiaries.models import Allocation, Order, Person, Structure, TrainingSession
+    from beneficiaries.models import (
+        Allocation,
+        EligibilityCriterion,
+        Order,
+        Person,
+        Structure,
+        TrainingSession,
+    )
     from inventory import importing, report_jobs
-    from inventory.models import CollectionBatch, Device, Donor
+    from inventory.models import CollectionBatch, Device, Donor, Location
 
     call_command("seed_demo", verbosity=0)
     world = World(users={u.username: u for u in User.objects.all()})
@@ -117,6 +124,11 @@ def build_world(run_on_commit) -> World:
         handover_device=reserved.device,
         structure=Structure.objects.get(organisation=med_org),
         year=batch.collected_on.year,
+        location=Location.objects.filter(workshop=batch.workshop)
+        .exclude(pk=device.location_id)
+        .order_by("pk")
+        .first(),
+        eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
     world.objects.update(
         batch=batch, device=device, person=person, allocation=allocation, order=ready_order
@@ -144,7 +156,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
     )
     from inventory import importing, report_jobs
     from inventory.enums import DeviceStatus as S
-    from inventory.models import Donor
+    from inventory.models import Donor, Location
     from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
     from reconditioning.demo import walk_to
 
@@ -268,6 +280,8 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         handover_device=reserved.device,
         structure=Structure.objects.get(organisation=mediation),
         year=batch.collected_on.year,
+        location=Location.objects.filter(workshop=workshop).order_by("pk").first(),
+        eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
 
 
