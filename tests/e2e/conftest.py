@@ -79,6 +79,7 @@ class AxeChecker:
         self.navigations = 0
         self.audited = 0
         self.pages = []
+        self.minor = []  # moderate and minor violations: listed with FILIERE_AXE_LOG=1
         page.on("framenavigated", self._navigated)
 
     def _navigated(self, frame):
@@ -99,6 +100,11 @@ class AxeChecker:
             options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
         )
         self.pages.append(where)
+        self.minor.extend(
+            (where, v["id"], v["impact"])
+            for v in results.response["violations"]
+            if v.get("impact") not in BLOCKING_IMPACTS
+        )
         blocking = [
             v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS
         ]
@@ -205,6 +211,7 @@ def browser_page(chromium):
         page.axe.flush()
     if os.environ.get("FILIERE_AXE_LOG"):
         print("\naxe checked:", *page.axe.pages, sep="\n  ")
+        print("moderate or minor:", *page.axe.minor, sep="\n  ")
     page.context.close()
 
 
