@@ -8,12 +8,21 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-# The pages the journeys visit and axe-core checks (tests/e2e), by what a user calls them.
+# The pages the journeys and tests/e2e/test_every_menu_page.py visit and axe-core checks, by
+# what a user calls them.
 PAGES_CHECKED = [
     _("Log in"),
     _("Home"),
+    _("Work queue"),
     _("Batches"),
+    _("Receive a batch"),
     _("Batch"),
+    _("Import a spreadsheet"),
+    _("Import an nwipe log"),
+    _("Devices"),
+    _("Donors"),
+    _("New donor"),
+    _("Locations"),
     _("Intake"),
     _("Device"),
     _("Diagnosis"),
@@ -31,6 +40,8 @@ PAGES_CHECKED = [
     _("Hand over"),
     _("Handover"),
     _("Funder reports"),
+    _("Structures"),
+    _("Access log"),
     _("tariff grid"),
     _("Accessibility statement"),
 ]
