@@ -285,9 +285,10 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
     if not updated:
         raise ValueError(_("This import is not waiting for confirmation."))
     job.refresh_from_db()
-    # When the import started, for the sweep of stuck jobs (job_dispatch.jobs_sweep).
+    # When the import started and who confirmed it: for the sweep of stuck jobs and for a
+    # publication retried after the broker was down (job_dispatch).
     ImportJob.objects.filter(pk=job.pk).update(
-        report={**job.report, "confirmed_at": timezone.now().isoformat()}
+        report={**job.report, "confirmed_at": timezone.now().isoformat(), "confirmed_by": user.pk}
     )
     job_dispatch.publish_on_commit(job, user_id=user.pk)
     job.refresh_from_db()

@@ -59,8 +59,9 @@ def _send(job, user_id: int | None) -> None:
     elif job.status == ImportStatus.ANALYSING:
         tasks.import_job_analyse_task.apply_async((job.pk,), retry_policy=RETRY_POLICY)
     else:
+        confirmed_by = (job.report or {}).get("confirmed_by")
         tasks.import_job_run_task.apply_async(
-            (job.pk, user_id or job.created_by_id), retry_policy=RETRY_POLICY
+            (job.pk, user_id or confirmed_by or job.created_by_id), retry_policy=RETRY_POLICY
         )
 
 

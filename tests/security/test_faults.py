@@ -2,7 +2,9 @@
 never silent), the broker down (the web keeps serving and says jobs are delayed), database
 errors in the middle of an import or a hand-over (nothing half-written)."""
 
+import contextlib
 import datetime
+import os
 from unittest import mock
 
 import pytest
@@ -181,30 +183,41 @@ def test_sweep_fails_an_import_stuck_since_its_confirmation(
 # Broker down
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
+@contextlib.contextmanager
+def broken_broker():
     """No eager mode, and a broker on a closed port: publishing fails as with Redis down."""
     from config.celery import app
 
     closed = "redis://127.0.0.1:9/0"
-    # Celery reads the CELERY_BROKER_URL environment variable before its settings.
     keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "broker_url")
     saved = {key: app.conf.get(key) for key in keys}
-    monkeypatch.setenv("CELERY_BROKER_URL", closed)
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    # Celery reads the CELERY_BROKER_URL environment variable before its settings.
+    os.environ["CELERY_BROKER_URL"] = closed
     app.conf.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.CELERY_BROKER_URL = app.conf.broker_url = closed
     app._pool = None
     app.amqp._producer_pool = None
-
-    def back():
-        monkeypatch.undo()
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         for key, value in saved.items():
             app.conf[key] = value
         app._pool = None
         app.amqp._producer_pool = None
 
-    yield back
-    back()
+
+@pytest.fixture
+def broker_down():
+    """The broker down for the test; calling the fixture's value brings it back."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(broken_broker())
+    yield stack.close
+    stack.close()
 
 
 def test_broker_down_the_report_page_says_jobs_are_delayed_then_it_runs(
@@ -336,3 +349,23 @@ def test_database_error_midway_through_a_handover_writes_nothing(
     # The same hand-over once the database is fine again: it goes through, once.
     assert client.post(url, {"person": person.pk}).status_code == 302
     assert Allocation.objects.count() == 1
+
+
+def test_broker_down_at_confirmation_the_import_runs_later_in_the_confirmers_name(
+    batch, technician, workshop, django_capture_on_commit_callbacks
+):
+    from accounts.enums import Role
+    from tests.factories import member
+
+    job = import_job(batch, technician, django_capture_on_commit_callbacks)
+    manager = member(workshop, Role.MANAGER, username="resp")
+    with broken_broker():
+        with django_capture_on_commit_callbacks(execute=True):
+            importing.import_job_confirm(job=job, user=manager)
+        job.refresh_from_db()
+        assert job.status == ImportStatus.IMPORTING
+        assert job.message == job_dispatch.delayed_message() and Device.objects.count() == 0
+    assert job_dispatch.jobs_sweep()["republished"] == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.created_count == 30
+    assert set(Device.objects.values_list("created_by", flat=True)) == {manager.pk}
