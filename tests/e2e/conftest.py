@@ -1,6 +1,7 @@
 """Real-browser fixtures: Debian's chromium driven by Playwright, axe-core run on every page a
 journey visits, a freshly seeded demo database, and the guide's screenshots."""
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -220,7 +221,7 @@ def seeded(transactional_db):
     """The demo data set (`seed_demo`), fresh for each journey."""
     from django.core.management import call_command
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 def login(page, base, username, password=DEMO_PASSWORD):
