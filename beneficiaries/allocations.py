@@ -32,6 +32,7 @@ from .models import (
     TrainingWaiver,
 )
 from .orders import order_after_handover
+from .privacy import require_not_erased
 from .services import programme_for, require_structure_member, training_missing
 
 
@@ -133,6 +134,7 @@ def allocation_create(
         )
     if order_line is not None and order_line.person_id and person is None:
         person = order_line.person
+    require_not_erased(person)
     waiver = None
     if person is not None:
         problem = training_problem(person, device)

@@ -18,6 +18,7 @@ from reconditioning.lifecycle import device_transition
 
 from .enums import OrderStatus as O
 from .models import Order, OrderLine, Reservation
+from .privacy import require_not_erased
 from .services import require_structure_member
 
 ORDER_FLOW: dict[str, tuple[str, ...]] = {
@@ -67,6 +68,7 @@ def order_create(
         person = line.get("person")
         if person is not None and person.structure_id != structure.pk:
             raise ValidationError(_("This person is referred by another structure."))
+        require_not_erased(person)
         if person is not None and line["quantity"] != 1:
             raise ValidationError(_("A line for a named person is for one device."))
         OrderLine.objects.create(order=order, **line)

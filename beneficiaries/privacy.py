@@ -7,10 +7,13 @@ at it) but blank everything that identifies them: names, contact, the structure'
 count stays: age band, situation, commune, structure, eligibility criterion."""
 
 import hashlib
+import json
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
@@ -39,7 +42,12 @@ AUDIT_RETENTION = timedelta(days=365)
 
 
 def audit(
-    *, user: User | None, action: str, person: Person | None = None, detail: str = ""
+    *,
+    user: User | None,
+    action: str,
+    person: Person | None = None,
+    person_id: int | None = None,
+    detail: str = "",
 ) -> AuditLog:
     """One line in the trail. No name is copied: the person is a foreign key, so an erased
     person reads as their pseudonym in the trail too."""
@@ -52,7 +60,7 @@ def audit(
         username=user.get_username() if user is not None and user.is_authenticated else "",
         organisation=organisation,
         action=action,
-        person=person,
+        person_id=person.pk if person is not None else person_id,
         detail=detail[:300],
     )
 
@@ -111,7 +119,58 @@ def _year_only(value: date | None) -> date | None:
     return value.replace(month=1, day=1) if value else value
 
 
+def require_not_erased(person: Person | None) -> None:
+    """Orders and hand-overs are for people the structure can still name: an erased or
+    anonymised person is referred again (a new record) if they come back."""
+    if person is not None and person.anonymised_at:
+        raise ValidationError(_("This person's data was erased: refer them again instead."))
+
+
+def _identifiers(person: Person) -> set[str]:
+    """What identified the person, as stored in free text: each value and its JSON-escaped
+    form (the admin stores change messages as JSON, "é" as "\\u00e9")."""
+    values = {
+        " ".join(p for p in [person.first_name, person.last_name] if p),
+        person.first_name,
+        person.last_name,
+        person.reference,
+        person.phone,
+        person.email,
+    }
+    values = {v for v in values if len(v) >= 2}
+    return values | {json.dumps(v)[1:-1] for v in values}
+
+
+def _scrub_admin_history(person: Person, identifiers: set[str]) -> int:
+    """The admin's history (LogEntry) copies the object's name at each edit: for the person
+    and the rows whose name includes theirs, the name becomes the current (pseudonymous) one
+    and any identifier left in the change message is replaced by the pseudonym."""
+    objects = [person]
+    objects += Allocation.objects.filter(person=person).select_related(
+        "device", "person", "structure"
+    )
+    objects += Enrolment.objects.filter(person=person).select_related(
+        "person", "session__programme"
+    )
+    objects += TrainingWaiver.objects.filter(person=person).select_related("person")
+    # Longest first, so "Awa Traoré" goes whole before "Awa" would leave "Traoré".
+    ordered = sorted(identifiers, key=len, reverse=True)
+    changed = 0
+    for obj in objects:
+        content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        for entry in LogEntry.objects.filter(content_type=content_type, object_id=str(obj.pk)):
+            message = entry.change_message
+            for value in ordered:
+                message = message.replace(value, person.reference)
+            entry.object_repr = str(obj)[:200]
+            entry.change_message = message
+            entry.save(update_fields=["object_repr", "change_message"])
+            changed += 1
+    return changed
+
+
 def _blank(person: Person, label: str) -> Person:
+    identifiers = _identifiers(person)
     person.first_name = person.last_name = ""
     person.phone = person.email = ""
     person.reference = label
@@ -130,6 +189,7 @@ def _blank(person: Person, label: str) -> Person:
         lines__person__in=Person.objects.exclude(pk=person.pk)
     )
     Order.objects.filter(pk__in=own_orders.values("pk")).update(notes="", decision_note="")
+    _scrub_admin_history(person, identifiers)
     return person
 
 
