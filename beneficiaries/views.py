@@ -64,6 +64,8 @@ def person_list(request):
         people = people.filter(
             Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(reference__icontains=q)
         )
+    # One line for the list (it names people), not one per person shown.
+    privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail="list")
     return render(request, "beneficiaries/person_list.html", {"people": people[:200], "q": q})
 
 
@@ -113,6 +115,8 @@ def person_edit(request, pk):
         else:
             messages.success(request, _("%(person)s updated.") % {"person": person})
             return redirect(person)
+    if request.method == "GET":
+        privacy.audit(user=request.user, action=AuditLog.Action.VIEW, person=person, detail="edit")
     return render(request, "beneficiaries/person_form.html", {"form": form, "person": person})
 
 
@@ -209,6 +213,8 @@ def session_detail(request, pk):
         else:
             messages.success(request, _("Attendance recorded: %(n)s present.") % {"n": n})
         return redirect(session)
+    # The attendance list and the enrolment choice name people.
+    privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail=f"session {session.pk}")
     return render(
         request,
         "beneficiaries/session_detail.html",
@@ -281,6 +287,15 @@ def order_detail(request, pk):
         .order_by("id")
     )
     is_structure = order.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+    if is_structure or user.is_coordinator:  # only they see the people's names
+        named = {pk for pk in order.lines.values_list("person_id", flat=True) if pk}
+        if named:
+            privacy.audit(
+                user=user,
+                action=AuditLog.Action.VIEW,
+                person_id=next(iter(named)) if len(named) == 1 else None,
+                detail=f"order {order.reference}",
+            )
     return render(
         request,
         "beneficiaries/order_detail.html",
@@ -413,6 +428,13 @@ def allocation_detail(request, pk):
     payments = list(allocation.payments.order_by("id"))
     paid = sum(p.amount for p in payments)
     replacement = Allocation.objects.filter(replaces=allocation).select_related("device").first()
+    if allocation.person_id:
+        privacy.audit(
+            user=request.user,
+            action=AuditLog.Action.VIEW,
+            person=allocation.person,
+            detail="allocation",
+        )
     return render(
         request,
         "beneficiaries/allocation_detail.html",
@@ -504,11 +526,25 @@ def allocation_return(request, pk):
 def receipt(request, pk, payment_pk):
     allocation = _allocation_for(request, pk)
     payment = get_object_or_404(allocation.payments, pk=payment_pk)
+    if allocation.person_id:
+        privacy.audit(
+            user=request.user,
+            action=AuditLog.Action.VIEW,
+            person=allocation.person,
+            detail=f"receipt {payment.receipt_number}",
+        )
     return pdf_response(documents.receipt_pdf(payment), f"recu-{payment.receipt_number}.pdf")
 
 
 def handover_document(request, pk):
     allocation = _allocation_for(request, pk)
+    if allocation.person_id:
+        privacy.audit(
+            user=request.user,
+            action=AuditLog.Action.VIEW,
+            person=allocation.person,
+            detail="handover document",
+        )
     return pdf_response(
         documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf"
     )
