@@ -234,9 +234,10 @@ def nwipe_log_import(
                 result=result,
                 source="nwipe",
                 notes="; ".join(errors)[:2000],
+                # PostgreSQL text cannot hold NUL (a log on a pulled USB stick ends with them).
                 log_excerpt=(
                     content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-                )[-20000:],
+                ).replace("\x00", "")[-20000:],
             )
         )
     return records

@@ -47,6 +47,21 @@ def test_log_fills_records_and_erases_the_device(batch, technician):
     assert device.status == expected
 
 
+def test_log_with_nul_bytes_is_recorded_without_them(batch, technician):
+    """A log copied from a pulled USB stick carries NUL bytes, which PostgreSQL text refuses."""
+    path, log = sample_with_drives()
+    device = make_device(
+        batch,
+        drives=[{"capacity_gb": 500, "kind": "hdd", "serial_number": d.serial} for d in log.drives],
+    )
+    take_step(device, S.DIAGNOSED, technician)
+    lines = path.read_bytes().split(b"\n")
+    content = b"\n".join([lines[0] + b"\x00\x00", *lines[1:]]) + b"\x00" * 64
+    records = services.nwipe_log_import(devices=[device], content=content, user=technician)
+    assert len(records) == len(log.drives)
+    assert all("\x00" not in r.log_excerpt and r.log_excerpt for r in records)
+
+
 def test_unknown_drive_records_nothing(batch, technician):
     path, _log = sample_with_drives()
     device = make_device(

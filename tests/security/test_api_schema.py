@@ -35,6 +35,21 @@ PERSONAS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """schemathesis calls the WSGI application itself, which closes the database connection at
+    the end of each request when it is inside a transaction (the test's); Django's test client
+    switches that off, and so does this fixture."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def credentials(request, workshop, technician, client):
     """Headers and cookies of the persona, and a world with devices for it to read."""
