@@ -238,3 +238,61 @@ def test_an_erased_person_cannot_be_named_again_by_an_edit(
     assert page.status_code == 200 and ("refer them again" in html or "orientez-la" in html)
     person.refresh_from_db()
     assert person.last_name == "" and person.anonymised_at
+
+
+def test_erasure_leaves_no_name_in_free_text_documents_or_the_export(
+    client,
+    coordinator,
+    mediator,  # noqa: F811
+    structure,  # noqa: F811
+    programme,  # noqa: F811
+    handed_over,
+    person,  # noqa: F811
+):
+    """The structure's and the coordination's own words may name the person: a waiver's reason,
+    the notes of an order for her alone, a return's reason. None survive the erasure, nor
+    does her name on the handover document or in what the export gives back."""
+    from beneficiaries import orders, services
+    from beneficiaries.models import Order, TrainingWaiver
+
+    allocation, _payment = handed_over
+    waiver = services.waiver_grant(
+        person=person, programme=programme, reason="Awa Traoré part en stage", user=coordinator
+    )
+    order = orders.order_create(
+        structure=structure,
+        user=mediator,
+        lines=[{"device_type": "tablet", "quantity": 1, "person": person}],
+        notes="Pour Mme Traoré, qui garde ses petits-enfants",
+    )
+    allocations.allocation_return(
+        allocation=allocation, user=mediator, reason="Écran cassé, dit Mme Traoré"
+    )
+    client.force_login(mediator)
+    url = reverse("beneficiaries:handover_pdf", args=[allocation.pk])
+
+    def pdf_text():
+        pdf = client.get(url)
+        assert pdf.status_code == 200
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+
+    assert "Traoré" in pdf_text()  # the document named her before
+    privacy.person_erase(person=person, user=coordinator)
+    person.refresh_from_db()
+    code = privacy.pseudonym_code(person)
+    assert TrainingWaiver.objects.get(pk=waiver.pk).reason == ""
+    assert Order.objects.get(pk=order.pk).notes == ""
+    allocation.refresh_from_db()
+    assert allocation.return_reason == "" and allocation.returned_at  # the fact stays
+    text = pdf_text()
+    assert code in text and "Traoré" not in text and "Awa" not in text
+    client.force_login(coordinator)
+    export = client.get(reverse("beneficiaries:person_export", args=[person.pk]))
+    assert export.status_code == 200
+    body = export.content.decode()
+    assert "Traoré" not in body and "Awa" not in body and "Trao\\u00e9" not in body
+    data = json.loads(body)
+    assert data["person"]["reference"].endswith(f"#{code}")
+    assert data["training_waivers"][0]["reason"] == ""
+    assert data["orders"][0]["notes"] == ""
+    assert data["allocations"][0]["return_reason"] == ""
