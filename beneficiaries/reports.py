@@ -418,7 +418,7 @@ def funder_report_xlsx(report: FunderReport) -> bytes:
                 float(f.co2e_kg_per_year),
                 float(f.materials_kg_per_year),
                 float(f.extra_years),
-                f.source,
+                escape_cell(f.source),
                 f.to_be_checked,
             ]
         )

@@ -312,7 +312,7 @@ def stock_report_xlsx(report: StockReport) -> bytes:
     ws = wb.active
     ws.title = _("Summary")[:31]
     rows = [
-        (_("Stock report"), report.scope),
+        (_("Stock report"), escape_cell(report.scope)),
         (_("Generated at"), timezone.localtime(report.generated_at).strftime("%d/%m/%Y %H:%M")),
         (_("Devices"), report.total),
         (_("Received → ready, median (days)"), report.to_ready.median_days),

@@ -103,7 +103,12 @@ def test_device_list_export(tech_client, hostile_devices, fmt):
     assert_neutralised(cells, list(PAYLOADS.values()))
 
 
-def test_stock_report_xlsx(tech_client, hostile_devices, django_capture_on_commit_callbacks):
+def test_stock_report_xlsx(
+    tech_client, workshop, hostile_devices, django_capture_on_commit_callbacks
+):
+    # The report's scope names the workshops: an organisation's name is typed by people too.
+    workshop.name = PAYLOADS["-"]
+    workshop.save(update_fields=["name"])
     with django_capture_on_commit_callbacks(execute=True):
         response = tech_client.post(reverse("inventory:stock_report_request"), {"fmt": "xlsx"})
     job_url = response.url
@@ -113,7 +118,7 @@ def test_stock_report_xlsx(tech_client, hostile_devices, django_capture_on_commi
     content = b"".join(response.streaming_content)
     cells = xlsx_cells(content)
     location = str(hostile_devices[0].location)
-    assert_neutralised(cells, [location])
+    assert_neutralised(cells, [location, PAYLOADS["-"]])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -127,6 +132,10 @@ def test_funder_report(
     coordinator = member(
         OrganisationFactory(kind=OrganisationKind.COORDINATION), Role.COORDINATOR, username="c"
     )
+    # Impact factors' sources are typed in the back office and exported on their own sheet.
+    from beneficiaries.models import ImpactFactor
+
+    ImpactFactor.objects.filter(device_type="laptop").update(source=PAYLOADS["@"])
     client.force_login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
