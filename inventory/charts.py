@@ -38,7 +38,7 @@ def bar_chart(
         shown = f"{value:g}{unit}"
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end">'
-            f"{escape(str(label))[:28]}</text>"
+            f"{escape(str(label)[:28])}</text>"
         )
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar}" fill="{color}"/>')
         parts.append(f'<text x="{label_w + w + 4}" y="{y + bar - 5}">{escape(shown)}</text>')

@@ -189,3 +189,12 @@ def test_migration_backfills_the_milestones_from_events(stock):
     for device in Device.objects.all():
         got = {s: getattr(device, f) for s, f in MILESTONE_FIELDS.items()}
         assert got == expected[device.pk]
+
+
+def test_chart_labels_are_cut_before_escaping():
+    """A long name with & or < is cut as text, never in the middle of an HTML entity."""
+    from inventory.charts import bar_chart
+
+    svg = bar_chart([("Atelier <Nord> & Sud, 12 rue des Lilas", 3)], title="t")
+    assert "Atelier &lt;Nord&gt; &amp; Sud, 12 r" in svg
+    assert "&l<" not in svg and "&am<" not in svg
