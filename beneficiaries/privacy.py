@@ -238,12 +238,53 @@ def person_erase(*, person: Person, user: User) -> Person:
     payments and receipts stay (accounting and funders' reports, GDPR art. 17(3)(b)), with the
     person shown as "Erased person #code"."""
     require_coordinator(user)
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    return _erase(person, user=user)
+
+
+def _erased_label(person: Person) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        label = _("Erased person #%(code)s") % {"code": pseudonym_code(person)}
-    _blank(person, label)
-    audit(user=user, action=AuditLog.Action.ERASE, person=person)
+        return _("Erased person #%(code)s") % {"code": pseudonym_code(person)}
+
+
+def _erase(person: Person, *, user: User | None, detail: str = "") -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _blank(person, _erased_label(person))
+    audit(user=user, action=AuditLog.Action.ERASE, person=person, detail=detail)
     return person
+
+
+# Backups: a restored dump brings back the people erased since it was taken.
+
+
+def erasures_since(since: date) -> list[dict]:
+    """The erasures this database's access log holds from `since` on: the list to replay on
+    a backup taken before them. Ids, pseudonyms and logins only, never a name."""
+    entries = AuditLog.objects.filter(
+        action=AuditLog.Action.ERASE, at__date__gte=since, person__isnull=False
+    ).order_by("at", "id")
+    return [
+        {
+            "person": e.person_id,
+            "pseudonym": _erased_label(Person(pk=e.person_id)),
+            "at": e.at.isoformat(),
+            "by": e.username,
+        }
+        for e in entries
+    ]
+
+
+@transaction.atomic
+def erasure_replay(*, person_id: int, at: str = "", by: str = "") -> str:
+    """Erase again, after a restore, someone whose erasure the backup predates. Returns
+    "erased", "already" (the backup already had it) or "missing" (no such row)."""
+    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    if person is None:
+        return "missing"
+    if person.reference == _erased_label(person):
+        return "already"
+    detail = f"replayed after a restore ({by or '?'}, {at or '?'})"
+    _erase(person, user=None, detail=detail)
+    return "erased"
 
 
 def _iso(value) -> str | None:
