@@ -204,6 +204,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Redis on an unreachable host (packets dropped, not refused) must not hold a web request:
+# publishing gives up after a short connect timeout and the job waits, marked delayed.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # PDFs are heavy: their own queue, so a long report never delays imports. Workers consume
 # both ("celery -A config worker -Q celery,pdf"), or a dedicated worker takes "pdf".
 CELERY_TASK_ROUTES = {

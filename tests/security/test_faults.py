@@ -369,3 +369,13 @@ def test_broker_down_at_confirmation_the_import_runs_later_in_the_confirmers_nam
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 30
     assert set(Device.objects.values_list("created_by", flat=True)) == {manager.pk}
+
+
+def test_an_unreachable_broker_is_given_up_quickly():
+    """A Redis host that drops packets (no refusal) would hold the web request for the kernel's
+    connect timeout (minutes): the app's broker connection carries short timeouts."""
+    from config.celery import app
+
+    connection = app.connection_for_write("redis://10.255.255.1:6379/0")
+    assert connection.connect_timeout == 2
+    assert connection.transport_options["socket_connect_timeout"] == 2
