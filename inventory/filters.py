@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import DeviceStatus, DeviceType
 from .models import Device, Location
+from .widgets import FastSelect
 
 
 def filter_by_batch(queryset, value: str):
@@ -18,12 +19,16 @@ def filter_by_batch(queryset, value: str):
 
 class DeviceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
-    device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=DeviceStatus.choices, widget=FastSelect
+    )
+    device_type = django_filters.ChoiceFilter(
+        label=_("Type"), choices=DeviceType.choices, widget=FastSelect
+    )
     # A text field, not a select: a network has tens of thousands of batches.
     batch = django_filters.CharFilter(label=_("Batch"), method="filter_batch")
     location = django_filters.ModelChoiceFilter(
-        label=_("Location"), queryset=Location.objects.none()
+        widget=FastSelect, label=_("Location"), queryset=Location.objects.none()
     )
 
     class Meta:

@@ -4,16 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from inventory.enums import DeviceStatus, DeviceType, Grade
 from inventory.filters import filter_by_batch
 from inventory.models import Device, Location
+from inventory.widgets import FastSelect
 
 
 class QueueFilter(django_filters.FilterSet):
     batch = django_filters.CharFilter(label=_("Batch"), method="filter_batch")
-    device_type = django_filters.ChoiceFilter(label=_("Type"), choices=DeviceType.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=DeviceStatus.choices)
-    location = django_filters.ModelChoiceFilter(
-        label=_("Location"), queryset=Location.objects.none()
+    device_type = django_filters.ChoiceFilter(
+        label=_("Type"), choices=DeviceType.choices, widget=FastSelect
     )
-    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=DeviceStatus.choices, widget=FastSelect
+    )
+    location = django_filters.ModelChoiceFilter(
+        widget=FastSelect, label=_("Location"), queryset=Location.objects.none()
+    )
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices, widget=FastSelect)
 
     class Meta:
         model = Device
