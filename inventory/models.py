@@ -426,6 +426,9 @@ class StorageDrive(models.Model):
         size = self.capacity_display
         return f"{size} {self.get_kind_display()}".strip()
 
+    def get_kind_display(self) -> str:  # every list row shows its drives: see choice_label
+        return choice_label(StorageKind, self.kind)
+
     @property
     def capacity_display(self) -> str:
         if not self.capacity_gb:
