@@ -274,6 +274,7 @@ def _empty_value(name: str, field):
 
 
 _REQUIRED = [name for name, field in _SPEC_FIELDS.items() if field.required]
+_UNIQUE_CELLS = {"serial_number"}
 
 
 def _empty_row() -> dict:
@@ -303,6 +304,13 @@ def device_specs_clean(
         field = _SPEC_FIELDS[name]
         # Donor files repeat the same cells ("8 Go", "Portable"): parse each text once.
         # (messages are in the request's language: one cache per language)
+        if name in _UNIQUE_CELLS:  # never repeated: a cache would only grow and be cleared
+            try:
+                cleaned[name] = field.clean(raw)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+                cleaned.pop(name, None)
+            continue
         cache = _PARSED.setdefault((language, name), {})
         if raw not in cache:
             if len(cache) > 20_000:

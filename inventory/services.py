@@ -56,8 +56,14 @@ def normalise_serial(value: str) -> str:
     return " ".join((value or "").replace("\x00", "").split()).upper()
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalise_text(value: str) -> str:
+    return " ".join(value.replace("\x00", "").split())
+
+
 def normalise_text(value: str) -> str:
-    return " ".join((value or "").replace("\x00", "").split())
+    # Models and CPUs repeat down a donor's spreadsheet: each spelling is normalised once.
+    return _normalise_text(value or "")
 
 
 # Firmware, spreadsheets and people spell makers differently; one spelling keeps serial numbers
