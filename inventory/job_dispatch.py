@@ -7,7 +7,7 @@
   message out again; the services claim a job by its state, so a job is done once.
 - Job lost or stuck: the sweep publishes again jobs that wait for too long (safe: claimed by
   state) and marks failed, with the reason, jobs still unfinished past STUCK_AFTER.
-See docs/security-faults-privacy.md."""
+See docs/security.md, "Faults"."""
 
 import logging
 import os
