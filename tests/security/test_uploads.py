@@ -35,8 +35,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _english(settings):
-    # Messages are checked in English: their French text comes from locale/pending/input.tsv
-    # once merged into the catalogue.
+    # Messages are checked in English (their French text is in the catalogue).
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
