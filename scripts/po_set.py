@@ -1,40 +1,71 @@
-"""po_set.py file.po < tsv (msgid<TAB>msgstr, plural: msgstr0||msgstr1). Sets, drops fuzzy."""
-import re, sys
-path = sys.argv[1]
-pairs = dict(line.rstrip("\n").split("\t", 1) for line in sys.stdin if "\t" in line)
-blocks = open(path, encoding="utf-8").read().split("\n\n")
-def esc(s): return s.replace("\\", "\\\\").replace('"', '\\"')
-out = []
-for b in blocks:
-    lines = b.split("\n")
-    i_id = next((i for i, l in enumerate(lines) if l.startswith("msgid ")), None)
-    if i_id is None:
-        out.append(b); continue
-    j = i_id + 1
-    parts = [re.match(r'msgid "(.*)"', lines[i_id]).group(1)]
-    while j < len(lines) and lines[j].startswith('"'):
-        parts.append(lines[j][1:-1]); j += 1
-    raw = "".join(parts).replace('\\"', '"').replace("\\\\", "\\")
-    if raw == "" or raw not in pairs:
-        out.append(b); continue
+"""Fill translations into a .po file from lines on stdin: `msgid<TAB>msgstr`, plurals as
+`msgid<TAB>singular||plural` (msgid being the singular). Sets the entry and drops its fuzzy
+flag; entries not listed are left as they are.
+
+    python3 scripts/po_set.py locale/fr/LC_MESSAGES/django.po < translations.tsv
+"""
+
+import re
+import sys
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _continued(lines: list[str], start: int) -> int:
+    """The index after the quoted continuation lines that follow lines[start]."""
+    end = start + 1
+    while end < len(lines) and lines[end].startswith('"'):
+        end += 1
+    return end
+
+
+def _set(block: str, pairs: dict[str, str]) -> str:
+    lines = block.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.startswith("msgid ")), None)
+    if first is None:
+        return block
+    end = _continued(lines, first)
+    parts = [re.match(r'msgid "(.*)"', lines[first]).group(1)]
+    parts += [line[1:-1] for line in lines[first + 1 : end]]
+    msgid = "".join(parts).replace('\\"', '"').replace("\\\\", "\\")
+    if msgid == "" or msgid not in pairs:
+        return block
     head = []
-    for l in lines[:i_id]:
-        if l.startswith("#|"): continue
-        if l.startswith("#,"):
-            flags = [f.strip() for f in l[2:].split(",") if f.strip() != "fuzzy"]
-            if flags: head.append("#, " + ", ".join(flags))
+    for line in lines[:first]:
+        if line.startswith("#|"):
             continue
-        head.append(l)
-    idlines = lines[i_id:j]
-    rest = lines[j:]
-    plural = [l for l in rest if l.startswith("msgid_plural")]
-    if plural:
-        k = rest.index(plural[0]); pl = [rest[k]]; k += 1
-        while k < len(rest) and rest[k].startswith('"'):
-            pl.append(rest[k]); k += 1
-        s0, s1 = pairs[raw].split("||")
-        new = head + idlines + pl + [f'msgstr[0] "{esc(s0)}"', f'msgstr[1] "{esc(s1)}"']
-    else:
-        new = head + idlines + [f'msgstr "{esc(pairs[raw])}"']
-    out.append("\n".join(new))
-open(path, "w", encoding="utf-8").write("\n\n".join(out))
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if flags:
+                head.append("#, " + ", ".join(flags))
+            continue
+        head.append(line)
+    rest = lines[end:]
+    plural = next((i for i, line in enumerate(rest) if line.startswith("msgid_plural")), None)
+    if plural is None:
+        return "\n".join([*head, *lines[first:end], f'msgstr "{_escape(pairs[msgid])}"'])
+    plural_lines = rest[plural : _continued(rest, plural)]
+    singular, several = pairs[msgid].split("||")
+    return "\n".join(
+        [
+            *head,
+            *lines[first:end],
+            *plural_lines,
+            f'msgstr[0] "{_escape(singular)}"',
+            f'msgstr[1] "{_escape(several)}"',
+        ]
+    )
+
+
+def main(path: str) -> None:
+    pairs = dict(line.rstrip("\n").split("\t", 1) for line in sys.stdin if "\t" in line)
+    with open(path, encoding="utf-8") as f:
+        blocks = f.read().split("\n\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n\n".join(_set(block, pairs) for block in blocks))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
