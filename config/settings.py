@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "core",
     "accounts",
     "inventory",
     "reconditioning",
