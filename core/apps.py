@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -7,4 +6,3 @@ class CoreConfig(AppConfig):
     writers, uploads, pagination, widgets, text helpers, the site's own pages."""
 
     name = "core"
-    verbose_name = _("Core")
