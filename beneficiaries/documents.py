@@ -3,7 +3,7 @@ signs. Both are short, one page each."""
 
 from django.utils import timezone
 
-from inventory.pdf import render_pdf
+from core.pdf import render_pdf
 
 from .models import Allocation, Payment
 

@@ -204,7 +204,7 @@ class MednumUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file of the digital-mediation places"))
 
     def clean_file(self):
-        from inventory.uploads import check_upload_size
+        from core.uploads import check_upload_size
 
         f = self.cleaned_data["file"]
         check_upload_size(f, "MEDNUM_CSV_MAX_BYTES")  # before the view reads it into memory

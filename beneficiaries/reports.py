@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from inventory.charts import bar_chart
+from core.charts import bar_chart
+from core.exports import escape_cell
+from core.pdf import render_pdf
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device, Donor
-from inventory.pdf import render_pdf
 from inventory.reports import LeadTime, lead_times
-from inventory.resources import escape_cell
 
 from .enums import AgeBand, Situation
 from .models import (

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
+from core.pdf import pdf_response
 from inventory.models import Device
-from inventory.pdf import pdf_response
 
 from . import allocations, documents, orders, privacy, services
 from .enums import OrderStatus

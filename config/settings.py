@@ -83,7 +83,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.headers.PermissionsPolicyMiddleware",
+    "core.headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +98,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The home page's sections, in order: each app provides its own (core knows none of them).
+HOME_SECTIONS = [
+    "inventory.home.actions",
+    "beneficiaries.home.actions",
+    "beneficiaries.home.orders",
+    "inventory.home.stock",
+]
 
 TEMPLATES = [
     {
@@ -228,12 +235,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.SafeJSONParser",
+        "core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
 }
 
@@ -247,7 +254,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Exports: a cell starting with = + - @ tab or CR must not run as a formula in a spreadsheet.
-# Formula escaping is done by inventory.resources.escape_cell (the library only strips "=").
+# Formula escaping is done by core.exports.escape_cell (the library only strips "=").
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # Control characters typed at intake would make openpyxl refuse the whole XLSX export.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
@@ -269,7 +276,7 @@ LOGGING = {
 }
 
 # Security headers. SecurityMiddleware sends nosniff, Referrer-Policy and
-# Cross-Origin-Opener-Policy; config.headers adds Permissions-Policy.
+# Cross-Origin-Opener-Policy; core.headers adds Permissions-Policy.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

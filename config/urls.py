@@ -5,12 +5,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.accessibility import accessibility_statement
-from inventory import views as inventory_views
+from core import views as core_views
+from core.accessibility import accessibility_statement
 
 urlpatterns = [
-    path("", inventory_views.home, name="home"),
-    path("healthz/", inventory_views.healthz, name="healthz"),
+    path("", core_views.home, name="home"),
+    path("healthz/", core_views.healthz, name="healthz"),
     path(
         "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
     ),

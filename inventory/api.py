@@ -12,8 +12,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import IdCursorPagination
-from config.parsers import SafeJSONParser
+from core.pagination import IdCursorPagination
+from core.parsers import SafeJSONParser
 
 from .enums import DeviceStatus, DeviceType
 from .hardware import HardwareReportError
@@ -187,7 +187,7 @@ class HardwareReportParser(SafeJSONParser):
     """JSON only, and no larger than HARDWARE_REPORT_MAX_BYTES: refused before it is read."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        from .uploads import too_large_message
+        from core.uploads import too_large_message
 
         request = (parser_context or {}).get("request")
         meta = request.META if request is not None else {}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from inventory.pdf import render_pdf
+from core.pdf import render_pdf
 
 from .enums import DeviceStatus as S
 from .models import CollectionBatch, Device

@@ -2,9 +2,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import FastSelect
+
 from .enums import DeviceStatus, DeviceType
 from .models import Device, Location
-from .widgets import FastSelect
 
 
 def filter_by_batch(queryset, value: str):

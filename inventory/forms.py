@@ -237,7 +237,7 @@ class ImportUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        from .uploads import check_upload_size, read_upload
+        from core.uploads import check_upload_size, read_upload
 
         f = self.cleaned_data["file"]
         check_upload_size(f, "SPREADSHEET_UPLOAD_MAX_BYTES")

@@ -8,7 +8,7 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 
-from inventory.pdf import render_pdf
+from core.pdf import render_pdf
 
 from .models import Device
 

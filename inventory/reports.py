@@ -14,13 +14,13 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inventory.pdf import render_pdf
+from core.charts import bar_chart, column_chart
+from core.exports import escape_cell
+from core.pdf import render_pdf
 
-from .charts import bar_chart, column_chart
 from .enums import DeviceStatus as S
 from .enums import DeviceType, Grade
 from .models import Device, DeviceEvent
-from .resources import escape_cell
 
 IN_STOCK = [
     S.RECEIVED,

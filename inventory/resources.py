@@ -1,23 +1,15 @@
 """Spreadsheet exports (django-import-export).
 
 The library's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading "=", so every
-cell goes through `escape_cell` instead: a cell starting with = + - @ tab or CR is prefixed with
-a quote, which spreadsheets show as text and never run (OWASP CSV injection)."""
+cell goes through core.exports.escape_cell instead (OWASP CSV injection)."""
 
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
+from core.exports import escape_cell
+
 from .models import Device
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 HEADERS = {
     "asset_tag": _("Asset tag"),

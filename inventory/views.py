@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -11,10 +10,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inventory.pdf import pdf_response
+from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
+from core.pdf import pdf_response
 
 from . import importing, labels, spreadsheet
-from .enums import DeviceStatus
 from .filters import DeviceFilter
 from .forms import (
     BatchEditForm,
@@ -27,7 +26,6 @@ from .forms import (
     MoveForm,
 )
 from .models import CollectionBatch, Device, Donor, ImportJob, Location
-from .pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
 from .resources import devices_export
 from .services import (
     DeviceSpecs,
@@ -44,36 +42,6 @@ def _require_workshop_member(user, workshop_id: int) -> None:
     """Writes in a workshop are for its members (coordinators read, they do not log devices)."""
     if workshop_id not in user.workshop_ids():
         raise PermissionDenied(_("Only the workshop's staff can do this."))
-
-
-def home(request):
-    user = request.user
-    batches = (
-        CollectionBatch.objects.visible_to(user)
-        .select_related("donor")
-        .annotate(device_count=Count("devices"))
-        .order_by("-collected_on", "-id")[:8]
-    )
-    status_counts = dict(
-        Device.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
-    )
-    statuses = [(label, status_counts.get(value, 0)) for value, label in DeviceStatus.choices]
-    from beneficiaries.models import Order
-
-    recent_orders = (
-        Order.objects.visible_to(user).select_related("structure").order_by("-created_at")[:8]
-    )
-    return render(
-        request,
-        "inventory/home.html",
-        {
-            "batches": batches,
-            "statuses": statuses,
-            "can_receive": user.is_workshop_staff,
-            "recent_orders": recent_orders,
-            "organisations": [m.organisation for m in user.memberships_cached()],
-        },
-    )
 
 
 # Donors
@@ -584,8 +552,3 @@ def location_list(request):
             "form": form,
         },
     )
-
-
-@login_not_required
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")

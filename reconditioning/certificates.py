@@ -10,9 +10,9 @@ import io
 from django.db.models import Max
 from django.utils import timezone
 
+from core.pdf import render_pdf
 from inventory.enums import DeviceStatus
 from inventory.models import CollectionBatch, Device, DeviceEvent
-from inventory.pdf import render_pdf
 
 from .models import ErasureRecord
 

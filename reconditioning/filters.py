@@ -1,10 +1,10 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import FastSelect
 from inventory.enums import DeviceStatus, DeviceType, Grade
 from inventory.filters import filter_by_batch
 from inventory.models import Device, Location
-from inventory.widgets import FastSelect
 
 
 class QueueFilter(django_filters.FilterSet):

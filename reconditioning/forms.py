@@ -110,7 +110,7 @@ class NwipeUploadForm(forms.Form):
     log = forms.FileField(label=_("nwipe log file"))
 
     def clean_log(self):
-        from inventory.uploads import check_upload_size
+        from core.uploads import check_upload_size
 
         f = self.cleaned_data["log"]
         check_upload_size(f, "NWIPE_LOG_MAX_BYTES")

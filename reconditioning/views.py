@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.pdf import pdf_response
 from inventory.enums import DeviceStatus as S
 from inventory.models import CollectionBatch, Device
-from inventory.pdf import pdf_response
 
 from . import certificates, lifecycle, services
 from .filters import QueueFilter

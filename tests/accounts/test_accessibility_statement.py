@@ -4,7 +4,7 @@ the compliance status, the tools and pages of the checks, a contact and the reme
 import pytest
 from django.urls import reverse
 
-from accounts.accessibility import AUDIT
+from core.accessibility import AUDIT
 
 pytestmark = pytest.mark.django_db
 

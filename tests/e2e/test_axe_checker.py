@@ -40,7 +40,7 @@ def test_bundled_axe_core_tags_rgaa():
 
 
 def test_accessibility_statement_names_the_axe_core_the_checks_run():
-    from accounts.accessibility import AUDIT
+    from core.accessibility import AUDIT
 
     # a new axe-core means new checks: the statement is established again with its results
     assert AUDIT["axe_core"].split(".")[:2] == axe_version().split(".")[:2]

@@ -4,7 +4,7 @@ import pytest
 from django import forms
 from django.test.html import parse_html
 
-from inventory.widgets import FastSelect
+from core.widgets import FastSelect
 
 CHOICES = [
     ("", "---------"),

@@ -193,7 +193,7 @@ def test_migration_backfills_the_milestones_from_events(stock):
 
 def test_chart_labels_are_cut_before_escaping():
     """A long name with & or < is cut as text, never in the middle of an HTML entity."""
-    from inventory.charts import bar_chart
+    from core.charts import bar_chart
 
     svg = bar_chart([("Atelier <Nord> & Sud, 12 rue des Lilas", 3)], title="t")
     assert "Atelier &lt;Nord&gt; &amp; Sud, 12 r" in svg

@@ -20,7 +20,7 @@ from beneficiaries import allocations, services
 from beneficiaries.documents import handover_pdf, receipt_pdf
 from beneficiaries.models import EligibilityCriterion, TrainingProgramme
 from beneficiaries.reports import FunderFilters, funder_report_build, funder_report_pdf
-from inventory import pdf
+from core import pdf
 from inventory.donor_reports import (
     donation_receipt_pdf,
     donor_batch_report_pdf,

@@ -4,6 +4,7 @@ and no page runs COUNT(*) over the whole table."""
 from dataclasses import dataclass
 
 from django.db import connection
+from rest_framework.pagination import CursorPagination
 
 COUNT_CAP = 1000
 
@@ -48,3 +49,12 @@ def capped_count(qs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to `cap` rows only: (count, more_than_cap)."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+class IdCursorPagination(CursorPagination):
+    """The API's keyset pagination on the primary key: no COUNT(*), same cost on every page."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

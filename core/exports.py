@@ -1,0 +1,71 @@
+"""The one way to write a spreadsheet or a CSV file: every text cell is neutralised here.
+
+A cell starting with = + - @ tab or CR is prefixed with a quote, which spreadsheets show as text
+and never run (OWASP CSV injection). django-import-export's own option only strips a leading
+"=", so its resources call `escape_cell` too (inventory.resources)."""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.functional import Promise
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses longer sheet titles.
+SHEET_TITLE_MAX = 31
+
+
+def escape_cell(value):
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _xlsx_cell(value):
+    value = escape_cell(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    kept = (str, int, float, bool, datetime.date, datetime.time, datetime.timedelta)
+    if value is not None and not isinstance(value, kept):
+        return escape_cell(str(value))  # anything else is shown as its text
+    return value
+
+
+def csv_bytes(rows: Iterable[Sequence], *, delimiter: str = ";") -> bytes:
+    """UTF-8 with a BOM (what French Excel opens correctly), ";" by default, None as empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    for row in rows:
+        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@dataclass
+class Sheet:
+    title: str
+    rows: Iterable[Sequence]
+    bold_first_cell: bool = False
+
+
+def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """One workbook, a sheet per `Sheet`, in order."""
+    workbook = Workbook()
+    first = True
+    for sheet in sheets:
+        ws = workbook.active if first else workbook.create_sheet()
+        first = False
+        ws.title = str(sheet.title)[:SHEET_TITLE_MAX]
+        for row in sheet.rows:
+            ws.append([_xlsx_cell(v) for v in row])
+        if sheet.bold_first_cell:
+            ws["A1"].font = Font(bold=True)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
