@@ -196,7 +196,7 @@ def measure_reports():
     _tech, coord = users()
     seconds, peak = isolated(
         "from accounts.models import User\n"
-        "from inventory.reports import stock_report_build\n"
+        "from reports.stock import stock_report_build\n"
         "r = stock_report_build(user=User.objects.get(username='bench-coord'))\n"
     )
     record(
@@ -228,7 +228,7 @@ def measure_reports():
         seconds, peak = isolated(
             "import datetime\n"
             "from accounts.models import User\n"
-            "from beneficiaries.reports import FunderFilters, funder_report_build, "
+            "from reports.funder import FunderFilters, funder_report_build, "
             "funder_report_pdf\n"
             "u = User.objects.get(username='bench-coord')\n"
             f"f = FunderFilters(datetime.date.fromisoformat('{date_from}'), "
@@ -248,7 +248,7 @@ def measure_reports():
 def measure_certificate(n=2000):
     seconds, peak = isolated(
         "from inventory.models import CollectionBatch\n"
-        "from reconditioning.certificates import batch_certificate_pdf\n"
+        "from reports.certificates import batch_certificate_pdf\n"
         "from accounts.models import User\n"
         "b = CollectionBatch.objects.get(reference='CERT-BENCH')\n"
         "pdf = batch_certificate_pdf(b, user=User.objects.get(username='bench-coord'))\n"

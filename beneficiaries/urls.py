@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import privacy_views, report_views, views
+from . import privacy_views, views
 
 app_name = "beneficiaries"
 
@@ -27,15 +27,6 @@ urlpatterns = [
     path(
         "attributions/<int:pk>/remplacement/", views.allocation_replace, name="allocation_replace"
     ),
-    path("attributions/<int:pk>/recu/<int:payment_pk>.pdf", views.receipt, name="receipt"),
-    path("attributions/<int:pk>/remise.pdf", views.handover_document, name="handover_pdf"),
-    path("rapports/financeurs/", report_views.funder_report, name="funder_report"),
-    path(
-        "rapports/financeurs/demande/",
-        report_views.funder_report_request,
-        name="funder_report_request",
-    ),
-    path("rapports/financeurs/lignes/", report_views.allocation_rows, name="allocation_rows"),
     path("structures/", views.structure_list, name="structure_list"),
     path("structures/import/", views.structure_import, name="structure_import"),
 ]

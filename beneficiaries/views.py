@@ -7,10 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from core.pdf import pdf_response
 from inventory.models import Device
 
-from . import allocations, documents, orders, privacy, services
+from . import allocations, orders, privacy, services
 from .enums import OrderStatus
 from .forms import (
     DecisionForm,
@@ -521,33 +520,6 @@ def allocation_return(request, pk):
         else:
             messages.success(request, _("Return recorded: the device goes back to the workshop."))
     return redirect(allocation)
-
-
-def receipt(request, pk, payment_pk):
-    allocation = _allocation_for(request, pk)
-    payment = get_object_or_404(allocation.payments, pk=payment_pk)
-    if allocation.person_id:
-        privacy.audit(
-            user=request.user,
-            action=AuditLog.Action.VIEW,
-            person=allocation.person,
-            detail=f"receipt {payment.receipt_number}",
-        )
-    return pdf_response(documents.receipt_pdf(payment), f"recu-{payment.receipt_number}.pdf")
-
-
-def handover_document(request, pk):
-    allocation = _allocation_for(request, pk)
-    if allocation.person_id:
-        privacy.audit(
-            user=request.user,
-            action=AuditLog.Action.VIEW,
-            person=allocation.person,
-            detail="handover document",
-        )
-    return pdf_response(
-        documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf"
-    )
 
 
 # Structures

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "inventory",
     "reconditioning",
     "beneficiaries",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The kinds of background job the sweep looks after (core.jobs.JobKind), each declared by its app.
+JOB_KINDS = ["inventory.tasks.IMPORT_JOBS", "reports.tasks.REPORT_JOBS"]
 # The home page's sections, in order: each app provides its own (core knows none of them).
 HOME_SECTIONS = [
     "inventory.home.actions",

@@ -5,9 +5,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
+import beneficiaries.urls
+import inventory.urls
+import reconditioning.urls
+import reports.urls
 from core import views as core_views
 from core.accessibility import accessibility_statement
 
+# Each app keeps its namespace; the reports app adds its documents to the namespace of the
+# objects they describe (reports.urls), so no lower app has to know the reports.
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
@@ -18,9 +24,27 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("accessibilite/", accessibility_statement, name="accessibility"),
-    path("", include("inventory.urls")),
-    path("", include("reconditioning.urls")),
-    path("", include("beneficiaries.urls")),
+    path(
+        "", include((inventory.urls.urlpatterns + reports.urls.inventory_urlpatterns, "inventory"))
+    ),
+    path(
+        "",
+        include(
+            (
+                reconditioning.urls.urlpatterns + reports.urls.reconditioning_urlpatterns,
+                "reconditioning",
+            )
+        ),
+    ),
+    path(
+        "",
+        include(
+            (
+                beneficiaries.urls.urlpatterns + reports.urls.beneficiaries_urlpatterns,
+                "beneficiaries",
+            )
+        ),
+    ),
     path("api/", include("inventory.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ intake screen, find duplicates in the file and in the database, then write all o
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models.functions import Lower
@@ -12,8 +13,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import jobs
 
-from . import job_dispatch
 from .bulk import is_postgres
 from .enums import DeviceSource, ImportStatus
 from .forms import device_specs_clean
@@ -235,7 +236,7 @@ def import_job_create(*, batch: CollectionBatch, user: User, uploaded_file) -> I
     )
     job.file.save(uploaded_file.name, uploaded_file, save=False)
     job.save()
-    job_dispatch.publish_on_commit(job)  # broker down: stays analysing, says it is delayed
+    jobs.publish_on_commit(job)  # broker down: stays analysing, says it is delayed
     return job
 
 
@@ -286,11 +287,11 @@ def import_job_confirm(*, job: ImportJob, user: User) -> ImportJob:
         raise ValueError(_("This import is not waiting for confirmation."))
     job.refresh_from_db()
     # When the import started and who confirmed it: for the sweep of stuck jobs and for a
-    # publication retried after the broker was down (job_dispatch).
+    # publication retried after the broker was down (core.jobs).
     ImportJob.objects.filter(pk=job.pk).update(
         report={**job.report, "confirmed_at": timezone.now().isoformat(), "confirmed_by": user.pk}
     )
-    job_dispatch.publish_on_commit(job, user_id=user.pk)
+    jobs.publish_on_commit(job, user_id=user.pk)
     job.refresh_from_db()
     return job
 
@@ -321,7 +322,7 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
             dry_run=True,
             progress=_job_progress(job.pk),
         )
-        job_dispatch.test_pause()
+        jobs.test_pause()
         with transaction.atomic():
             if not importing.select_for_update().exists():
                 return  # done (or given up) by another run meanwhile
@@ -359,3 +360,38 @@ def import_job_run(*, job_id: int, user_id: int | None) -> None:
             ),
         )
         raise
+
+
+IMPORT_WAITING = [ImportStatus.ANALYSING, ImportStatus.IMPORTING]
+
+
+def _import_started(job: ImportJob) -> datetime:
+    # An import waits for its confirmation (any time after the upload); it starts then.
+    confirmed = (job.report or {}).get("confirmed_at")
+    return datetime.fromisoformat(confirmed) if confirmed else job.created_at
+
+
+def import_jobs_delayed(message: str):
+    return ImportJob.objects.filter(status__in=IMPORT_WAITING, message=message)
+
+
+def import_jobs_sweep(
+    *, now: datetime, stuck_after: timedelta, republish_after: timedelta, delayed_message: str
+) -> jobs.SweepResult:
+    """Imports unfinished past stuck_after (counted from their confirmation) fail with the
+    reason; those waiting past republish_after are given back to be published again."""
+    reason = _(
+        "The import stopped before it was finished (the background worker was "
+        "interrupted): nothing was imported. Start it again."
+    )
+    failed = 0
+    waiting = []
+    for job in ImportJob.objects.filter(status__in=IMPORT_WAITING).exclude(message=delayed_message):
+        started = _import_started(job)
+        if started < now - stuck_after:
+            failed += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+                status=ImportStatus.FAILED, finished_at=now, message=reason
+            )
+        elif started < now - republish_after:
+            waiting.append(job)
+    return jobs.SweepResult(failed=failed, waiting=waiting)

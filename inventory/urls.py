@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import views
 
 app_name = "inventory"
 
@@ -15,24 +15,11 @@ urlpatterns = [
     path("lots/<int:pk>/saisie/", views.batch_intake, name="batch_intake"),
     path("lots/<int:pk>/etiquettes.pdf", views.batch_labels, name="batch_labels"),
     path("lots/<int:pk>/import/", views.batch_import, name="batch_import"),
-    path("lots/<int:pk>/devenir.pdf", views.batch_donor_report, name="batch_donor_report"),
-    path("lots/<int:pk>/recu-don.pdf", views.batch_donation_receipt, name="batch_donation_receipt"),
-    path(
-        "donateurs/<int:pk>/reemploi-<int:year>.pdf",
-        views.donor_year_report,
-        name="donor_year_report",
-    ),
     path("imports/<int:pk>/", views.import_job, name="import_job"),
     path("imports/<int:pk>/confirmer/", views.import_job_confirm, name="import_job_confirm"),
     path("imports/modele.<str:fmt>", views.import_template, name="import_template"),
     path("appareils/", views.device_list, name="device_list"),
     path("scan/", views.scan, name="scan"),
-    path("rapports/stock/", report_views.stock_report, name="stock_report"),
-    path("rapports/stock/demande/", report_views.stock_report_request, name="stock_report_request"),
-    path("rapports/travaux/<int:pk>/", report_views.report_job, name="report_job"),
-    path(
-        "rapports/travaux/<int:pk>/fichier/", report_views.report_job_file, name="report_job_file"
-    ),
     path("appareils/<int:pk>/", views.device_detail, name="device_detail"),
     path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
     path("emplacements/", views.location_list, name="location_list"),

@@ -260,43 +260,6 @@ def batch_intake(request, pk):
     return render(request, template, context)
 
 
-def batch_donor_report(request, pk):
-    """What became of the batch: readable by the donor's own account."""
-    from .donor_reports import donor_batch_report_pdf
-
-    batch = _batch_for(request, pk)
-    return pdf_response(donor_batch_report_pdf(batch), f"devenir-{batch.reference}.pdf")
-
-
-def batch_donation_receipt(request, pk):
-    from .donor_reports import donation_receipt_pdf
-
-    batch = _batch_for(request, pk)
-    if batch.donor.kind != Donor.Kind.COMPANY:
-        # Article 238 bis concerns companies; public bodies get the reuse statement instead.
-        messages.warning(
-            request, _("A donation receipt (article 238 bis of the CGI) is for companies only.")
-        )
-        return redirect(batch)
-    return pdf_response(donation_receipt_pdf(batch), f"recu-don-{batch.reference}.pdf")
-
-
-def donor_year_report(request, pk, year):
-    from .donor_reports import donor_year_report_pdf
-
-    if not 2000 <= year <= 2100:
-        raise Http404
-    donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
-    batches = (
-        CollectionBatch.objects.visible_to(request.user)
-        .filter(donor=donor, collected_on__year=year)
-        .order_by("collected_on")
-    )
-    return pdf_response(
-        donor_year_report_pdf(donor, year, batches), f"reemploi-{year}-{donor.pk}.pdf"
-    )
-
-
 def batch_labels(request, pk):
     batch = _batch_for(request, pk)
     devices = list(Device.objects.visible_to(request.user).filter(batch=batch).order_by("id"))

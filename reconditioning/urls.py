@@ -9,9 +9,7 @@ urlpatterns = [
     path("appareils/<int:pk>/etape/", views.device_transition_view, name="device_transition"),
     path("appareils/<int:pk>/nwipe/", views.device_nwipe, name="device_nwipe"),
     path("appareils/<int:pk>/recuperation/", views.device_harvest, name="device_harvest"),
-    path("appareils/<int:pk>/certificat.pdf", views.device_certificate, name="device_certificate"),
     path("appareils/<int:pk>/<slug:step>/", views.device_step, name="device_step"),
     path("lots/<int:pk>/etapes/", views.batch_steps, name="batch_steps"),
     path("lots/<int:pk>/nwipe/", views.batch_nwipe, name="batch_nwipe"),
-    path("lots/<int:pk>/certificat.pdf", views.batch_certificate, name="batch_certificate"),
 ]

@@ -7,11 +7,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.pdf import pdf_response
 from inventory.enums import DeviceStatus as S
 from inventory.models import CollectionBatch, Device
 
-from . import certificates, lifecycle, services
+from . import lifecycle, services
 from .filters import QueueFilter
 from .forms import (
     BulkStepForm,
@@ -278,15 +277,3 @@ def batch_steps(request, pk):
             "selected": set(request.POST.getlist("devices")),
         },
     )
-
-
-def device_certificate(request, pk):
-    device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    pdf = certificates.device_certificate_pdf(device)
-    return pdf_response(pdf, f"certificat-effacement-{device.asset_tag}.pdf")
-
-
-def batch_certificate(request, pk):
-    batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
-    pdf = certificates.batch_certificate_pdf(batch, user=request.user)
-    return pdf_response(pdf, f"certificat-effacement-{batch.reference}.pdf")

@@ -100,7 +100,7 @@ def test_import_runs_on_a_real_worker(worker, workshop, technician, batch):
 def test_report_requested_on_the_web_is_built_by_the_worker(worker, client, technician, batch):
     from django.urls import reverse
 
-    from inventory.models import ReportJob
+    from reports.models import ReportJob
     from tests.factories import make_device
 
     make_device(batch)

@@ -241,7 +241,7 @@ def test_batch_page_shows_progress(tech_client, batch, technician):
 
 
 def test_long_batch_certificate_is_rendered_in_parts(tech_client, batch, technician, monkeypatch):
-    from reconditioning import certificates
+    from reports import certificates
 
     monkeypatch.setattr(certificates, "CHUNK", 2)
     done = [

@@ -47,7 +47,7 @@ def donor_setup(workshop, technician):
 
 
 def test_batch_outcome_figures(donor_setup):
-    from inventory.donor_reports import batch_outcome
+    from reports.donor import batch_outcome
 
     o = batch_outcome(donor_setup["batch"])
     assert (o.received, o.refurbished, o.handed_over, o.scrapped) == (5, 3, 0, 1)

@@ -15,10 +15,10 @@ from pypdf import PdfReader
 from accounts.enums import OrganisationKind, Role
 from beneficiaries import allocations, orders, services
 from beneficiaries.models import EligibilityCriterion, FundingProgramme, Structure
-from beneficiaries.reports import FunderFilters, funder_report_build
 from inventory.enums import DeviceStatus as S
-from inventory.models import ReportJob
 from reconditioning.demo import walk_to
+from reports.funder import FunderFilters, funder_report_build
+from reports.models import ReportJob
 from tests.beneficiaries.conftest import train
 from tests.factories import OrganisationFactory, make_batch, make_device, member
 
@@ -233,7 +233,7 @@ def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_call
 
 
 def test_monthly_mail_per_programme(funded):
-    from beneficiaries.tasks import funder_reports_monthly_task
+    from reports.tasks import funder_reports_monthly_task
 
     member(funded["funder"], Role.READER, username="funder-mail", email="dep@example.org")
     assert funder_reports_monthly_task() >= 1
@@ -247,7 +247,7 @@ def test_pdf_lists_the_main_donors_and_sums_the_others(funded, coordinator, monk
 
     from pypdf import PdfReader
 
-    from beneficiaries import reports
+    from reports import funder as reports
 
     filters = FunderFilters(PERIOD.date_from, PERIOD.date_to, funded["programme"])
     full = funder_report_build(user=coordinator, filters=filters)

@@ -6,9 +6,9 @@ import pytest
 from django.db import OperationalError
 
 from accounts.enums import Role
-from beneficiaries.reports import HIDDEN, FunderFilters, funder_report_build
-from inventory import report_jobs
-from inventory.models import ReportJob
+from reports import jobs as report_jobs
+from reports.funder import HIDDEN, FunderFilters, funder_report_build
+from reports.models import ReportJob
 from tests.factories import member
 from tests.reports.test_funder_report import PERIOD, funded  # noqa: F401  (fixture)
 

@@ -12,9 +12,10 @@ from pypdf import PdfReader
 
 from accounts.enums import Role
 from inventory.enums import DeviceStatus as S
-from inventory.models import MILESTONE_FIELDS, Device, DeviceEvent, ReportJob
-from inventory.reports import percentile, stock_report_build
+from inventory.models import MILESTONE_FIELDS, Device, DeviceEvent
 from reconditioning.demo import walk_to
+from reports.models import ReportJob
+from reports.stock import percentile, stock_report_build
 from tests.factories import make_batch, make_device, member
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_running_job_page_polls(tech_client, technician):
 
 
 def test_jobs_are_private_and_idempotent(client, tech_client, technician, other_technician):
-    from inventory.report_jobs import report_job_run
+    from reports.jobs import report_job_run
 
     job = ReportJob.objects.create(kind="stock", fmt="pdf", requested_by=technician)
     report_job_run(job_id=job.pk)
@@ -130,7 +131,7 @@ def test_jobs_are_private_and_idempotent(client, tech_client, technician, other_
 
 
 def test_weekly_mail_to_managers(stock, workshop):
-    from inventory.tasks import stock_report_weekly_task
+    from reports.tasks import stock_report_weekly_task
 
     member(workshop, Role.MANAGER, username="boss", email="boss@example.org")
     sent = stock_report_weekly_task()

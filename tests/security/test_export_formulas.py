@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from accounts.enums import OrganisationKind, Role
 from beneficiaries import allocations
+from core.exports import FORMULA_PREFIXES
 from inventory.enums import DeviceStatus as S
-from inventory.resources import FORMULA_PREFIXES
 from reconditioning.demo import walk_to
 from tests.factories import (
     DonorFactory,

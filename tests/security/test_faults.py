@@ -16,9 +16,12 @@ from django.utils.html import escape
 
 from beneficiaries import orders
 from beneficiaries.models import Allocation, Reservation
-from inventory import importing, job_dispatch, report_jobs
+from core import jobs as job_dispatch
+from inventory import importing
 from inventory.enums import DeviceStatus, ImportStatus
-from inventory.models import Counter, Device, DeviceEvent, ImportJob, ReportJob, StorageDrive
+from inventory.models import Counter, Device, DeviceEvent, ImportJob, StorageDrive
+from reports import jobs as report_jobs
+from reports.models import ReportJob
 from tests.beneficiaries.conftest import (  # noqa: F401  (fixtures)
     mediator,
     person,

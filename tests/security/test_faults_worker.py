@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from inventory import importing
 from inventory.enums import ImportStatus
-from inventory.models import Device, ImportJob, ReportJob
+from inventory.models import Device, ImportJob
+from reports.models import ReportJob
 from tests.factories import make_device
 
 pytestmark = [
@@ -200,7 +201,7 @@ def test_whole_worker_killed_the_sweep_says_so_and_a_new_request_works(
 
     from django.utils.html import escape
 
-    from inventory.job_dispatch import jobs_sweep
+    from core.jobs import jobs_sweep
 
     make_device(batch)
     client.force_login(technician)

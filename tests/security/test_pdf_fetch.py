@@ -17,20 +17,20 @@ from pypdf import PdfReader
 
 from accounts.enums import OrganisationKind, Role
 from beneficiaries import allocations, services
-from beneficiaries.documents import handover_pdf, receipt_pdf
 from beneficiaries.models import EligibilityCriterion, TrainingProgramme
-from beneficiaries.reports import FunderFilters, funder_report_build, funder_report_pdf
 from core import pdf
-from inventory.donor_reports import (
+from inventory.enums import DeviceStatus as S
+from inventory.labels import label_pdf, label_sheet_pdf
+from reconditioning.demo import walk_to
+from reports.certificates import batch_certificate_pdf, device_certificate_pdf
+from reports.documents import handover_pdf, receipt_pdf
+from reports.donor import (
     donation_receipt_pdf,
     donor_batch_report_pdf,
     donor_year_report_pdf,
 )
-from inventory.enums import DeviceStatus as S
-from inventory.labels import label_pdf, label_sheet_pdf
-from inventory.reports import stock_report_build, stock_report_pdf
-from reconditioning.certificates import batch_certificate_pdf, device_certificate_pdf
-from reconditioning.demo import walk_to
+from reports.funder import FunderFilters, funder_report_build, funder_report_pdf
+from reports.stock import stock_report_build, stock_report_pdf
 from tests.beneficiaries.conftest import train
 from tests.factories import (
     DonorFactory,

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from accounts.enums import Role
 from beneficiaries import allocations, privacy
 from beneficiaries.models import Allocation, AuditLog, Enrolment, Payment, Person
-from beneficiaries.reports import FunderFilters, funder_report_build
 from beneficiaries.tasks import people_anonymise_inactive_task
+from reports.funder import FunderFilters, funder_report_build
 from tests.beneficiaries.conftest import (  # noqa: F401  (fixtures)
     mediator,
     other_mediator,

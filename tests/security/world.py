@@ -83,8 +83,9 @@ def build_world(run_on_commit) -> World:
         Structure,
         TrainingSession,
     )
-    from inventory import importing, report_jobs
+    from inventory import importing
     from inventory.models import CollectionBatch, Device, Donor, Location
+    from reports import jobs as report_jobs
 
     call_command("seed_demo", verbosity=0)
     world = World(users={u.username: u for u in User.objects.all()})
@@ -154,11 +155,12 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         Structure,
         TrainingProgramme,
     )
-    from inventory import importing, report_jobs
+    from inventory import importing
     from inventory.enums import DeviceStatus as S
     from inventory.models import Donor, Location
     from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
     from reconditioning.demo import walk_to
+    from reports import jobs as report_jobs
 
     coord = world.users["coordinatrice"]
     workshop = Organisation.objects.create(name="Atelier Témoin Zéphyr", kind=K.WORKSHOP)

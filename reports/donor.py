@@ -8,9 +8,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from core.pdf import render_pdf
-
-from .enums import DeviceStatus as S
-from .models import CollectionBatch, Device
+from inventory.enums import DeviceStatus as S
+from inventory.models import CollectionBatch, Device
 
 REUSED = [S.ALLOCATED, S.RETURNED]
 REFURBISHED = [S.READY, S.RESERVED, S.ALLOCATED, S.RETURNED]
@@ -76,11 +75,11 @@ def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
 
 
 def donor_batch_report_pdf(batch: CollectionBatch) -> bytes:
-    from reconditioning.certificates import _records
+    from reports.certificates import _records
 
     outcome = batch_outcome(batch)
     return render_pdf(
-        "inventory/reports/donor_batch.html",
+        "reports/donor_batch.html",
         {
             "o": outcome,
             "batch": batch,
@@ -109,7 +108,7 @@ def donor_year_report_pdf(donor, year: int, batches) -> bytes:
         round(100 * totals["handed_over"] / totals["received"], 1) if totals["received"] else None
     )
     return render_pdf(
-        "inventory/reports/donor_year.html",
+        "reports/donor_year.html",
         {
             "donor": donor,
             "year": year,
@@ -129,12 +128,12 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
         .values_list("device_type")
         .annotate(n=Count("id"), value=Sum("declared_value"))
     )
-    from .enums import DeviceType
+    from inventory.enums import DeviceType
 
     lines = [(DeviceType(t).label, n, v or Decimal("0")) for t, n, v in devices]
     year = batch.collected_on.year
     return render_pdf(
-        "inventory/reports/donation_receipt.html",
+        "reports/donation_receipt.html",
         {
             "batch": batch,
             "o": outcome,

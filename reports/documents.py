@@ -3,9 +3,8 @@ signs. Both are short, one page each."""
 
 from django.utils import timezone
 
+from beneficiaries.models import Allocation, Payment
 from core.pdf import render_pdf
-
-from .models import Allocation, Payment
 
 
 def _system(allocation: Allocation) -> str:
@@ -16,7 +15,7 @@ def _system(allocation: Allocation) -> str:
 def receipt_pdf(payment: Payment) -> bytes:
     allocation = payment.allocation
     return render_pdf(
-        "beneficiaries/receipt.html",
+        "reports/receipt.html",
         {
             "payment": payment,
             "allocation": allocation,
@@ -29,7 +28,7 @@ def receipt_pdf(payment: Payment) -> bytes:
 
 def handover_pdf(allocation: Allocation) -> bytes:
     return render_pdf(
-        "beneficiaries/handover_document.html",
+        "reports/handover_document.html",
         {
             "allocation": allocation,
             "device": allocation.device,

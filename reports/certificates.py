@@ -13,8 +13,7 @@ from django.utils import timezone
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus
 from inventory.models import CollectionBatch, Device, DeviceEvent
-
-from .models import ErasureRecord
+from reconditioning.models import ErasureRecord
 
 
 def _render(context: dict) -> bytes:
@@ -27,7 +26,7 @@ def _render(context: dict) -> bytes:
     } | context
     context.setdefault("media_count", len(context["records"]))
 
-    return render_pdf("reconditioning/certificate.html", context)
+    return render_pdf("reports/certificate.html", context)
 
 
 def _records(devices_qs):

@@ -1,4 +1,4 @@
-"""Background jobs (report jobs, spreadsheet imports) when things break.
+"""Background jobs (report jobs, spreadsheet imports…) when things break.
 
 - Broker down: publishing a job's task never fails the request that queued it. The job stays
   queued with a message saying jobs are delayed; it is published again by the next job that
@@ -7,22 +7,26 @@
   message out again; the services claim a job by its state, so a job is done once.
 - Job lost or stuck: the sweep publishes again jobs that wait for too long (safe: claimed by
   state) and marks failed, with the reason, jobs still unfinished past STUCK_AFTER.
-See docs/security.md, "Faults"."""
+
+Each kind of job is a `JobKind` that its app declares (next to its tasks) and names in
+settings.JOB_KINDS, so this module knows no domain. See docs/security.md, "Faults"."""
 
 import logging
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
-
-from .enums import ImportStatus
-from .models import ImportJob, ReportJob
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,39 @@ STUCK_AFTER = timedelta(hours=1)
 REPUBLISH_AFTER = timedelta(minutes=10)
 # Publishing gives up quickly: the request waits at most about a second.
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-IMPORT_WAITING = [ImportStatus.ANALYSING, ImportStatus.IMPORTING]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    failed: int
+    waiting: list
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How to send one kind of job, and what the sweep does with it.
+
+    send(job, user_id, retry_policy): publish the job's task (may raise the broker's error);
+    delayed(message): the jobs whose publication failed (they carry the delayed message);
+    sweep(now, stuck_after, republish_after, delayed_message): fail the stuck jobs, return how
+    many, and the jobs waiting long enough to be published again."""
+
+    model: type
+    send: Callable[..., None]
+    delayed: Callable[[str], QuerySet]
+    sweep: Callable[..., SweepResult]
+
+
+@cache
+def job_kinds() -> tuple[JobKind, ...]:
+    return tuple(import_string(path) for path in settings.JOB_KINDS)
+
+
+def _kind(job) -> JobKind:
+    for kind in job_kinds():
+        if isinstance(job, kind.model):
+            return kind
+    raise LookupError(f"No JobKind for {type(job).__name__} (settings.JOB_KINDS)")
 
 
 def delayed_message() -> str:
@@ -51,30 +87,17 @@ def test_pause() -> None:
         time.sleep(delay)
 
 
-def _send(job, user_id: int | None) -> None:
-    from . import tasks
-
-    if isinstance(job, ReportJob):
-        tasks.report_job_task.apply_async((job.pk,), retry_policy=RETRY_POLICY)
-    elif job.status == ImportStatus.ANALYSING:
-        tasks.import_job_analyse_task.apply_async((job.pk,), retry_policy=RETRY_POLICY)
-    else:
-        confirmed_by = (job.report or {}).get("confirmed_by")
-        tasks.import_job_run_task.apply_async(
-            (job.pk, user_id or confirmed_by or job.created_by_id), retry_policy=RETRY_POLICY
-        )
-
-
 def publish(job, *, user_id: int | None = None) -> bool:
     """Send the job's task. False when the broker is unreachable: the job stays queued and
     says so. Eager mode (no broker) runs the task here and lets its errors through."""
     model = type(job)
+    send = _kind(job).send
     if current_app.conf.task_always_eager:
         model.objects.filter(pk=job.pk, message=delayed_message()).update(message="")
-        _send(job, user_id)
+        send(job, user_id, RETRY_POLICY)
         return True
     try:
-        _send(job, user_id)
+        send(job, user_id, RETRY_POLICY)
     except BrokerError:
         log.warning("Broker unreachable: %s %s stays queued", model.__name__, job.pk)
         model.objects.filter(pk=job.pk).update(message=delayed_message())
@@ -95,11 +118,10 @@ def publish_on_commit(job, *, user_id: int | None = None) -> None:
 
 def _delayed_jobs(limit: int) -> list:
     message = delayed_message()
-    reports = ReportJob.objects.filter(status=ReportJob.Status.QUEUED, message=message)
-    imports = ImportJob.objects.filter(status__in=IMPORT_WAITING, message=message)
-    return list(reports.order_by("created_at")[:limit]) + list(
-        imports.order_by("created_at")[:limit]
-    )
+    found = []
+    for kind in job_kinds():
+        found += list(kind.delayed(message).order_by("created_at")[:limit])
+    return found
 
 
 def republish_delayed(limit: int = 100) -> int:
@@ -110,12 +132,6 @@ def republish_delayed(limit: int = 100) -> int:
             break
         sent += 1
     return sent
-
-
-def _import_started(job: ImportJob) -> datetime:
-    # An import waits for its confirmation (any time after the upload); it starts then.
-    confirmed = (job.report or {}).get("confirmed_at")
-    return datetime.fromisoformat(confirmed) if confirmed else job.created_at
 
 
 def jobs_sweep(
@@ -130,37 +146,20 @@ def jobs_sweep(
     job (broker down): it runs when the broker is back."""
     now = now or timezone.now()
     delayed = delayed_message()
+    failed = 0
+    waiting = []
     with translation.override(settings.LANGUAGE_CODE):
-        report_reason = _(
-            "The report stopped before it was finished (the background worker was "
-            "interrupted); nothing was kept. Request it again."
-        )
-        import_reason = _(
-            "The import stopped before it was finished (the background worker was "
-            "interrupted): nothing was imported. Start it again."
-        )
-    failed = ReportJob.objects.filter(
-        status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
-        created_at__lt=now - stuck_after,
-    ).exclude(message=delayed)
-    failed_reports = failed.update(
-        status=ReportJob.Status.FAILED, finished_at=now, message=report_reason
-    )
-    failed_imports = 0
-    waiting_imports = []
-    for job in ImportJob.objects.filter(status__in=IMPORT_WAITING).exclude(message=delayed):
-        started = _import_started(job)
-        if started < now - stuck_after:
-            failed_imports += ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-                status=ImportStatus.FAILED, finished_at=now, message=import_reason
+        for kind in job_kinds():
+            result = kind.sweep(
+                now=now,
+                stuck_after=stuck_after,
+                republish_after=republish_after,
+                delayed_message=delayed,
             )
-        elif started < now - republish_after:
-            waiting_imports.append(job)
+            failed += result.failed
+            waiting += result.waiting
     republished = republish_delayed()
-    waiting_reports = ReportJob.objects.filter(
-        status=ReportJob.Status.QUEUED, created_at__lt=now - republish_after
-    ).exclude(message=delayed)
-    for job in list(waiting_reports) + waiting_imports:
+    for job in waiting:
         if publish(job):
             republished += 1
-    return {"failed": failed_reports + failed_imports, "republished": republished}
+    return {"failed": failed, "republished": republished}

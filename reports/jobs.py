@@ -1,8 +1,10 @@
 """Reports built by Celery: a job row the screen polls (status, progress), the file when done.
 
-Tasks are thin (inventory.tasks); this module holds the logic, once for every kind of report."""
+Tasks are thin (reports.tasks); this module holds the logic, once for every kind of report;
+publishing, retries after a broker outage and the sweep are core.jobs'."""
 
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import OperationalError
@@ -10,11 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from beneficiaries.models import FundingProgramme
+from core import jobs
 
-from . import job_dispatch
+from .funder import (
+    FunderFilters,
+    funder_report_build,
+    funder_report_csv,
+    funder_report_pdf,
+    funder_report_xlsx,
+)
 from .models import ReportJob
 
-# kind -> builder(job, progress) -> (content, filename); registered by the apps that own them.
+# kind -> builder(job, progress) -> (content, filename), filled by @builder below.
 BUILDERS: dict[str, Callable] = {}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -37,8 +47,8 @@ def report_job_create(
     if fmt not in CONTENT_TYPES:
         raise ValueError(fmt)
     job = ReportJob.objects.create(kind=kind, fmt=fmt, params=params or {}, requested_by=user)
-    # Broker down: the job stays queued and says so (job_dispatch), the request succeeds.
-    job_dispatch.publish_on_commit(job)
+    # Broker down: the job stays queued and says so (core.jobs), the request succeeds.
+    jobs.publish_on_commit(job)
     return job
 
 
@@ -63,7 +73,7 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
         return job
     running = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING)
     try:
-        job_dispatch.test_pause()
+        jobs.test_pause()
         content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
     except OperationalError:
         if not final:
@@ -93,7 +103,7 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
 
 @builder("stock")
 def build_stock(job: ReportJob, progress) -> tuple[bytes, str]:
-    from .reports import stock_report_build, stock_report_pdf, stock_report_xlsx
+    from reports.stock import stock_report_build, stock_report_pdf, stock_report_xlsx
 
     report = stock_report_build(
         user=job.requested_by, workshop_ids=job.params.get("workshops") or None
@@ -103,3 +113,61 @@ def build_stock(job: ReportJob, progress) -> tuple[bytes, str]:
     if job.fmt == "xlsx":
         return stock_report_xlsx(report), f"rapport-stock-{stamp}.xlsx"
     return stock_report_pdf(report), f"rapport-stock-{stamp}.pdf"
+
+
+def filters_from_params(params: dict) -> FunderFilters:
+    programme = None
+    if params.get("programme"):
+        programme = FundingProgramme.objects.filter(pk=params["programme"]).first()
+    return FunderFilters(
+        date_from=date.fromisoformat(params["from"]),
+        date_to=date.fromisoformat(params["to"]),
+        programme=programme,
+        territory=params.get("territory", ""),
+    )
+
+
+@builder("funder")
+def build_funder(job: ReportJob, progress) -> tuple[bytes, str]:
+    filters = filters_from_params(job.params)
+    report = funder_report_build(user=job.requested_by, filters=filters)
+    progress(50)
+    stamp = f"{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
+    render = {"pdf": funder_report_pdf, "csv": funder_report_csv, "xlsx": funder_report_xlsx}
+    return render[job.fmt](report), f"rapport-financeur-{stamp}.{job.fmt}"
+
+
+def last_month() -> tuple[date, date]:
+    first_this = timezone.localdate().replace(day=1)
+    last_prev = first_this.fromordinal(first_this.toordinal() - 1)
+    return last_prev.replace(day=1), last_prev
+
+
+# The sweep (core.jobs) and these jobs.
+
+
+def report_jobs_delayed(message: str):
+    return ReportJob.objects.filter(status=ReportJob.Status.QUEUED, message=message)
+
+
+def report_jobs_sweep(
+    *, now: datetime, stuck_after: timedelta, republish_after: timedelta, delayed_message: str
+) -> jobs.SweepResult:
+    """Jobs unfinished past stuck_after fail with the reason; queued ones waiting past
+    republish_after are given back to be published again."""
+    reason = _(
+        "The report stopped before it was finished (the background worker was "
+        "interrupted); nothing was kept. Request it again."
+    )
+    failed = (
+        ReportJob.objects.filter(
+            status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
+            created_at__lt=now - stuck_after,
+        )
+        .exclude(message=delayed_message)
+        .update(status=ReportJob.Status.FAILED, finished_at=now, message=reason)
+    )
+    waiting = ReportJob.objects.filter(
+        status=ReportJob.Status.QUEUED, created_at__lt=now - republish_after
+    ).exclude(message=delayed_message)
+    return jobs.SweepResult(failed=failed, waiting=list(waiting))

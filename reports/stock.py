@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 from core.charts import bar_chart, column_chart
 from core.exports import escape_cell
 from core.pdf import render_pdf
-
-from .enums import DeviceStatus as S
-from .enums import DeviceType, Grade
-from .models import Device, DeviceEvent
+from inventory.enums import DeviceStatus as S
+from inventory.enums import DeviceType, Grade
+from inventory.models import Device, DeviceEvent
 
 IN_STOCK = [
     S.RECEIVED,
@@ -299,9 +298,7 @@ def _scope(devices) -> set[str]:
 
 
 def stock_report_pdf(report: StockReport) -> bytes:
-    return render_pdf(
-        "inventory/reports/stock_pdf.html", {"report": report, "charts": report.charts()}
-    )
+    return render_pdf("reports/stock_pdf.html", {"report": report, "charts": report.charts()})
 
 
 def stock_report_xlsx(report: StockReport) -> bytes:

@@ -14,15 +14,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from core.charts import bar_chart
-from core.exports import escape_cell
-from core.pdf import render_pdf
-from inventory.enums import DeviceStatus, DeviceType
-from inventory.models import Device, Donor
-from inventory.reports import LeadTime, lead_times
-
-from .enums import AgeBand, Situation
-from .models import (
+from beneficiaries.enums import AgeBand, Situation
+from beneficiaries.models import (
     Allocation,
     Commune,
     FundingProgramme,
@@ -30,6 +23,12 @@ from .models import (
     Payment,
     Territory,
 )
+from core.charts import bar_chart
+from core.exports import escape_cell
+from core.pdf import render_pdf
+from inventory.enums import DeviceStatus, DeviceType
+from inventory.models import Device, Donor
+from reports.stock import LeadTime, lead_times
 
 SMALL = 5  # below this many people, a funder sees "< 5"
 
@@ -330,9 +329,7 @@ def _protect(report: FunderReport, qpv_count: int) -> None:
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:
-    return render_pdf(
-        "beneficiaries/reports/funder_pdf.html", {"report": report, "charts": report.charts()}
-    )
+    return render_pdf("reports/funder_pdf.html", {"report": report, "charts": report.charts()})
 
 
 def _rows(report: FunderReport) -> list[list]:

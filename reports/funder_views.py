@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from inventory import report_jobs
+from beneficiaries.models import FundingProgramme
+from reports.funder import FunderFilters, allocations_filtered, funder_report_build
 
-from .models import FundingProgramme
-from .reports import FunderFilters, allocations_filtered, funder_report_build
+from . import jobs as report_jobs
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -58,7 +58,7 @@ class FunderFilterForm(forms.Form):
                 raise forms.ValidationError(_("Choose a period between 2000 and 2100."))
         territory = (data.get("territory") or "").strip().upper()
         if territory:
-            from .reports import territory_communes
+            from reports.funder import territory_communes
 
             try:
                 territory_communes(territory)
@@ -91,7 +91,7 @@ def funder_report(request):
         report = funder_report_build(user=request.user, filters=form.filters())
     return render(
         request,
-        "beneficiaries/reports/funder.html",
+        "reports/funder.html",
         {
             "form": form,
             "report": report,
@@ -153,13 +153,13 @@ def allocation_rows(request):
         rows = rows.filter(exemption_reason__isnull=False)
     rows = rows.select_related("device", "person", "structure", "exemption_reason")
     if rows.filter(person__isnull=False).exists():
-        from .models import AuditLog
-        from .privacy import audit
+        from beneficiaries.models import AuditLog
+        from beneficiaries.privacy import audit
 
         audit(user=request.user, action=AuditLog.Action.ROWS, detail=request.GET.urlencode())
     return render(
         request,
-        "beneficiaries/reports/allocation_rows.html",
+        "reports/allocation_rows.html",
         {
             "rows": rows[:1000],
             "count": rows.count(),

@@ -1,0 +1,66 @@
+"""Thin Celery tasks of the reports: fetch by id, call a service.
+
+Each task keeps the name it had before the reports app existed: the beat schedules in the
+database, the task routes and messages already queued refer to it."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from core.jobs import JobKind
+
+from . import jobs, mail
+from .models import ReportJob
+
+
+@shared_task(
+    name="inventory.tasks.report_job_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def report_job_task(self, job_id: int) -> None:
+    jobs.report_job_run(
+        job_id=job_id,
+        final=self.request.retries >= self.max_retries,
+        redelivered=bool((self.request.delivery_info or {}).get("redelivered")),
+    )
+
+
+@shared_task(
+    name="inventory.tasks.stock_report_weekly_task",
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def stock_report_weekly_task() -> int:
+    """Beat: every workshop's managers get their stock report by e-mail."""
+    return mail.stock_report_send_weekly()
+
+
+@shared_task(
+    name="beneficiaries.tasks.funder_reports_monthly_task",
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def funder_reports_monthly_task() -> int:
+    """Beat, monthly: each funding programme's report for last month, to the funder's users."""
+    return mail.funder_reports_send_monthly()
+
+
+def _send_report(job: ReportJob, user_id: int | None, retry_policy: dict) -> None:
+    report_job_task.apply_async((job.pk,), retry_policy=retry_policy)
+
+
+# Named in settings.JOB_KINDS.
+REPORT_JOBS = JobKind(
+    model=ReportJob,
+    send=_send_report,
+    delayed=jobs.report_jobs_delayed,
+    sweep=jobs.report_jobs_sweep,
+)
