@@ -19,6 +19,7 @@ from .models import (
     TrainingProgramme,
     TrainingSession,
 )
+from .privacy import audit
 
 
 class TariffForm(forms.ModelForm):
@@ -102,8 +103,6 @@ class PersonAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         person = Person.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         if request.method == "GET" and response.status_code == 200 and person:
-            from .privacy import audit  # personal data read in the back office is logged too
-
             audit(user=request.user, action=AuditLog.Action.VIEW, person=person, detail="admin")
         return response
 

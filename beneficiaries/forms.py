@@ -2,6 +2,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
+from core.uploads import check_upload_size
 from inventory.enums import DeviceType, Grade
 
 from .enums import AgeBand, PaymentMethod, Situation
@@ -9,6 +12,7 @@ from .models import (
     Commune,
     EligibilityCriterion,
     ExemptionReason,
+    FundingProgramme,
     Person,
     TrainingModule,
     TrainingProgramme,
@@ -179,11 +183,6 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Note (required to refuse)"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
-        from accounts.enums import OrganisationKind
-        from accounts.models import Organisation
-
-        from .models import FundingProgramme
-
         super().__init__(*args, **kwargs)
         self.fields["workshop"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.WORKSHOP
@@ -204,8 +203,6 @@ class MednumUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file of the digital-mediation places"))
 
     def clean_file(self):
-        from core.uploads import check_upload_size
-
         f = self.cleaned_data["file"]
         check_upload_size(f, "MEDNUM_CSV_MAX_BYTES")  # before the view reads it into memory
         return f

@@ -10,11 +10,14 @@ from django.utils.translation import gettext as _
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 
+from .mednum import read_mednum_csv
 from .models import (
+    Commune,
     DeviceTraining,
     EligibilityCriterion,
     Enrolment,
     Person,
+    Structure,
     TrainingModule,
     TrainingProgramme,
     TrainingSession,
@@ -178,9 +181,6 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
     """Create or update mediation structures from the national open data (LaMednum schema),
     keyed by the schema's id: re-importing updates, never duplicates. Rows breaking the schema
     are reported and skipped; the others are written."""
-    from .mednum import read_mednum_csv
-    from .models import Commune, Structure
-
     if not user.is_coordinator:
         raise PermissionDenied(_("Only a coordinator imports structures."))
     parsed = read_mednum_csv(content)

@@ -25,7 +25,15 @@ urlpatterns = [
     path("langue/", login_not_required(set_language), name="set_language"),
     path("accessibilite/", accessibility_statement, name="accessibility"),
     path(
-        "", include((inventory.urls.urlpatterns + reports.urls.inventory_urlpatterns, "inventory"))
+        "",
+        include(
+            (
+                inventory.urls.urlpatterns
+                + reconditioning.urls.inventory_urlpatterns
+                + reports.urls.inventory_urlpatterns,
+                "inventory",
+            )
+        ),
     ),
     path(
         "",

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.pagination import IdCursorPagination
 from core.parsers import SafeJSONParser
+from core.uploads import too_large_message
 
 from .enums import DeviceStatus, DeviceType
 from .hardware import HardwareReportError
@@ -187,8 +188,6 @@ class HardwareReportParser(SafeJSONParser):
     """JSON only, and no larger than HARDWARE_REPORT_MAX_BYTES: refused before it is read."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        from core.uploads import too_large_message
-
         request = (parser_context or {}).get("request")
         meta = request.META if request is not None else {}
         try:

@@ -4,6 +4,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import normalise_siret
+from core.uploads import check_upload_size, read_upload
 
 from . import spreadsheet
 from .enums import DeviceType, KeyboardLayout
@@ -237,8 +238,6 @@ class ImportUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        from core.uploads import check_upload_size, read_upload
-
         f = self.cleaned_data["file"]
         check_upload_size(f, "SPREADSHEET_UPLOAD_MAX_BYTES")
         try:  # type by content, zip bombs, XML entities: refused before a job is created

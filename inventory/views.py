@@ -154,31 +154,6 @@ def _batch_for(request, pk) -> CollectionBatch:
     )
 
 
-def batch_detail(request, pk):
-    from reconditioning.selectors import batch_progress
-
-    batch = _batch_for(request, pk)
-    devices = (
-        Device.objects.visible_to(request.user)
-        .filter(batch=batch)
-        .select_related("location")
-        .prefetch_related("drives")
-    )
-    page = Paginator(devices, 100).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "inventory/batch_detail.html",
-        {
-            "batch": batch,
-            "page": page,
-            "device_count": page.paginator.count,
-            "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
-            "can_edit": batch.workshop_id in request.user.workshop_ids(),
-            "progress": batch_progress(batch),
-        },
-    )
-
-
 def batch_edit(request, pk):
     batch = _batch_for(request, pk)
     _require_workshop_member(request.user, batch.workshop_id)
@@ -386,45 +361,6 @@ def scan(request):
     if not matches:
         messages.warning(request, _("No device matches “%(q)s”.") % {"q": q})
     return redirect(f"{reverse('inventory:device_list')}?{urlencode({'q': q})}")
-
-
-def device_detail(request, pk):
-    from reconditioning.selectors import device_lead_times, device_timeline, next_actions
-
-    device = get_object_or_404(
-        Device.objects.visible_to(request.user).select_related(
-            "batch__donor", "location", "workshop", "created_by"
-        ),
-        pk=pk,
-    )
-    can_edit = device.workshop_id in request.user.workshop_ids()
-    return render(
-        request,
-        "inventory/device_detail.html",
-        {
-            "device": device,
-            "drives": device.drives.all(),
-            "timeline": device_timeline(device),
-            "lead_times": device_lead_times(device),
-            "actions": next_actions(device) if can_edit else [],
-            "harvest_form": _harvest_form(device)
-            if can_edit and device.status == "scrapped"
-            else None,
-            "movements": device.movements.select_related(
-                "from_location", "to_location", "moved_by"
-            ),
-            "reports": device.hardware_reports.only("id", "received_at", "warnings"),
-            "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
-            "can_edit": can_edit,
-        },
-    )
-
-
-def _harvest_form(device):
-    from reconditioning.forms import HarvestForm
-
-    form = HarvestForm(device=device)
-    return form if form.fields["part"].queryset.exists() else None
 
 
 def device_label(request, pk):

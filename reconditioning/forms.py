@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import check_upload_size
 from inventory.enums import DeviceStatus, Grade
 
 from .checklists import GRADE_CRITERIA, NEEDS_IMEI, QA_CRITERIA, checks_for
@@ -110,8 +111,6 @@ class NwipeUploadForm(forms.Form):
     log = forms.FileField(label=_("nwipe log file"))
 
     def clean_log(self):
-        from core.uploads import check_upload_size
-
         f = self.cleaned_data["log"]
         check_upload_size(f, "NWIPE_LOG_MAX_BYTES")
         return f

@@ -13,6 +13,9 @@ from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import Device, DeviceEvent, milestone_updates
 
+from .enums import ErasureResult
+from .models import Diagnosis, ErasureRecord, OsInstall, QualityCheck, Repair, ScrapRecord
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RECEIVED: (S.DIAGNOSED, S.SCRAPPED),
     S.DIAGNOSED: (S.ERASED, S.SCRAPPED),
@@ -75,8 +78,6 @@ def _since(qs, device: Device):
 
 
 def _guard_diagnosed(device: Device) -> str | None:
-    from .models import Diagnosis
-
     if not _since(Diagnosis.objects.filter(device=device), device).exists():
         return _("Record the diagnosis first.")
     return None
@@ -85,9 +86,6 @@ def _guard_diagnosed(device: Device) -> str | None:
 def erasure_missing(device: Device) -> list[str]:
     """Storage media of the device without a passed erasure in this cycle (décret 2022-190:
     no previous user's data may remain when a device changes owner)."""
-    from .enums import ErasureResult
-    from .models import ErasureRecord
-
     records = _since(ErasureRecord.objects.filter(device=device), device).order_by(
         "recorded_at", "id"
     )
@@ -116,24 +114,18 @@ def _guard_erased(device: Device) -> str | None:
 
 
 def _guard_repaired(device: Device) -> str | None:
-    from .models import Repair
-
     if not _since(Repair.objects.filter(device=device), device).exists():
         return _("Record the repair first.")
     return None
 
 
 def _guard_os_installed(device: Device) -> str | None:
-    from .models import OsInstall
-
     if not _since(OsInstall.objects.filter(device=device), device).exists():
         return _("Record the system installation first.")
     return None
 
 
 def latest_quality_check(device: Device):
-    from .models import QualityCheck
-
     return (
         _since(QualityCheck.objects.filter(device=device), device)
         .order_by("-recorded_at", "-id")
@@ -154,8 +146,6 @@ def _guard_ready(device: Device) -> str | None:
 
 
 def _guard_scrapped(device: Device) -> str | None:
-    from .models import ScrapRecord
-
     if not _since(ScrapRecord.objects.filter(device=device), device).exists():
         return _("Record the reason, the WEEE channel and the weight first.")
     return None

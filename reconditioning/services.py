@@ -29,6 +29,7 @@ from .models import (
     ScrapRecord,
     SparePart,
 )
+from .nwipe import NIST_LEVEL, parse_nwipe_log
 
 
 def _lock(device: Device, expected_status: str | None) -> Device:
@@ -187,8 +188,6 @@ def nwipe_log_import(
 ) -> list[ErasureRecord]:
     """Fill erasure records from an nwipe log. Each wiped drive is matched by serial number to
     a drive of the given devices; if any cannot be matched nothing is recorded."""
-    from .nwipe import NIST_LEVEL, parse_nwipe_log
-
     log = parse_nwipe_log(content)
     drives = {
         d.serial_number.strip().upper(): d

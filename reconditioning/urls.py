@@ -13,3 +13,9 @@ urlpatterns = [
     path("lots/<int:pk>/etapes/", views.batch_steps, name="batch_steps"),
     path("lots/<int:pk>/nwipe/", views.batch_nwipe, name="batch_nwipe"),
 ]
+
+# Pages of inventory's objects that show this app's evidence: in the inventory namespace.
+inventory_urlpatterns = [
+    path("lots/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("appareils/<int:pk>/", views.device_detail, name="device_detail"),
+]

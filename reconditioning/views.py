@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Device
+from inventory.forms import MoveForm
+from inventory.models import CollectionBatch, Device, ImportJob
 
 from . import lifecycle, services
 from .filters import QueueFilter
@@ -24,7 +26,13 @@ from .forms import (
     ScrapForm,
 )
 from .nwipe import NwipeLogError
-from .selectors import queue_groups
+from .selectors import (
+    batch_progress,
+    device_lead_times,
+    device_timeline,
+    next_actions,
+    queue_groups,
+)
 
 QUEUE_LIMIT = 25  # per step: the oldest first; filters narrow the rest
 
@@ -277,3 +285,67 @@ def batch_steps(request, pk):
             "selected": set(request.POST.getlist("devices")),
         },
     )
+
+
+# The batch and device pages (inventory's URLs): they show this app's evidence and next steps.
+
+
+def batch_detail(request, pk):
+    batch = get_object_or_404(
+        CollectionBatch.objects.visible_to(request.user).select_related("donor", "workshop"),
+        pk=pk,
+    )
+    devices = (
+        Device.objects.visible_to(request.user)
+        .filter(batch=batch)
+        .select_related("location")
+        .prefetch_related("drives")
+    )
+    page = Paginator(devices, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inventory/batch_detail.html",
+        {
+            "batch": batch,
+            "page": page,
+            "device_count": page.paginator.count,
+            "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
+            "can_edit": batch.workshop_id in request.user.workshop_ids(),
+            "progress": batch_progress(batch),
+        },
+    )
+
+
+def device_detail(request, pk):
+    device = get_object_or_404(
+        Device.objects.visible_to(request.user).select_related(
+            "batch__donor", "location", "workshop", "created_by"
+        ),
+        pk=pk,
+    )
+    can_edit = device.workshop_id in request.user.workshop_ids()
+    return render(
+        request,
+        "inventory/device_detail.html",
+        {
+            "device": device,
+            "drives": device.drives.all(),
+            "timeline": device_timeline(device),
+            "lead_times": device_lead_times(device),
+            "actions": next_actions(device) if can_edit else [],
+            "harvest_form": _harvest_form(device)
+            if can_edit and device.status == "scrapped"
+            else None,
+            "movements": device.movements.select_related(
+                "from_location", "to_location", "moved_by"
+            ),
+            "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+            "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
+            "can_edit": can_edit,
+        },
+    )
+
+
+def _harvest_form(device):
+    form = HarvestForm(device=device)
+    return form if form.fields["part"].queryset.exists() else None

@@ -7,9 +7,13 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from beneficiaries.models import ImpactFactor
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus as S
+from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device
+from reconditioning.models import ErasureRecord, ScrapRecord
+from reports.certificates import _records
 
 REUSED = [S.ALLOCATED, S.RETURNED]
 REFURBISHED = [S.READY, S.RESERVED, S.ALLOCATED, S.RETURNED]
@@ -31,9 +35,6 @@ class BatchOutcome:
 
 
 def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
-    from beneficiaries.models import ImpactFactor
-    from reconditioning.models import ErasureRecord, ScrapRecord
-
     devices = Device.objects.filter(batch=batch)
     counts = dict(devices.order_by().values_list("status").annotate(n=Count("id")))
     erased = (
@@ -75,8 +76,6 @@ def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
 
 
 def donor_batch_report_pdf(batch: CollectionBatch) -> bytes:
-    from reports.certificates import _records
-
     outcome = batch_outcome(batch)
     return render_pdf(
         "reports/donor_batch.html",
@@ -128,8 +127,6 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
         .values_list("device_type")
         .annotate(n=Count("id"), value=Sum("declared_value"))
     )
-    from inventory.enums import DeviceType
-
     lines = [(DeviceType(t).label, n, v or Decimal("0")) for t, n, v in devices]
     year = batch.collected_on.year
     return render_pdf(

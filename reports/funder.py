@@ -28,6 +28,7 @@ from core.exports import escape_cell
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device, Donor
+from reconditioning.models import PartMovement
 from reports.stock import LeadTime, lead_times
 
 SMALL = 5  # below this many people, a funder sees "< 5"
@@ -153,8 +154,6 @@ def _lead_times(devices) -> tuple[LeadTime, LeadTime]:
 
 
 def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:
-    from reconditioning.models import PartMovement
-
     factors = {f.device_type: f for f in ImpactFactor.objects.all()}
     major = PartMovement.objects.filter(repair__device=OuterRef("device_id"), kind="use")
     rows = (

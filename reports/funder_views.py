@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from beneficiaries.models import FundingProgramme
-from reports.funder import FunderFilters, allocations_filtered, funder_report_build
+from beneficiaries.models import AuditLog, FundingProgramme
+from beneficiaries.privacy import audit
+from reports.funder import (
+    FunderFilters,
+    allocations_filtered,
+    funder_report_build,
+    territory_communes,
+)
 
 from . import jobs as report_jobs
 
@@ -58,8 +64,6 @@ class FunderFilterForm(forms.Form):
                 raise forms.ValidationError(_("Choose a period between 2000 and 2100."))
         territory = (data.get("territory") or "").strip().upper()
         if territory:
-            from reports.funder import territory_communes
-
             try:
                 territory_communes(territory)
             except ValueError as exc:
@@ -153,9 +157,6 @@ def allocation_rows(request):
         rows = rows.filter(exemption_reason__isnull=False)
     rows = rows.select_related("device", "person", "structure", "exemption_reason")
     if rows.filter(person__isnull=False).exists():
-        from beneficiaries.models import AuditLog
-        from beneficiaries.privacy import audit
-
         audit(user=request.user, action=AuditLog.Action.ROWS, detail=request.GET.urlencode())
     return render(
         request,

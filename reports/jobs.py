@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from beneficiaries.models import FundingProgramme
 from core import jobs
+from reports.stock import stock_report_build, stock_report_pdf, stock_report_xlsx
 
 from .funder import (
     FunderFilters,
@@ -103,8 +104,6 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
 
 @builder("stock")
 def build_stock(job: ReportJob, progress) -> tuple[bytes, str]:
-    from reports.stock import stock_report_build, stock_report_pdf, stock_report_xlsx
-
     report = stock_report_build(
         user=job.requested_by, workshop_ids=job.params.get("workshops") or None
     )

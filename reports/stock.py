@@ -14,12 +14,15 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organisation
 from core.charts import bar_chart, column_chart
 from core.exports import escape_cell
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType, Grade
 from inventory.models import Device, DeviceEvent
+from reconditioning.enums import ScrapReason
+from reconditioning.models import ScrapRecord
 
 IN_STOCK = [
     S.RECEIVED,
@@ -251,8 +254,6 @@ def stock_report_build(
         if items:
             waiting.append((S(status).label, items))
 
-    from reconditioning.models import ScrapRecord
-
     scraps = ScrapRecord.objects.filter(device__in=devices.values("pk"))
     reasons = [
         (label, n, float(kg or 0))
@@ -260,8 +261,6 @@ def stock_report_build(
             scraps.order_by().values_list("reason").annotate(n=Count("id"), kg=Sum("weight_kg"))
         )
     ]
-    from reconditioning.enums import ScrapReason
-
     reasons = [(str(ScrapReason(r).label), n, kg) for r, n, kg in reasons]
     scrapped = status_counts.get(S.SCRAPPED, 0)
     reused = status_counts.get(S.ALLOCATED, 0)
@@ -288,8 +287,6 @@ def stock_report_build(
 
 
 def _scope(devices) -> set[str]:
-    from accounts.models import Organisation
-
     return set(
         Organisation.objects.filter(pk__in=devices.values("workshop_id")).values_list(
             "name", flat=True

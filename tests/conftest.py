@@ -4,6 +4,17 @@ from accounts.enums import OrganisationKind, Role
 from tests.factories import OrganisationFactory, make_batch, member
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """Test ids identical in every xdist worker (each collects on its own): binary values by
+    their size, not their bytes (a zip built at collection time holds the time), and a bare
+    object() by its type, not its address."""
+    if isinstance(val, bytes | bytearray):
+        return f"{argname}-{len(val)}-bytes"
+    if type(val) is object:
+        return "object"
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media_and_eager_tasks(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -7,8 +7,15 @@ from django.db import transaction
 from accounts.enums import OrganisationKind as K
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
+from beneficiaries import allocations, orders, services
+from beneficiaries.models import (
+    EligibilityCriterion,
+    FundingProgramme,
+    Structure,
+    TrainingProgramme,
+)
 from inventory.enums import DeviceStatus as S
-from inventory.models import Donor
+from inventory.models import Device, DeviceEvent, Donor
 from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
 from reconditioning.demo import walk_to
 
@@ -206,9 +213,6 @@ class Command(BaseCommand):
 
         from django.core.management import call_command
 
-        from beneficiaries import allocations, orders, services
-        from beneficiaries.models import EligibilityCriterion, Structure, TrainingProgramme
-
         call_command("loaddata", "territories_92", verbosity=0)
         structure, med, coord = orgs["mediation"], users["mediatrice"], users["coordinatrice"]
         Structure.objects.create(
@@ -268,8 +272,6 @@ class Command(BaseCommand):
         for person in (awa, moussa):
             services.enrol(session=session, person=person, user=med)
         services.attendance_record(session=session, present={awa.pk, moussa.pk}, user=med)
-        from beneficiaries.models import FundingProgramme
-
         programme = FundingProgramme.objects.create(
             funder=orgs["funder"], name="Inclusion numérique 2026", starts_on=dt.date(2026, 1, 1)
         )
@@ -310,8 +312,6 @@ class Command(BaseCommand):
         import datetime as dt
 
         from django.utils import timezone
-
-        from inventory.models import Device, DeviceEvent
 
         now = timezone.now()
         for device in Device.objects.select_related("batch"):
