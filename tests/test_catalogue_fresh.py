@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["accounts", "beneficiaries", "config", "inventory", "reconditioning", "templates"]
+SOURCES = [
+    "accounts",
+    "beneficiaries",
+    "config",
+    "core",
+    "demo",
+    "inventory",
+    "reconditioning",
+    "reports",
+    "templates",
+]
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("xgettext") or not shutil.which("msgattrib"),

@@ -16,7 +16,7 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
 HARDWARE_SAMPLES = Path(__file__).resolve().parent.parent / "inventory" / "hardware_samples"
-PROJECT_APPS = ("accounts", "inventory", "reconditioning", "beneficiaries", "auth")
+PROJECT_APPS = ("accounts", "inventory", "reconditioning", "beneficiaries", "reports", "auth")
 
 
 def project_urls() -> dict[str, str]:
