@@ -136,7 +136,15 @@ PDF_TEMPLATE = re.compile(r"@page|weasyprint", re.IGNORECASE)
 def test_no_template_holds_inline_script_or_handlers():
     templates = [
         p
-        for d in ("templates", "core", "accounts", "inventory", "reconditioning", "beneficiaries", "reports")
+        for d in (
+            "templates",
+            "core",
+            "accounts",
+            "inventory",
+            "reconditioning",
+            "beneficiaries",
+            "reports",
+        )
         for p in (ROOT / d).rglob("*.html")
     ]
     assert len(templates) > 50
