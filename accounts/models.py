@@ -4,10 +4,12 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind, Role
+from .permissions import ScopedQuerySet
 from .validators import validate_siret
 
 
@@ -121,14 +123,12 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class MachineTokenQuerySet(models.QuerySet):
+class MachineTokenQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
-    def visible_to(self, user):
-        if user.is_coordinator:
-            return self
-        return self.filter(workshop_id__in=user.workshop_ids())
+    def scope(self, user) -> Q:
+        return Q(workshop_id__in=user.workshop_ids())
 
 
 class MachineToken(models.Model):

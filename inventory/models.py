@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from accounts.validators import validate_insee_code, validate_siret
 
 from .enums import (
@@ -57,22 +58,19 @@ class Counter(models.Model):
         return f"{self.name}={self.value}"
 
 
-class WorkshopScopedQuerySet(models.QuerySet):
-    """Rows owned by a workshop: visible to its members and to coordinators."""
+class WorkshopScopedQuerySet(ScopedQuerySet):
+    """Rows owned by a workshop: visible to its members and to coordinators (and, for the
+    models that say how, to the donor organisation they came from)."""
 
     workshop_field = "workshop_id"
     donor_org_field: str | None = None
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_coordinator:
-            return self
+    def scope(self, user) -> Q:
         q = Q(**{f"{self.workshop_field}__in": user.workshop_ids()})
         donor_orgs = user.organisation_ids(OrganisationKind.DONOR)
         if self.donor_org_field and donor_orgs:
             q |= Q(**{f"{self.donor_org_field}__in": donor_orgs})
-        return self.filter(q)
+        return q
 
 
 class DonorQuerySet(WorkshopScopedQuerySet):
@@ -438,9 +436,11 @@ class StorageDrive(models.Model):
         return _("%(n)s GB") % {"n": self.capacity_gb}
 
 
-class DeviceLedgerQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(device__in=Device.objects.visible_to(user).values("pk"))
+class DeviceLedgerQuerySet(ScopedQuerySet):
+    """A device's movements and events: seen by whoever sees the device."""
+
+    def scope(self, user) -> Q:
+        return Q(device__in=Device.objects.visible_to(user).values("pk"))
 
 
 class Movement(AppendOnlyModel):

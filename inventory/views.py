@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
 from core.pdf import pdf_response
 
@@ -37,13 +38,6 @@ from .services import (
 )
 from .services import batch_create as batch_create_service
 
-
-def _require_workshop_member(user, workshop_id: int) -> None:
-    """Writes in a workshop are for its members (coordinators read, they do not log devices)."""
-    if workshop_id not in user.workshop_ids():
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
-
-
 # Donors
 
 
@@ -58,15 +52,14 @@ def donor_list(request):
         "inventory/donor_list.html",
         {
             "donors": donors,
-            "can_create": request.user.is_workshop_staff,
+            "can_create": permissions.can(request.user, "inventory.log"),
         },
     )
 
 
 def donor_create(request):
+    permissions.require(request.user, "inventory.log")
     workshop = request.user.default_workshop()
-    if workshop is None:
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
     form = DonorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         donor = form.save(commit=False)
@@ -115,15 +108,14 @@ def batch_list(request):
         "inventory/batch_list.html",
         {
             "page": page,
-            "can_create": request.user.is_workshop_staff,
+            "can_create": permissions.can(request.user, "inventory.log"),
         },
     )
 
 
 def batch_create(request):
+    permissions.require(request.user, "inventory.log")
     workshop = request.user.default_workshop()
-    if workshop is None:
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
     initial = {"collected_on": timezone.localdate()}
     if request.GET.get("donor"):
         initial["donor"] = request.GET["donor"]
@@ -156,7 +148,7 @@ def _batch_for(request, pk) -> CollectionBatch:
 
 def batch_edit(request, pk):
     batch = _batch_for(request, pk)
-    _require_workshop_member(request.user, batch.workshop_id)
+    permissions.require(request.user, "inventory.work_on", batch)
     form = BatchEditForm(request.POST or None, instance=batch)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -180,7 +172,7 @@ def _intake_sticky(form: IntakeForm) -> dict:
 def batch_intake(request, pk):
     """Scan-first: serial + Enter logs a device; the rest is kept for the next scan."""
     batch = _batch_for(request, pk)
-    _require_workshop_member(request.user, batch.workshop_id)
+    permissions.require(request.user, "inventory.work_on", batch)
     session_key = f"intake-{batch.pk}"
     created = None
     duplicate = None
@@ -249,7 +241,7 @@ def batch_labels(request, pk):
 
 def batch_import(request, pk):
     batch = _batch_for(request, pk)
-    _require_workshop_member(request.user, batch.workshop_id)
+    permissions.require(request.user, "inventory.work_on", batch)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = importing.import_job_create(
@@ -294,7 +286,7 @@ def import_job(request, pk):
 @require_POST
 def import_job_confirm(request, pk):
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
-    _require_workshop_member(request.user, job.workshop_id)
+    permissions.require(request.user, "inventory.work_on", job)
     if request.POST.get("action") == "cancel":
         importing.import_job_cancel(job=job)
         messages.info(request, _("Import cancelled: nothing was written."))
@@ -371,7 +363,7 @@ def device_label(request, pk):
 @require_POST
 def device_move_view(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    _require_workshop_member(request.user, device.workshop_id)
+    permissions.require(request.user, "inventory.work_on", device)
     form = MoveForm(request.POST, user=request.user, device=device)
     if form.is_valid():
         try:
@@ -393,7 +385,7 @@ def device_move_view(request, pk):
 
 def device_edit(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    _require_workshop_member(request.user, device.workshop_id)
+    permissions.require(request.user, "inventory.work_on", device)
     if request.method == "POST":
         form = DeviceEditForm(request.POST)
         if form.is_valid():
@@ -433,8 +425,7 @@ def location_list(request):
     workshop = request.user.default_workshop()
     form = LocationForm(request.POST or None) if workshop else None
     if request.method == "POST":
-        if workshop is None:
-            raise PermissionDenied(_("Only the workshop's staff can do this."))
+        permissions.require(request.user, "inventory.log")
         if form.is_valid():
             try:
                 location = location_create(workshop=workshop, **form.cleaned_data)

@@ -5,10 +5,12 @@ is the one the guards read."""
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from inventory.models import AppendOnlyModel, Device, DeviceLedgerQuerySet, StorageDrive
 
 from .enums import (
@@ -116,11 +118,9 @@ class ErasureRecord(Evidence):
         return f"{self.device_id} {self.media_serial or self.media_type} {self.result}"
 
 
-class SparePartQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user.is_coordinator:
-            return self
-        return self.filter(workshop_id__in=user.workshop_ids())
+class SparePartQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
+        return Q(workshop_id__in=user.workshop_ids())
 
 
 class SparePart(models.Model):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from inventory.enums import DeviceStatus as S
 from inventory.forms import MoveForm
 from inventory.models import CollectionBatch, Device, ImportJob
@@ -39,8 +40,7 @@ QUEUE_LIMIT = 25  # per step: the oldest first; filters narrow the rest
 
 def _device_for_work(request, pk) -> Device:
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    if device.workshop_id not in request.user.workshop_ids():
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
+    permissions.require(request.user, "inventory.work_on", device)
     return device
 
 
@@ -210,8 +210,7 @@ def device_nwipe(request, pk):
 
 def batch_nwipe(request, pk):
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
-    if batch.workshop_id not in request.user.workshop_ids():
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
+    permissions.require(request.user, "inventory.work_on", batch)
     devices = list(Device.objects.visible_to(request.user).filter(batch=batch))
     return _nwipe_upload(request, devices, batch, batch.get_absolute_url())
 
@@ -247,8 +246,7 @@ def _nwipe_upload(request, devices, target, back):
 def batch_steps(request, pk):
     """Bulk: select devices of a batch and apply one step to all, or to none."""
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
-    if batch.workshop_id not in request.user.workshop_ids():
-        raise PermissionDenied(_("Only the workshop's staff can do this."))
+    permissions.require(request.user, "inventory.work_on", batch)
     devices = (
         Device.objects.visible_to(request.user)
         .filter(batch=batch)
@@ -310,7 +308,7 @@ def batch_detail(request, pk):
             "page": page,
             "device_count": page.paginator.count,
             "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
-            "can_edit": batch.workshop_id in request.user.workshop_ids(),
+            "can_edit": permissions.can(request.user, "inventory.work_on", batch),
             "progress": batch_progress(batch),
         },
     )
@@ -323,7 +321,7 @@ def device_detail(request, pk):
         ),
         pk=pk,
     )
-    can_edit = device.workshop_id in request.user.workshop_ids()
+    can_edit = permissions.can(request.user, "inventory.work_on", device)
     return render(
         request,
         "inventory/device_detail.html",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from accounts.enums import OrganisationKind
 from beneficiaries.models import AuditLog, FundingProgramme
 from beneficiaries.privacy import audit
@@ -76,18 +77,13 @@ class FunderFilterForm(forms.Form):
         return FunderFilters(d["date_from"], d["date_to"], d.get("programme"), d["territory"])
 
 
-def _require_reader(user) -> None:
-    if not (user.is_coordinator or user.organisation_ids(OrganisationKind.FUNDER)):
-        raise PermissionDenied(_("Funder reports are for funders and the coordination."))
-
-
 def _default_period() -> dict:
     today = timezone.localdate()
     return {"date_from": date(today.year, 1, 1), "date_to": today}
 
 
 def funder_report(request):
-    _require_reader(request.user)
+    permissions.require(request.user, "reports.read_funder")
     data = request.GET if "date_from" in request.GET else _default_period()
     form = FunderFilterForm(data, user=request.user)
     report = None
@@ -108,7 +104,7 @@ def funder_report(request):
 
 @require_POST
 def funder_report_request(request):
-    _require_reader(request.user)
+    permissions.require(request.user, "reports.read_funder")
     form = FunderFilterForm(request.POST, user=request.user)
     fmt = request.POST.get("fmt", "pdf")
     if not form.is_valid() or fmt not in ("pdf", "csv", "xlsx"):
@@ -127,8 +123,7 @@ def funder_report_request(request):
 
 def allocation_rows(request):
     """Staff only: the rows behind a figure of the funder report (same filters)."""
-    if not request.user.is_coordinator:
-        raise PermissionDenied(_("Only the coordination opens the rows behind a figure."))
+    permissions.require(request.user, "reports.read_rows")
     g = request.GET
     try:
         if not all(2000 <= date.fromisoformat(g[k]).year <= 2100 for k in ("from", "to")):

@@ -2,16 +2,17 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import ScopedQuerySet
 
-class ReportJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_coordinator:
-            return self
-        return self.filter(requested_by=user)
+
+class ReportJobQuerySet(ScopedQuerySet):
+    """A report is read by who asked for it (it is built with their rights), and coordinators."""
+
+    def scope(self, user) -> Q:
+        return Q(requested_by=user)
 
 
 class ReportJob(models.Model):

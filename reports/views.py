@@ -1,10 +1,10 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from beneficiaries import privacy
 from beneficiaries.models import Allocation, AuditLog
 from core.pdf import pdf_response
@@ -16,13 +16,8 @@ from .models import ReportJob
 from .stock import stock_report_build
 
 
-def _may_read_stock(user) -> bool:
-    return user.is_coordinator or user.is_workshop_staff
-
-
 def stock_report(request):
-    if not _may_read_stock(request.user):
-        raise PermissionDenied(_("The stock report is for workshops and the coordination."))
+    permissions.require(request.user, "reports.read_stock")
     report = stock_report_build(user=request.user)
     return render(
         request,
@@ -37,8 +32,7 @@ def stock_report(request):
 
 @require_POST
 def stock_report_request(request):
-    if not _may_read_stock(request.user):
-        raise PermissionDenied(_("The stock report is for workshops and the coordination."))
+    permissions.require(request.user, "reports.read_stock")
     fmt = request.POST.get("fmt", "pdf")
     if fmt not in ("pdf", "xlsx"):
         raise Http404

@@ -1,0 +1,169 @@
+"""Who may do what: the one place that says it.
+
+- `ScopedQuerySet.visible_to(user)` is the base of every scoped model's queryset: nothing for
+  an anonymous user, everything for the coordination (unless the model says otherwise), and
+  otherwise what the model's `scope(user)` allows. Lists, details, form choices, the API,
+  exports, reports and commands all start from it.
+- `PERMISSIONS` names each action a user may be refused, with the rule and the refusal's
+  wording; `can(user, action, obj)` asks, `require(user, action, obj)` refuses with
+  PermissionDenied. Views, services, the API, admin actions, commands and mails ask here;
+  tests/security/test_permission_table.py reads the same table.
+
+Rules only read ids (`obj.workshop_id`, `obj.structure_id`, `obj.pk`), so this module knows no
+model above accounts. Rights come from the kind of organisation a user is a member of; the
+coordination's members (and superusers) are `user.is_coordinator`."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .enums import OrganisationKind
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows a user may see. Subclasses say `scope(user)`: a Q object, or None for nothing."""
+
+    # The coordination sees every row of most models; a model may narrow even that.
+    coordination_sees_all = True
+
+    def scope(self, user) -> Q | None:
+        raise NotImplementedError
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if self.coordination_sees_all and user.is_coordinator:
+            return self
+        q = self.scope(user)
+        return self.none() if q is None else self.filter(q)
+
+
+# The predicates, each on a user and (when the rule is about one object) that object.
+
+
+def _coordinator(user, obj=None) -> bool:
+    return user.is_coordinator
+
+
+def _workshop_staff(user, obj=None) -> bool:
+    return bool(user.workshop_ids())
+
+
+def _in_objects_workshop(user, obj) -> bool:
+    return obj.workshop_id in user.workshop_ids()
+
+
+def _structure_staff(user, obj=None) -> bool:
+    return bool(user.organisation_ids(OrganisationKind.MEDIATION))
+
+
+def _member_of_structure(user, structure) -> bool:
+    return structure.pk in user.organisation_ids(OrganisationKind.MEDIATION)
+
+
+def _objects_structure(user, obj) -> bool:
+    return obj.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+
+
+def _any(*rules: Callable) -> Callable:
+    return lambda user, obj=None: any(rule(user, obj) for rule in rules)
+
+
+@dataclass(frozen=True)
+class Permission:
+    rule: Callable
+    refusal: Promise
+    # Who it is for, as the permission table of docs/security.md says it.
+    who: str
+
+
+PERMISSIONS: dict[str, Permission] = {
+    # Workshop
+    "inventory.log": Permission(
+        _workshop_staff, _("Only the workshop's staff can do this."), "workshop members"
+    ),
+    "inventory.work_on": Permission(
+        _in_objects_workshop,
+        _("Only the workshop's staff can do this."),
+        "members of the object's workshop",
+    ),
+    # Reports
+    "reports.read_stock": Permission(
+        _any(_coordinator, _workshop_staff),
+        _("The stock report is for workshops and the coordination."),
+        "workshops, coordination",
+    ),
+    "reports.read_funder": Permission(
+        _any(_coordinator, lambda user, obj=None: user.is_funder),
+        _("Funder reports are for funders and the coordination."),
+        "funders, coordination",
+    ),
+    "reports.read_rows": Permission(
+        _coordinator, _("Only the coordination opens the rows behind a figure."), "coordination"
+    ),
+    # Orders
+    "orders.order": Permission(
+        _structure_staff, _("Only the structure's staff can do this."), "mediation structures"
+    ),
+    "orders.act_for_structure": Permission(
+        _member_of_structure,
+        _("Only the structure's staff can do this."),
+        "members of the structure (the object)",
+    ),
+    "orders.decide": Permission(
+        _coordinator, _("Only a coordinator can approve or refuse an order."), "coordination"
+    ),
+    "orders.prepare": Permission(
+        _in_objects_workshop,
+        _("Only the preparing workshop can do this."),
+        "members of the order's workshop",
+    ),
+    "orders.cancel": Permission(
+        _any(_objects_structure, _coordinator, _in_objects_workshop),
+        _("You cannot cancel this order."),
+        "the ordering structure, the preparing workshop, coordination",
+    ),
+    # Hand-over and after-sales
+    "allocations.return": Permission(
+        _any(_objects_structure, _coordinator),
+        _("Only the structure that handed it over can record a return."),
+        "the structure that handed it over, coordination",
+    ),
+    "allocations.late_return": Permission(
+        _coordinator,
+        _("The warranty has ended: only a coordinator can accept this return."),
+        "coordination",
+    ),
+    "tariffs.set": Permission(
+        _coordinator, _("Only a coordinator sets the tariff grid."), "coordination"
+    ),
+    "people.waive_training": Permission(
+        _coordinator, _("Only a coordinator can waive the training."), "coordination"
+    ),
+    "people.export_or_erase": Permission(
+        _coordinator,
+        _("Only the coordination exports or erases a person's data."),
+        "coordination",
+    ),
+    "structures.import": Permission(
+        _coordinator, _("Only a coordinator imports structures."), "coordination"
+    ),
+}
+
+
+def can(user, action: str, obj=None) -> bool:
+    """Whether the user may take the action (on obj, for the rules about one object)."""
+    if not user.is_authenticated:
+        return False
+    return bool(PERMISSIONS[action].rule(user, obj))
+
+
+def require(user, action: str, obj=None) -> None:
+    """Refuse with the action's own wording when the user may not take it."""
+    if not can(user, action, obj):
+        raise PermissionDenied(str(PERMISSIONS[action].refusal))
