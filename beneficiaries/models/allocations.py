@@ -43,6 +43,8 @@ class Tariff(models.Model):
 
 
 class ExemptionReason(models.Model):
+    """A reason to lower or waive the residual charge, and who may grant it."""
+
     label = models.CharField(_("label"), max_length=200)
     granted_by = models.CharField(
         _("who may grant it"), max_length=20, choices=ExemptionGrantor.choices
@@ -140,6 +142,8 @@ class Allocation(models.Model):
 
 
 class Payment(AppendOnlyModel):
+    """A sum received towards an allocation's residual charge, with its receipt number."""
+
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(
         _("amount (€)"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]

@@ -92,6 +92,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
+    """Devices of one type in an order, with minimum specs, possibly for a named person."""
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     device_type = models.CharField(_("device type"), max_length=20, choices=DeviceType.choices)
     quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])

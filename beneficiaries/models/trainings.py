@@ -34,6 +34,8 @@ class TrainingProgramme(models.Model):
 
 
 class TrainingModule(models.Model):
+    """One part of a programme; a person is trained once every required module was attended."""
+
     programme = models.ForeignKey(
         TrainingProgramme, on_delete=models.CASCADE, related_name="modules"
     )
@@ -73,6 +75,8 @@ class TrainingSessionQuerySet(ScopedQuerySet):
 
 
 class TrainingSession(models.Model):
+    """A dated session of a programme held by a structure, covering some of its modules."""
+
     structure = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -107,6 +111,8 @@ class TrainingSession(models.Model):
 
 
 class Enrolment(models.Model):
+    """A person enrolled in a session; `attended` stays unknown until attendance is recorded."""
+
     session = models.ForeignKey(
         TrainingSession, on_delete=models.CASCADE, related_name="enrolments"
     )
