@@ -1,5 +1,7 @@
 """The quasi-don itself: the tariff grid, exemptions, allocations and their payments."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -139,6 +141,17 @@ class Allocation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("beneficiaries:allocation_detail", args=[self.pk])
+
+    # The one place paid and due are worked out: the detail screen and payment_record agree.
+    def amount_paid(self, payments=None) -> Decimal:
+        """What was paid so far; `payments` when the caller already fetched them."""
+        if payments is None:
+            payments = self.payments.all()
+        return sum((p.amount for p in payments), Decimal("0"))
+
+    def amount_due(self, paid: Decimal | None = None) -> Decimal:
+        """What the recipient still owes: the residual charge less what was paid."""
+        return self.charge - (self.amount_paid() if paid is None else paid)
 
 
 class Payment(AppendOnlyModel):
