@@ -217,10 +217,10 @@ def payment_record(
     """Record what the person paid; the receipt number comes from a gapless yearly counter
     taken in the same transaction, so a refused payment never burns a number."""
     require_structure_member(user, allocation.structure)
-    paid = sum(p.amount for p in allocation.payments.all())
+    paid = allocation.amount_paid()
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
-    if paid + amount > allocation.charge:
+    if amount > allocation.amount_due(paid):
         raise ValidationError(
             _(
                 "%(amount)s € would exceed the residual charge of %(charge)s € (already paid: "

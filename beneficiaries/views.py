@@ -425,7 +425,8 @@ def allocation_detail(request, pk):
         OrganisationKind.MEDIATION
     )
     payments = list(allocation.payments.order_by("id"))
-    paid = sum(p.amount for p in payments)
+    paid = allocation.amount_paid(payments)
+    due = allocation.amount_due(paid)
     replacement = Allocation.objects.filter(replaces=allocation).select_related("device").first()
     if allocation.person_id:
         privacy.audit(
@@ -441,10 +442,10 @@ def allocation_detail(request, pk):
             "allocation": allocation,
             "payments": payments,
             "paid": paid,
-            "due": allocation.charge - paid,
+            "due": due,
             "is_structure": is_structure,
-            "payment_form": PaymentForm(initial={"amount": allocation.charge - paid})
-            if is_structure and paid < allocation.charge
+            "payment_form": PaymentForm(initial={"amount": due})
+            if is_structure and due > 0
             else None,
             "return_form": ReturnForm() if is_structure and not allocation.returned_at else None,
             "replacement": replacement,

@@ -1,22 +1,17 @@
+"""The beneficiaries app's models, one module per sub-domain; import them from here."""
+
+from .allocations import Allocation, ExemptionReason, Payment, Tariff  # noqa: F401
 from .audit import AuditLog  # noqa: F401
-from .core import (  # noqa: F401
-    Allocation,
+from .funding import FundingProgramme, ImpactFactor  # noqa: F401
+from .orders import Order, OrderLine, Reservation  # noqa: F401
+from .people import EligibilityCriterion, Person  # noqa: F401
+from .structures import Structure  # noqa: F401
+from .territories import Commune, Territory  # noqa: F401
+from .trainings import (  # noqa: F401
     DeviceTraining,
-    EligibilityCriterion,
     Enrolment,
-    ExemptionReason,
-    FundingProgramme,
-    ImpactFactor,
-    Order,
-    OrderLine,
-    Payment,
-    Person,
-    Reservation,
-    Structure,
-    Tariff,
     TrainingModule,
     TrainingProgramme,
     TrainingSession,
     TrainingWaiver,
 )
-from .territories import Commune, Territory  # noqa: F401

@@ -17,6 +17,8 @@ class AuditLogQuerySet(models.QuerySet):
 
 
 class AuditLog(AppendOnlyModel):
+    """One access to personal data: who, when, which action, about which person."""
+
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")

@@ -300,7 +300,7 @@ class Command(BaseCommand):
         device = first.lines.get().reservations.get().device
         allocation = allocations.allocation_create(device=device, structure=structure, user=med)
         allocations.payment_record(
-            allocation=allocation, amount=allocation.charge, method="cash", user=med
+            allocation=allocation, amount=allocation.amount_due(), method="cash", user=med
         )
         orders.order_create(
             structure=structure, user=med, lines=[{"device_type": "tablet", "quantity": 2}]

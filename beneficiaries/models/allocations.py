@@ -1,0 +1,176 @@
+"""The quasi-don itself: the tariff grid, exemptions, allocations and their payments."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
+from inventory.enums import DeviceType, Grade
+from inventory.models import AppendOnlyModel, Device
+
+from ..enums import ExemptionGrantor, PaymentMethod
+from .orders import OrderLine
+from .people import Person
+from .structures import MEDIATION
+from .trainings import TrainingWaiver
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Tariff(models.Model):
+    """The residual charge by device type and grade, set by the coordination."""
+
+    device_type = models.CharField(_("device type"), max_length=20, choices=DeviceType.choices)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    amount = models.DecimalField(
+        _("residual charge (€)"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariff grid")
+        ordering = ["device_type", "grade"]
+        constraints = [
+            models.UniqueConstraint(fields=["device_type", "grade"], name="unique_tariff")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_device_type_display()} {self.grade}: {self.amount} €"
+
+
+class ExemptionReason(models.Model):
+    """A reason to lower or waive the residual charge, and who may grant it."""
+
+    label = models.CharField(_("label"), max_length=200)
+    granted_by = models.CharField(
+        _("who may grant it"), max_length=20, choices=ExemptionGrantor.choices
+    )
+
+    class Meta:
+        verbose_name = _("exemption reason")
+        verbose_name_plural = _("exemption reasons")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AllocationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The structure that handed it over, and coordinators: it names a person."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_coordinator:
+            return self
+        return self.filter(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
+
+    def active(self):
+        return self.filter(returned_at__isnull=True)
+
+    def for_reports(self, user):
+        """What a report may count: everything for coordinators, the allocations of their
+        programmes for funders (who only ever see aggregates), nothing for others."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_coordinator:
+            return self
+        funders = user.organisation_ids(OrganisationKind.FUNDER)
+        if funders:
+            return self.filter(order_line__order__funding_programme__funder_id__in=funders)
+        return self.none()
+
+
+class Allocation(models.Model):
+    """One device to one recipient (a person, or the structure itself), with the residual
+    charge. A device has at most one allocation not returned."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="allocations")
+    structure = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        limit_choices_to=MEDIATION,
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    waiver = models.ForeignKey(TrainingWaiver, on_delete=models.PROTECT, null=True, blank=True)
+    tariff_amount = models.DecimalField(_("tariff"), max_digits=7, decimal_places=2)
+    charge = models.DecimalField(_("residual charge (€)"), max_digits=7, decimal_places=2)
+    exemption_reason = models.ForeignKey(
+        ExemptionReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("exemption"),
+    )
+    exemption_note = models.CharField(_("exemption detail"), max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replacement"
+    )
+    handed_over_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    handed_over_at = models.DateTimeField(_("handed over at"), auto_now_add=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.CharField(_("return reason"), max_length=300, blank=True)
+    warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=6)
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["-handed_over_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(returned_at__isnull=True),
+                name="one_active_allocation_per_device",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} → {self.person or self.structure}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("beneficiaries:allocation_detail", args=[self.pk])
+
+    # The one place paid and due are worked out: the detail screen and payment_record agree.
+    def amount_paid(self, payments=None) -> Decimal:
+        """What was paid so far; `payments` when the caller already fetched them."""
+        if payments is None:
+            payments = self.payments.all()
+        return sum((p.amount for p in payments), Decimal("0"))
+
+    def amount_due(self, paid: Decimal | None = None) -> Decimal:
+        """What the recipient still owes: the residual charge less what was paid."""
+        return self.charge - (self.amount_paid() if paid is None else paid)
+
+
+class Payment(AppendOnlyModel):
+    """A sum received towards an allocation's residual charge, with its receipt number."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(
+        _("amount (€)"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    paid_on = models.DateField(_("paid on"))
+    received_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    receipt_number = models.CharField(_("receipt number"), max_length=20, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number}: {self.amount} €"

@@ -1,0 +1,67 @@
+"""Mediation structures, and the scoping every structure-owned row shares."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
+
+from .territories import Commune
+
+MEDIATION = {"kind": OrganisationKind.MEDIATION}
+
+
+def _structure_scope(user, field: str):
+    """Rows of the user's mediation structures; coordinators see all; anyone else nothing."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_coordinator:
+        return Q()
+    return Q(**{f"{field}__in": user.organisation_ids(OrganisationKind.MEDIATION)})
+
+
+class ScopedQuerySet(models.QuerySet):
+    structure_field = "structure_id"
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(_structure_scope(user, self.structure_field))
+
+
+class StructureQuerySet(ScopedQuerySet):
+    structure_field = "organisation_id"
+
+
+class Structure(models.Model):
+    """A digital-mediation structure's public facts (the organisation is its account)."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="structure", limit_choices_to=MEDIATION
+    )
+    mednum_id = models.CharField(
+        _("national open-data id"), max_length=100, unique=True, null=True, blank=True
+    )
+    pivot = models.CharField(_("SIRET or RNA"), max_length=14, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("commune")
+    )
+    in_qpv = models.BooleanField(_("in a QPV (priority neighbourhood)"), default=False)
+    programmes = models.JSONField(_("national programmes"), default=list, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    updated_on = models.DateField(_("updated on (open data)"), null=True, blank=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mediation structure")
+        verbose_name_plural = _("mediation structures")
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return self.organisation.name
