@@ -42,6 +42,8 @@ from datetime import date
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from accounts.validators import siret_checksum_ok
+
 __all__ = [
     "PROGRAMMES",
     "SERVICES",
@@ -248,16 +250,6 @@ def structures_programmes(values: list[str]) -> list[str]:
     "Point numérique CAF"…) are recognised, anything else is left out.
     """
     return _programmes(values)[0]
-
-
-def _siret_is_valid(siret: str) -> bool:
-    if siret.startswith("356000000"):  # La Poste's establishments: digit sum divisible by 5
-        return sum(int(c) for c in siret) % 5 == 0
-    total = 0
-    for index, char in enumerate(reversed(siret)):
-        digit = int(char) * (2 if index % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return total % 10 == 0
 
 
 def _departement(code: str) -> str:
@@ -542,7 +534,8 @@ class _RowReader:
         if pivot and set(pivot) == {"0"}:
             pivot = ""
         if pivot and _SIRET.match(pivot):
-            if not _siret_is_valid(pivot):
+            # Here a La Poste SIRET is judged on its digit sum alone (passing Luhn is not enough).
+            if not siret_checksum_ok(pivot, la_poste_sum_only=True):
                 report(
                     "pivot",
                     _("%(value)s is not a valid SIRET number (wrong check digit); it was ignored.")
