@@ -43,6 +43,7 @@ from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
 from accounts.validators import siret_checksum_ok
+from core.text import decode_text
 
 __all__ = [
     "PROGRAMMES",
@@ -257,14 +258,6 @@ def _departement(code: str) -> str:
     return "20" if code[:2] in ("2A", "2B") else code[:2]
 
 
-def _decode(content: bytes) -> tuple[str, bool]:
-    """The text, and whether it had to be read as Windows-1252."""
-    try:
-        return content.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace"), True
-
-
 def _delimiter(text: str) -> str:
     """The separator of the header line: "," unless it has more ";" (or tabs) outside quotes."""
     header = text.lstrip("\r\n").split("\n", 1)[0]
@@ -296,13 +289,13 @@ def read_mednum_csv(content: bytes) -> MednumFile:
         )
     if b"\x00" in content:
         raise MednumFileError(_("The file is not text: it cannot be a CSV file."))
-    text, is_cp1252 = _decode(bytes(content))
+    text, encoding = decode_text(bytes(content), fallback="cp1252")
     if not text.strip():
         raise MednumFileError(_("The file is empty."))
 
     result = MednumFile()
     file_issues = result.issues
-    if is_cp1252:
+    if encoding == "cp1252":
         file_issues.append(
             MednumIssue(
                 None,

@@ -33,6 +33,8 @@ from operator import itemgetter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.text import UTF16_BOMS, decode_text
+
 __all__ = [
     "CANONICAL_FIELDS",
     "FIELD_LABELS",
@@ -441,7 +443,7 @@ def check_content(content: bytes, filename: str) -> str:
         return "xlsx"
     if extension in _XLSX_EXTENSIONS:
         raise SpreadsheetError(_damaged_xlsx_message())
-    utf16 = content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    utf16 = content.startswith(UTF16_BOMS)
     nuls = 0 if utf16 else content.count(b"\x00")  # half of UTF-16 is NUL bytes
     if nuls > _MAX_STRAY_NULS and nuls > len(content) * _MAX_NUL_SHARE:
         raise _not_a_spreadsheet()
@@ -542,20 +544,13 @@ _DELIMITERS = (";", ",", "\t")
 
 
 def _decode(content: bytes) -> str:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return content.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-        if b"\x00" not in content[:4096]:
-            # The five bytes undefined in Windows-1252 become U+FFFD.
-            return content.decode("cp1252", errors="replace")
-    raise _not_a_spreadsheet()
+    # Not UTF-8: Windows-1252 (its five undefined bytes become U+FFFD), unless NUL bytes near
+    # the start say it is no text at all.
+    fallback = None if b"\x00" in content[:4096] else "cp1252"
+    try:
+        return decode_text(content, utf16=True, fallback=fallback)[0]
+    except UnicodeDecodeError:
+        raise _not_a_spreadsheet() from None
 
 
 def _csv_records(reader):
