@@ -1,11 +1,13 @@
-"""Text from uploaded files.
+"""Text from uploaded files, and the folded form of text that lookups compare.
 
 Domain-free: each reader (donor spreadsheets, hardware reports, nwipe logs, mednum files)
-decides what to refuse and how to say it; this module only decodes."""
+decides what to refuse and how to say it; these functions only decode and fold."""
 
 import codecs
+import re
+import unicodedata
 
-__all__ = ["UTF16_BOMS", "decode_text"]
+__all__ = ["UTF16_BOMS", "decode_text", "fold", "match_key"]
 
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -27,3 +29,22 @@ def decode_text(
         if fallback is None:
             raise
     return data.decode(fallback, errors="replace"), fallback
+
+
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]+")
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents (NFKD also turns º into o and no-break spaces into spaces)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return _COMBINING_RE.sub("", text)
+
+
+def match_key(text: str) -> str:
+    """Lowercase, accents removed, punctuation and ° replaced by spaces, spaces collapsed."""
+    return _NON_ALNUM_RE.sub(" ", fold(text)).strip()
