@@ -14,22 +14,8 @@ from core.text import match_key
 
 from .errors import SpreadsheetError
 
-CANONICAL_FIELDS = (
-    "serial_number",
-    "manufacturer",
-    "model",
-    "device_type",
-    "cpu",
-    "ram",
-    "storage",
-    "battery_health",
-    "screen_size",
-    "keyboard_layout",
-    "purchase_date",
-    "declared_value",
-    "notes",
-)
-
+# The device's columns, defined once: CANONICAL_FIELDS, the template and the messages follow
+# this table and its order.
 FIELD_LABELS: dict[str, str] = {
     "serial_number": gettext_lazy("Serial number"),
     "manufacturer": gettext_lazy("Manufacturer"),
@@ -45,6 +31,7 @@ FIELD_LABELS: dict[str, str] = {
     "declared_value": gettext_lazy("Declared value"),
     "notes": gettext_lazy("Notes"),
 }
+CANONICAL_FIELDS = tuple(FIELD_LABELS)
 
 HEADER_SEARCH_ROWS = 20
 

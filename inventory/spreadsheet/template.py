@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -18,97 +19,120 @@ from inventory.values import parse_date
 
 from .headers import CANONICAL_FIELDS
 
-_TEMPLATE_HEADERS = [
-    "Numéro de série",
-    "Marque",
-    "Modèle",
-    "Type",
-    "Processeur",
-    "Mémoire",
-    "Stockage",
-    "Santé batterie (%)",
-    "Écran (pouces)",
-    "Clavier",
-    "Date d'achat",
-    "Valeur déclarée (€)",
-    "Notes",
-]
-_TEMPLATE_EXAMPLES = [
-    [
-        "5CG8123XYZ",
-        "HP",
-        "EliteBook 840 G5",
-        "PC portable",
-        "Intel Core i5-8350U",
-        "8 Go",
-        "256 Go SSD",
-        "85",
-        "14",
-        "AZERTY",
-        "15/03/2019",
-        "150",
-        "Chargeur fourni",
-    ],
-    [
-        "CZC9876ABC",
-        "Dell",
-        "OptiPlex 7060",
-        "PC fixe",
-        "Intel Core i5-8500",
-        "16 Go",
-        "512 Go SSD + 1 To HDD",
-        "",
-        "",
-        "",
-        "02/09/2018",
-        "80",
-        "Sans clavier ni souris",
-    ],
-]
-_TEMPLATE_WIDTHS = [20, 14, 22, 14, 24, 11, 24, 18, 15, 11, 14, 19, 34]
 
-# (obligatoire, contenu attendu) for the "Aide" sheet, in CANONICAL_FIELDS order.
-_TEMPLATE_HELP = [
-    (
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    width: int
+    examples: tuple[str, str]  # the two example rows
+    required: str  # "Obligatoire" on the "Aide" sheet
+    description: str  # "Contenu attendu" on the "Aide" sheet
+
+
+_COLUMNS: dict[str, _Column] = {
+    "serial_number": _Column(
+        "Numéro de série",
+        20,
+        ("5CG8123XYZ", "CZC9876ABC"),
         "Recommandé",
         "Numéro de série du fabricant, tel qu'il figure sous l'appareil (ou « Service Tag » "
         "chez Dell). Il sert à identifier chaque appareil et à repérer les doublons.",
     ),
-    ("Non", "Marque ou fabricant : HP, Dell, Lenovo, Apple…"),
-    ("Non", "Modèle exact : EliteBook 840 G5, Latitude 5490, ThinkPad T480…"),
-    (
+    "manufacturer": _Column(
+        "Marque", 14, ("HP", "Dell"), "Non", "Marque ou fabricant : HP, Dell, Lenovo, Apple…"
+    ),
+    "model": _Column(
+        "Modèle",
+        22,
+        ("EliteBook 840 G5", "OptiPlex 7060"),
+        "Non",
+        "Modèle exact : EliteBook 840 G5, Latitude 5490, ThinkPad T480…",
+    ),
+    "device_type": _Column(
+        "Type",
+        14,
+        ("PC portable", "PC fixe"),
         "Oui",
         "PC portable, PC fixe (ou unité centrale, tour, mini PC, tout-en-un), Tablette, "
         "Smartphone, Écran, Autre (imprimante…). Les mots anglais sont aussi acceptés : "
         "Laptop, Desktop, Tablet, Phone, Monitor, Other.",
     ),
-    ("Non", "Processeur : Intel Core i5-8350U, AMD Ryzen 5 3500U…"),
-    (
+    "cpu": _Column(
+        "Processeur",
+        24,
+        ("Intel Core i5-8350U", "Intel Core i5-8500"),
+        "Non",
+        "Processeur : Intel Core i5-8350U, AMD Ryzen 5 3500U…",
+    ),
+    "ram": _Column(
+        "Mémoire",
+        11,
+        ("8 Go", "16 Go"),
         "Non",
         "Mémoire vive : 8 Go, 16 Go, 512 Mo, 2 x 4 Go. Un nombre seul est lu en Go (en Mo à "
         "partir de 256).",
     ),
-    (
+    "storage": _Column(
+        "Stockage",
+        24,
+        ("256 Go SSD", "512 Go SSD + 1 To HDD"),
         "Non",
         "Disque(s) avec capacité et type : 256 Go SSD, 1 To HDD, NVMe 512 Go, eMMC 32 Go. "
         "Plusieurs disques : 256 Go SSD + 1 To HDD. « Sans disque » si le disque a été retiré.",
     ),
-    ("Non", "Santé de la batterie en pourcentage, de 0 à 100 : 85 ou 85 %."),
-    ("Non", "Diagonale de l'écran en pouces : 14, 15,6. Les cm sont acceptés : 39,6 cm."),
-    (
+    "battery_health": _Column(
+        "Santé batterie (%)",
+        18,
+        ("85", ""),
+        "Non",
+        "Santé de la batterie en pourcentage, de 0 à 100 : 85 ou 85 %.",
+    ),
+    "screen_size": _Column(
+        "Écran (pouces)",
+        15,
+        ("14", ""),
+        "Non",
+        "Diagonale de l'écran en pouces : 14, 15,6. Les cm sont acceptés : 39,6 cm.",
+    ),
+    "keyboard_layout": _Column(
+        "Clavier",
+        11,
+        ("AZERTY", ""),
         "Non",
         "AZERTY (France), BE (AZERTY belge), QWERTY (US), UK (QWERTY britannique), "
         "QWERTZ (Allemagne), CH (Suisse), Autre.",
     ),
-    ("Non", "Date au format jj/mm/aaaa : 15/03/2019."),
-    ("Non", "Valeur déclarée en euros, sans signe moins : 150 ou 150,50 €."),
-    ("Non", "Toute information utile : accessoires fournis, défauts constatés…"),
-]
+    "purchase_date": _Column(
+        "Date d'achat",
+        14,
+        ("15/03/2019", "02/09/2018"),
+        "Non",
+        "Date au format jj/mm/aaaa : 15/03/2019.",
+    ),
+    "declared_value": _Column(
+        "Valeur déclarée (€)",
+        19,
+        ("150", "80"),
+        "Non",
+        "Valeur déclarée en euros, sans signe moins : 150 ou 150,50 €.",
+    ),
+    "notes": _Column(
+        "Notes",
+        34,
+        ("Chargeur fourni", "Sans clavier ni souris"),
+        "Non",
+        "Toute information utile : accessoires fournis, défauts constatés…",
+    ),
+}
+# In the import's column order; a device column missing above fails when the module loads.
+_TEMPLATE = [_COLUMNS[name] for name in CANONICAL_FIELDS]
 
 
 def template_rows() -> tuple[list[str], list[list[str]]]:
     """French headers in CANONICAL_FIELDS order and two example rows."""
-    return list(_TEMPLATE_HEADERS), [list(row) for row in _TEMPLATE_EXAMPLES]
+    headers = [column.header for column in _TEMPLATE]
+    rows = [[column.examples[index] for column in _TEMPLATE] for index in range(2)]
+    return headers, rows
 
 
 def template_csv() -> bytes:
@@ -146,9 +170,9 @@ def template_xlsx() -> bytes:
                 values.append(text)
         sheet.append(values)
     last_row = 1000
-    for index, width in enumerate(_TEMPLATE_WIDTHS, start=1):
+    for index, column in enumerate(_TEMPLATE, start=1):
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
+        sheet.column_dimensions[letter].width = column.width
     formats = {"serial_number": "@", "purchase_date": "DD/MM/YYYY"}
     formats["declared_value"] = '#,##0.00 "€"'
     for canonical, number_format in formats.items():
@@ -185,11 +209,8 @@ def template_xlsx() -> bytes:
     for cell in help_sheet[help_sheet.max_row]:
         cell.font = bold
         cell.fill = fill
-    first_example = rows[0]
-    for header, (required, description), example in zip(
-        headers, _TEMPLATE_HELP, first_example, strict=True
-    ):
-        help_sheet.append([header, required, description, example])
+    for column in _TEMPLATE:
+        help_sheet.append([column.header, column.required, column.description, column.examples[0]])
     for row in help_sheet.iter_rows(min_row=6):
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
