@@ -18,6 +18,16 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def siret_checksum_ok(siret: str, *, la_poste_sum_only: bool = False) -> bool:
+    """Whether 14 digits pass the SIRET check: Luhn, or for La Poste a digit sum that is a
+    multiple of 5. With ``la_poste_sum_only`` a La Poste SIRET passes on its digit sum alone,
+    as the national schema's ``pivot`` has always been checked (beneficiaries.mednum)."""
+    if not siret.startswith(LA_POSTE_SIREN):
+        return _luhn_ok(siret)
+    sum_ok = sum(int(c) for c in siret) % 5 == 0
+    return sum_ok if la_poste_sum_only else (_luhn_ok(siret) or sum_ok)
+
+
 def normalise_siret(value: str) -> str:
     return "".join(value.split()).replace(".", "")
 
@@ -33,9 +43,7 @@ def validate_siret(value: str) -> None:
             code="siret_length",
             params={"value": value},
         )
-    if _luhn_ok(siret):
-        return
-    if siret.startswith(LA_POSTE_SIREN) and sum(int(c) for c in siret) % 5 == 0:
+    if siret_checksum_ok(siret):
         return
     raise ValidationError(
         _("“%(value)s” is not a valid SIRET: its check digit is wrong. Check for a typing error."),

@@ -42,6 +42,9 @@ from datetime import date
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from accounts.validators import siret_checksum_ok
+from core.text import decode_text
+
 __all__ = [
     "PROGRAMMES",
     "SERVICES",
@@ -250,27 +253,9 @@ def structures_programmes(values: list[str]) -> list[str]:
     return _programmes(values)[0]
 
 
-def _siret_is_valid(siret: str) -> bool:
-    if siret.startswith("356000000"):  # La Poste's establishments: digit sum divisible by 5
-        return sum(int(c) for c in siret) % 5 == 0
-    total = 0
-    for index, char in enumerate(reversed(siret)):
-        digit = int(char) * (2 if index % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return total % 10 == 0
-
-
 def _departement(code: str) -> str:
     """The département of a postal or INSEE code, Corsica (20xxx, 2Axxx, 2Bxxx) as "20"."""
     return "20" if code[:2] in ("2A", "2B") else code[:2]
-
-
-def _decode(content: bytes) -> tuple[str, bool]:
-    """The text, and whether it had to be read as Windows-1252."""
-    try:
-        return content.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace"), True
 
 
 def _delimiter(text: str) -> str:
@@ -304,13 +289,13 @@ def read_mednum_csv(content: bytes) -> MednumFile:
         )
     if b"\x00" in content:
         raise MednumFileError(_("The file is not text: it cannot be a CSV file."))
-    text, is_cp1252 = _decode(bytes(content))
+    text, encoding = decode_text(bytes(content), fallback="cp1252")
     if not text.strip():
         raise MednumFileError(_("The file is empty."))
 
     result = MednumFile()
     file_issues = result.issues
-    if is_cp1252:
+    if encoding == "cp1252":
         file_issues.append(
             MednumIssue(
                 None,
@@ -542,7 +527,8 @@ class _RowReader:
         if pivot and set(pivot) == {"0"}:
             pivot = ""
         if pivot and _SIRET.match(pivot):
-            if not _siret_is_valid(pivot):
+            # Here a La Poste SIRET is judged on its digit sum alone (passing Luhn is not enough).
+            if not siret_checksum_ok(pivot, la_poste_sum_only=True):
                 report(
                     "pivot",
                     _("%(value)s is not a valid SIRET number (wrong check digit); it was ignored.")

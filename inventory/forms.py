@@ -9,6 +9,17 @@ from core.uploads import check_upload_size, read_upload
 from . import spreadsheet
 from .enums import DeviceType, KeyboardLayout
 from .models import CollectionBatch, Donor, Location
+from .uploads import check_upload_size, read_upload
+from .values import (
+    parse_date,
+    parse_device_type,
+    parse_keyboard_layout,
+    parse_money,
+    parse_percent,
+    parse_ram_mb,
+    parse_screen_size,
+    parse_storage,
+)
 
 
 class ParsedCharField(forms.CharField):
@@ -35,7 +46,7 @@ class DeviceSpecsForm(forms.Form):
 
     device_type = ParsedCharField(
         label=_("Type"),
-        parser=spreadsheet.parse_device_type,
+        parser=parse_device_type,
         choices_first=DeviceType.values,
         required=True,
     )
@@ -43,23 +54,21 @@ class DeviceSpecsForm(forms.Form):
     manufacturer = forms.CharField(label=_("Manufacturer"), max_length=100, required=False)
     model = forms.CharField(label=_("Model"), max_length=150, required=False)
     cpu = forms.CharField(label=_("CPU"), max_length=200, required=False)
-    ram = ParsedCharField(label=_("RAM"), parser=spreadsheet.parse_ram_mb, help_text=_("e.g. 8 Go"))
+    ram = ParsedCharField(label=_("RAM"), parser=parse_ram_mb, help_text=_("e.g. 8 Go"))
     storage = ParsedCharField(
         label=_("Storage"),
-        parser=spreadsheet.parse_storage,
+        parser=parse_storage,
         help_text=_("e.g. 256 Go SSD + 1 To HDD"),
     )
-    battery_health = ParsedCharField(
-        label=_("Battery health (%)"), parser=spreadsheet.parse_percent
-    )
-    screen_size = ParsedCharField(label=_("Screen (inches)"), parser=spreadsheet.parse_screen_size)
+    battery_health = ParsedCharField(label=_("Battery health (%)"), parser=parse_percent)
+    screen_size = ParsedCharField(label=_("Screen (inches)"), parser=parse_screen_size)
     keyboard_layout = ParsedCharField(
         label=_("Keyboard"),
-        parser=spreadsheet.parse_keyboard_layout,
+        parser=parse_keyboard_layout,
         choices_first=KeyboardLayout.values,
     )
-    purchase_date = ParsedCharField(label=_("Purchase date"), parser=spreadsheet.parse_date)
-    declared_value = ParsedCharField(label=_("Declared value (€)"), parser=spreadsheet.parse_money)
+    purchase_date = ParsedCharField(label=_("Purchase date"), parser=parse_date)
+    declared_value = ParsedCharField(label=_("Declared value (€)"), parser=parse_money)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
     def clean_device_type(self):

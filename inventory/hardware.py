@@ -17,6 +17,8 @@ from typing import Any
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from core.text import decode_text
+
 Node = dict[str, Any]
 
 _MAX_BYTES = 2 * 1024 * 1024  # real lshw reports are < 1 MiB; refuse anything absurd early
@@ -166,9 +168,8 @@ def _load(data: Any, command: str) -> tuple[Any, str]:
         raw = bytes(data)
         if len(raw) > _max_bytes():
             raise _error(_("The file is too large to be a hardware report."))
-        encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
         try:
-            data = raw.decode(encoding)
+            data = decode_text(raw, utf16=True)[0]
         except UnicodeDecodeError:
             data = None
     if not isinstance(data, str) or "\x00" in data:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.text import decode_text
 
 from .enums import DeviceSource, DeviceStatus, DeviceType
 from .hardware import HardwareFacts, HardwareReportError, battery_health, merge_smartctl, parse_lshw
@@ -32,7 +33,7 @@ class IngestResult:
 def _storable(data: Any) -> Any:
     """The report as JSON for the evidence row; called only once the parser accepted it."""
     if isinstance(data, bytes):
-        data = data.decode("utf-8", errors="replace")
+        data = decode_text(data, fallback="utf-8")[0]
     if isinstance(data, str):
         text = data.lstrip("\ufeff")
         start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=0)

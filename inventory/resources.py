@@ -11,6 +11,8 @@ from core.exports import escape_cell
 
 from .models import Device
 
+# The export's columns, in order, and their headers: its own order and wording, not the
+# import's (type after serial, the device's state before its notes, no purchase date or value).
 HEADERS = {
     "asset_tag": _("Asset tag"),
     "serial_number": _("Serial number"),
@@ -43,25 +45,7 @@ class DeviceResource(resources.ModelResource):
 
     class Meta:
         model = Device
-        fields = (
-            "asset_tag",
-            "serial_number",
-            "device_type",
-            "manufacturer",
-            "model",
-            "cpu",
-            "ram_mb",
-            "storage",
-            "battery_health_pct",
-            "screen_size_in",
-            "keyboard_layout",
-            "status",
-            "grade",
-            "batch",
-            "location",
-            "notes",
-            "created_at",
-        )
+        fields = tuple(HEADERS)
         export_order = fields
 
     def export_field(self, field, instance, **kwargs):

@@ -42,6 +42,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from core.text import decode_text
+
 __all__ = [
     "NIST_LEVEL",
     "NwipeDrive",
@@ -407,7 +409,7 @@ def _decode(data: bytes | str, warnings: list[str]) -> str:
             raise _error(
                 _("The file is not text: import the log written by nwipe (nwipe_log_….txt).")
             )
-        text = data.decode("utf-8", errors="replace")
+        text = decode_text(data, fallback="utf-8")[0]
         if "\ufffd" in text:
             warnings.append(
                 _("The file contains bytes that are not valid text; they were replaced.")

@@ -31,7 +31,6 @@ import pytest  # noqa: E402
 from django.utils import translation  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
 
-from inventory import spreadsheet  # noqa: E402
 from inventory.spreadsheet import (  # noqa: E402
     CANONICAL_FIELDS,
     FIELD_LABELS,
@@ -54,11 +53,15 @@ from inventory.spreadsheet import (  # noqa: E402
     template_rows,
     template_xlsx,
 )
+from inventory.spreadsheet import readers as spreadsheet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = Path(__file__).resolve().parent / "samples"
 PO_FRAGMENT = ROOT / "locale" / "fragments" / "spreadsheet.po"
-MODULE_SOURCE = ROOT / "inventory" / "spreadsheet.py"
+MODULE_SOURCES = [
+    ROOT / "inventory" / "values.py",
+    *(ROOT / "inventory" / "spreadsheet").glob("*.py"),
+]
 
 FR_HEADER = (
     "N° de série;Marque;Modèle;Type;Processeur;Mémoire;Stockage;Batterie;Écran;Clavier;"
@@ -1040,7 +1043,8 @@ def _po_entries(path):
 
 def _module_msgids():
     msgids = set()
-    for node in ast.walk(ast.parse(MODULE_SOURCE.read_text(encoding="utf-8"))):
+    nodes = (ast.walk(ast.parse(path.read_text(encoding="utf-8"))) for path in MODULE_SOURCES)
+    for node in (node for tree in nodes for node in tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)

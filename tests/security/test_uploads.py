@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.services import machine_token_create
 from beneficiaries.models import Structure
-from inventory import spreadsheet
 from inventory.importing import analyse_file
 from inventory.models import Device, DeviceEvent, HardwareReport, ImportJob, StorageDrive
+from inventory.spreadsheet import readers as spreadsheet
 from reconditioning.models import ErasureRecord
 from tests.factories import make_device
 from tests.security.upload_files import (
