@@ -9,7 +9,6 @@ from core.uploads import check_upload_size, read_upload
 from . import spreadsheet
 from .enums import DeviceType, KeyboardLayout
 from .models import CollectionBatch, Donor, Location
-from .uploads import check_upload_size, read_upload
 from .values import (
     parse_date,
     parse_device_type,
