@@ -54,5 +54,10 @@ class MachineTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
-        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # Only the tokens the user may see, whatever the selection posted.
+        n = (
+            queryset.visible_to(request.user)
+            .filter(revoked_at__isnull=True)
+            .update(revoked_at=timezone.now())
+        )
         self.message_user(request, _("%(n)s token(s) revoked.") % {"n": n}, messages.SUCCESS)

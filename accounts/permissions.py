@@ -10,7 +10,8 @@
   tests/security/test_permission_table.py reads the same table.
 
 Rules only read ids (`obj.workshop_id`, `obj.structure_id`, `obj.pk`), so this module knows no
-model above accounts. Rights come from the kind of organisation a user is a member of; the
+model above accounts. Rights come from the kind of organisation a user is a member of and
+their role there: a reader sees what the organisation sees and writes nothing. The
 coordination's members (and superusers) are `user.is_coordinator`."""
 
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .enums import OrganisationKind
+from .enums import OrganisationKind, Role
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -50,24 +51,34 @@ def _coordinator(user, obj=None) -> bool:
     return user.is_coordinator
 
 
+def acting_ids(user, kind: str) -> set[int]:
+    """The organisations of this kind where the user acts: a reader's membership lets them
+    see the organisation's rows (visible_to), never write."""
+    return {
+        m.organisation_id
+        for m in user.memberships_cached()
+        if m.organisation.kind == kind and m.role != Role.READER
+    }
+
+
 def _workshop_staff(user, obj=None) -> bool:
-    return bool(user.workshop_ids())
+    return bool(acting_ids(user, OrganisationKind.WORKSHOP))
 
 
 def _in_objects_workshop(user, obj) -> bool:
-    return obj.workshop_id in user.workshop_ids()
+    return obj.workshop_id in acting_ids(user, OrganisationKind.WORKSHOP)
 
 
 def _structure_staff(user, obj=None) -> bool:
-    return bool(user.organisation_ids(OrganisationKind.MEDIATION))
+    return bool(acting_ids(user, OrganisationKind.MEDIATION))
 
 
 def _member_of_structure(user, structure) -> bool:
-    return structure.pk in user.organisation_ids(OrganisationKind.MEDIATION)
+    return structure.pk in acting_ids(user, OrganisationKind.MEDIATION)
 
 
 def _objects_structure(user, obj) -> bool:
-    return obj.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+    return obj.structure_id in acting_ids(user, OrganisationKind.MEDIATION)
 
 
 def _any(*rules: Callable) -> Callable:
@@ -103,6 +114,11 @@ PERMISSIONS: dict[str, Permission] = {
         _("Funder reports are for funders and the coordination."),
         "funders, coordination",
     ),
+    "reports.read_unmasked": Permission(
+        _coordinator,
+        _("Only the coordination reads figures under 5 unmasked."),
+        'coordination (others read "< 5")',
+    ),
     "reports.read_rows": Permission(
         _coordinator, _("Only the coordination opens the rows behind a figure."), "coordination"
     ),
@@ -110,7 +126,7 @@ PERMISSIONS: dict[str, Permission] = {
     "orders.order": Permission(
         _structure_staff, _("Only the structure's staff can do this."), "mediation structures"
     ),
-    "orders.act_for_structure": Permission(
+    "structures.act_for": Permission(
         _member_of_structure,
         _("Only the structure's staff can do this."),
         "members of the structure (the object)",
@@ -139,6 +155,14 @@ PERMISSIONS: dict[str, Permission] = {
         _("The warranty has ended: only a coordinator can accept this return."),
         "coordination",
     ),
+    "allocations.hand_over": Permission(
+        _any(_coordinator, _member_of_structure),
+        _("Only the structure's staff can do this."),
+        "members of the structure (the object), coordination",
+    ),
+    "allocations.grant_coordinator_exemption": Permission(
+        _coordinator, _("Only a coordinator can grant this exemption."), "coordination"
+    ),
     "tariffs.set": Permission(
         _coordinator, _("Only a coordinator sets the tariff grid."), "coordination"
     ),
@@ -149,6 +173,9 @@ PERMISSIONS: dict[str, Permission] = {
         _coordinator,
         _("Only the coordination exports or erases a person's data."),
         "coordination",
+    ),
+    "people.read_access_log": Permission(
+        _coordinator, _("Only the coordination reads the access log."), "coordination"
     ),
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
@@ -163,7 +190,11 @@ def can(user, action: str, obj=None) -> bool:
     return bool(PERMISSIONS[action].rule(user, obj))
 
 
+def refusal(action: str) -> str:
+    return str(PERMISSIONS[action].refusal)
+
+
 def require(user, action: str, obj=None) -> None:
     """Refuse with the action's own wording when the user may not take it."""
     if not can(user, action, obj):
-        raise PermissionDenied(str(PERMISSIONS[action].refusal))
+        raise PermissionDenied(refusal(action))

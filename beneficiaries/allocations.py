@@ -8,11 +8,12 @@ without gaps per year."""
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 from inventory.enums import DeviceStatus
@@ -70,8 +71,7 @@ def tariff_check(*, device_type: str, amount: Decimal) -> None:
 
 
 def tariff_set(*, device_type: str, grade: str, amount: Decimal, user: User) -> Tariff:
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator sets the tariff grid."))
+    permissions.require(user, "tariffs.set")
     tariff_check(device_type=device_type, amount=amount)
     tariff, _created = Tariff.objects.update_or_create(
         device_type=device_type, grade=grade, defaults={"amount": amount}
@@ -109,8 +109,9 @@ def allocation_create(
     warranty_months: int = 6,
 ) -> Allocation:
     """Hand a device over to a person (or to the structure itself)."""
-    if not user.is_coordinator:
-        require_structure_member(user, structure)
+    if structure.kind != OrganisationKind.MEDIATION:
+        raise ValidationError(_("This organisation is not a mediation structure."))
+    permissions.require(user, "allocations.hand_over", structure)
     if person is not None and person.structure_id != structure.pk:
         raise ValidationError(_("This person is referred by another structure."))
     device = Device.objects.select_for_update().select_related("batch__donor").get(pk=device.pk)
@@ -148,8 +149,8 @@ def allocation_create(
     tariff = tariff_for(device)
     amount = tariff if charge is None else charge
     if exemption is not None:
-        if exemption.granted_by == ExemptionGrantor.COORDINATOR and not user.is_coordinator:
-            raise PermissionDenied(_("Only a coordinator can grant this exemption."))
+        if exemption.granted_by == ExemptionGrantor.COORDINATOR:
+            permissions.require(user, "allocations.grant_coordinator_exemption")
         if not exemption_note.strip():
             raise ValidationError(_("An exemption needs its reason written down."))
         amount = Decimal("0") if charge is None else charge
@@ -241,22 +242,16 @@ def payment_record(
 @transaction.atomic
 def allocation_return(*, allocation: Allocation, user: User, reason: str) -> Allocation:
     """A device brought back within its warranty goes back to the workshop for diagnosis."""
-    allowed = (
-        allocation.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
-        or user.is_coordinator
-    )
-    if not allowed:
-        raise PermissionDenied(_("Only the structure that handed it over can record a return."))
+    permissions.require(user, "allocations.return", allocation)
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
     if allocation.returned_at is not None:
         raise ValidationError(_("This device has already been returned."))
     if not reason.strip():
         raise ValidationError(_("Say why the device is brought back."))
     limit = allocation.handed_over_at + timezone.timedelta(days=31 * allocation.warranty_months)
-    if timezone.now() > limit and not user.is_coordinator:
-        raise ValidationError(
-            _("The warranty has ended: only a coordinator can accept this return.")
-        )
+    # A refusal the form shows beside the reason, hence a ValidationError.
+    if timezone.now() > limit and not permissions.can(user, "allocations.late_return"):
+        raise ValidationError(permissions.refusal("allocations.late_return"))
     allocation.returned_at = timezone.now()
     allocation.return_reason = reason.strip()
     allocation.save(update_fields=["returned_at", "return_reason"])

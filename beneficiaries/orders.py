@@ -3,12 +3,13 @@
 The order's workflow is data (ORDER_FLOW); `order_move` is the one writer of Order.status.
 Reserving locks candidate devices with SKIP LOCKED, so two orders never take the same device."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 from inventory.enums import DeviceStatus
@@ -91,8 +92,7 @@ def order_decide(
     note: str = "",
     funding_programme=None,
 ) -> Order:
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator can approve or refuse an order."))
+    permissions.require(user, "orders.decide", order)
     if approve:
         if workshop is None or workshop.kind != OrganisationKind.WORKSHOP:
             raise ValidationError(_("Choose the workshop that will prepare the order."))
@@ -111,9 +111,8 @@ def order_decide(
 
 
 def _require_preparer(user: User, order: Order) -> None:
-    workshop_id = Order.objects.values_list("workshop_id", flat=True).get(pk=order.pk)
-    if workshop_id not in user.workshop_ids():
-        raise PermissionDenied(_("Only the preparing workshop can do this."))
+    # The workshop as stored now, not as the caller's copy of the order says.
+    permissions.require(user, "orders.prepare", Order.objects.only("workshop_id").get(pk=order.pk))
 
 
 def suitable_devices(line: OrderLine, workshop_id: int):
@@ -214,13 +213,7 @@ def _release(order: Order, user: User) -> int:
 @transaction.atomic
 def order_cancel(*, order: Order, user: User, reason: str = "") -> Order:
     """Cancel, releasing every reserved device back to the stock."""
-    allowed = (
-        order.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
-        or user.is_coordinator
-        or order.workshop_id in user.workshop_ids()
-    )
-    if not allowed:
-        raise PermissionDenied(_("You cannot cancel this order."))
+    permissions.require(user, "orders.cancel", order)
     order = _move(order, O.CANCELLED, decision_note=reason[:300])
     _release(order, user)
     return order

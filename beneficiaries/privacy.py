@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import User
 
 from .models import (
@@ -228,8 +229,7 @@ def audit_log_purge(*, now: datetime | None = None) -> int:
 
 
 def require_coordinator(user: User) -> None:
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only the coordination exports or erases a person's data."))
+    permissions.require(user, "people.export_or_erase")
 
 
 @transaction.atomic

@@ -5,11 +5,12 @@ import json
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+
+from accounts import permissions
 
 from . import privacy
 from .models import AuditLog, Person
@@ -61,8 +62,7 @@ def person_erase(request, pk):
 
 def audit_log(request):
     """Coordinators: who viewed, exported, erased or anonymised personal data."""
-    if not request.user.is_coordinator:
-        raise PermissionDenied(_("Only the coordination reads the access log."))
+    permissions.require(request.user, "people.read_access_log")
     entries = AuditLog.objects.visible_to(request.user).select_related(
         "person", "organisation", "user"
     )

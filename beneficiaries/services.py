@@ -2,11 +2,12 @@
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 
@@ -28,8 +29,7 @@ from .models import (
 def require_structure_member(user: User, structure: Organisation) -> None:
     if structure.kind != OrganisationKind.MEDIATION:
         raise ValidationError(_("This organisation is not a mediation structure."))
-    if structure.pk not in user.organisation_ids(OrganisationKind.MEDIATION):
-        raise PermissionDenied(_("Only the structure's staff can do this."))
+    permissions.require(user, "structures.act_for", structure)
 
 
 @transaction.atomic
@@ -167,8 +167,7 @@ def attendance_record(*, session: TrainingSession, present: set[int], user: User
 def waiver_grant(
     *, person: Person, programme: TrainingProgramme, reason: str, user: User
 ) -> TrainingWaiver:
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator can waive the training."))
+    permissions.require(user, "people.waive_training")
     if not reason.strip():
         raise ValidationError(_("A waiver needs a reason."))
     return TrainingWaiver.objects.create(
@@ -181,8 +180,7 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
     """Create or update mediation structures from the national open data (LaMednum schema),
     keyed by the schema's id: re-importing updates, never duplicates. Rows breaking the schema
     are reported and skipped; the others are written."""
-    if not user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator imports structures."))
+    permissions.require(user, "structures.import")
     parsed = read_mednum_csv(content)
     communes = set(
         Commune.objects.filter(

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
 from accounts.enums import OrganisationKind
 from inventory.models import Device
 
@@ -39,7 +40,9 @@ from .models import (
 def _my_structure(request):
     """The mediation structure the user acts for (the first one if several)."""
     for m in request.user.memberships_cached():
-        if m.organisation.kind == OrganisationKind.MEDIATION:
+        if m.organisation.kind == OrganisationKind.MEDIATION and permissions.can(
+            request.user, "structures.act_for", m.organisation
+        ):
             return m.organisation
     raise PermissionDenied(_("Only the staff of a mediation structure can do this."))
 
@@ -140,7 +143,9 @@ def person_detail(request, pk):
             "enrolments": person.enrolments.select_related("session__programme"),
             "allocations": person.allocations.select_related("device"),
             "waivers": person.waivers.select_related("programme", "granted_by"),
-            "waiver_form": WaiverForm() if request.user.is_coordinator else None,
+            "waiver_form": (
+                WaiverForm() if permissions.can(request.user, "people.waive_training") else None
+            ),
         },
     )
 
@@ -245,7 +250,7 @@ def order_list(request):
             "orders": qs[:200],
             "status": status,
             "statuses": OrderStatus.choices,
-            "can_order": bool(request.user.organisation_ids(OrganisationKind.MEDIATION)),
+            "can_order": permissions.can(request.user, "orders.order"),
         },
     )
 
@@ -308,7 +313,9 @@ def order_detail(request, pk):
             "is_structure": is_structure,
             "is_workshop": order.workshop_id in user.workshop_ids(),
             "is_coordinator": user.is_coordinator,
-            "decision_form": DecisionForm() if user.is_coordinator else None,
+            "decision_form": (
+                DecisionForm() if permissions.can(user, "orders.decide", order) else None
+            ),
             "next": orders.ORDER_FLOW[order.status],
         },
     )
@@ -527,22 +534,21 @@ def allocation_return(request, pk):
 
 
 def structure_list(request):
-    structures = Structure.objects.select_related("organisation", "commune")
-    if not request.user.is_coordinator:
-        structures = structures.visible_to(request.user)
+    structures = Structure.objects.visible_to(request.user).select_related(
+        "organisation", "commune"
+    )
     return render(
         request,
         "beneficiaries/structure_list.html",
         {
             "structures": structures[:500],
-            "can_import": request.user.is_coordinator,
+            "can_import": permissions.can(request.user, "structures.import"),
         },
     )
 
 
 def structure_import(request):
-    if not request.user.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator imports structures."))
+    permissions.require(request.user, "structures.import")
     form = MednumUploadForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():

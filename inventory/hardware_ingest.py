@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import User
 from core.text import decode_text
 
@@ -144,7 +145,7 @@ def hardware_report_ingest(
     """Find the device by serial among the user's workshops' devices, or create it in `batch`.
     Only workshop members (technicians, managers, workshop machines) may do this."""
     workshops = user.workshop_ids()
-    if not workshops:
+    if not permissions.can(user, "inventory.log"):
         raise HardwarePermissionError(_("Only the staff of a workshop can send hardware reports."))
     # The parser reads raw bytes best (BOM, "run as super-user" line, error positions).
     facts = hardware_facts_read(lshw=lshw, smartctl=smartctl, battery=battery)

@@ -4,7 +4,6 @@ Every figure is a database aggregate over Allocation.objects.for_reports(user). 
 any figure counting fewer than 5 people is masked ("< 5"); staff see the exact figures and can
 open each one down to the rows it counts (the allocation list with the same filters)."""
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from beneficiaries.enums import AgeBand, Situation
 from beneficiaries.models import (
     Allocation,
@@ -24,7 +24,7 @@ from beneficiaries.models import (
     Territory,
 )
 from core.charts import bar_chart
-from core.exports import escape_cell
+from core.exports import Sheet, csv_bytes, xlsx_bytes
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device, Donor
@@ -241,7 +241,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     report = FunderReport(
         filters=filters,
         territory_label=territory_label,
-        masked=not user.is_coordinator,
+        masked=not permissions.can(user, "reports.read_unmasked"),
         generated_at=timezone.now(),
         devices=total,
         by_type=[
@@ -367,57 +367,40 @@ def _rows(report: FunderReport) -> list[list]:
         ]
         for name, collected, reused, scrapped in report.donors
     ]
+    # Labels as text; figures stay numbers ("< 5" is text); the writers neutralise cells.
     return [
-        [
-            escape_cell(str(a)),
-            b if isinstance(b, int | float | Decimal) or b is None else escape_cell(str(b)),
-        ]
+        [str(a), b if isinstance(b, int | float | Decimal) or b is None else str(b)]
         for a, b in rows
     ]
 
 
 def funder_report_csv(report: FunderReport) -> bytes:
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_("Figure"), _("Value")])
-    for row in _rows(report):
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([[_("Figure"), _("Value")], *_rows(report)])
 
 
 def funder_report_xlsx(report: FunderReport) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(_("Funder report"))[:31]
-    ws.append([_("Figure"), _("Value")])
-    for row in _rows(report):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    sources = wb.create_sheet(str(_("Impact sources"))[:31])
-    sources.append(
+    header = [
+        _("Type"),
+        _("kg CO2e per year"),
+        _("kg materials per year"),
+        _("Extra years"),
+        _("Source"),
+        _("To be checked"),
+    ]
+    sources = [
         [
-            _("Type"),
-            _("kg CO2e per year"),
-            _("kg materials per year"),
-            _("Extra years"),
-            _("Source"),
-            _("To be checked"),
+            f.get_device_type_display(),
+            float(f.co2e_kg_per_year),
+            float(f.materials_kg_per_year),
+            float(f.extra_years),
+            f.source,
+            f.to_be_checked,
+        ]
+        for f in report.factors
+    ]
+    return xlsx_bytes(
+        [
+            Sheet(_("Funder report"), [[_("Figure"), _("Value")], *_rows(report)]),
+            Sheet(_("Impact sources"), [header, *sources]),
         ]
     )
-    for f in report.factors:
-        sources.append(
-            [
-                f.get_device_type_display(),
-                float(f.co2e_kg_per_year),
-                float(f.materials_kg_per_year),
-                float(f.extra_years),
-                escape_cell(f.source),
-                f.to_be_checked,
-            ]
-        )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

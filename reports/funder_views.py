@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from accounts.enums import OrganisationKind
 from beneficiaries.models import AuditLog, FundingProgramme
 from beneficiaries.privacy import audit
 from reports.funder import (
@@ -26,11 +25,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _programmes(user):
-    if user.is_coordinator:
-        return FundingProgramme.objects.select_related("funder")
-    return FundingProgramme.objects.select_related("funder").filter(
-        funder_id__in=user.organisation_ids(OrganisationKind.FUNDER)
-    )
+    return FundingProgramme.objects.visible_to(user).select_related("funder")
 
 
 class FunderFilterForm(forms.Form):
@@ -96,7 +91,7 @@ def funder_report(request):
             "form": form,
             "report": report,
             "charts": report.charts() if report else {},
-            "staff": request.user.is_coordinator,
+            "staff": permissions.can(request.user, "reports.read_rows"),
             "query": report.filters.query() if report else "",
         },
     )

@@ -3,7 +3,6 @@
 Every figure is computed by the database from the devices and their event log, scoped by
 Device.objects.visible_to(user); the same data feeds the screen, the PDF and the XLSX."""
 
-import io
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from core.charts import bar_chart, column_chart
-from core.exports import escape_cell
+from core.exports import Sheet, xlsx_bytes
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType, Grade
@@ -299,14 +298,8 @@ def stock_report_pdf(report: StockReport) -> bytes:
 
 
 def stock_report_xlsx(report: StockReport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Summary")[:31]
-    rows = [
-        (_("Stock report"), escape_cell(report.scope)),
+    summary = [
+        (_("Stock report"), report.scope),
         (_("Generated at"), timezone.localtime(report.generated_at).strftime("%d/%m/%Y %H:%M")),
         (_("Devices"), report.total),
         (_("Received → ready, median (days)"), report.to_ready.median_days),
@@ -315,9 +308,7 @@ def stock_report_xlsx(report: StockReport) -> bytes:
         (_("Ready → handed over, 90th percentile (days)"), report.to_allocated.p90_days),
         (_("Scrap rate (%)"), report.scrap_rate),
     ]
-    for row in rows:
-        ws.append(list(row))
-    ws["A1"].font = Font(bold=True)
+    sheets = [Sheet(_("Summary"), summary, bold_first_cell=True)]
     for title, table in [
         (_("By status"), report.by_status),
         (_("By type"), report.by_type),
@@ -325,30 +316,34 @@ def stock_report_xlsx(report: StockReport) -> bytes:
         (_("By location"), report.by_location),
         (_("Age in stock"), report.age_buckets),
     ]:
-        sheet = wb.create_sheet(str(title)[:31])
-        sheet.append([str(title), _("Devices")])
-        for label, n in table:
-            sheet.append([escape_cell(str(label)), n])
-    sheet = wb.create_sheet(str(_("Per week"))[:31])
-    sheet.append([_("Week of"), _("Received"), _("Ready"), _("Handed over")])
-    for i, week in enumerate(report.weeks):
-        sheet.append(
-            [
-                week,
-                report.weekly["received"][i],
-                report.weekly["ready"][i],
-                report.weekly["allocated"][i],
-            ]
+        rows = [(title, _("Devices"))] + [(str(label), n) for label, n in table]
+        sheets.append(Sheet(title, rows))
+    weekly = report.weekly
+    sheets.append(
+        Sheet(
+            _("Per week"),
+            [(_("Week of"), _("Received"), _("Ready"), _("Handed over"))]
+            + [
+                (week, weekly["received"][i], weekly["ready"][i], weekly["allocated"][i])
+                for i, week in enumerate(report.weeks)
+            ],
         )
-    sheet = wb.create_sheet(str(_("Waiting longest"))[:31])
-    sheet.append([_("Status"), _("Asset tag"), _("Days")])
-    for status, items in report.waiting:
-        for device, days in items:
-            sheet.append([str(status), device.asset_tag, days])
-    sheet = wb.create_sheet(str(_("Scrap"))[:31])
-    sheet.append([_("Reason"), _("Devices"), _("Weight (kg)")])
-    for label, n, kg in report.scrap_reasons:
-        sheet.append([label, n, kg])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    )
+    sheets.append(
+        Sheet(
+            _("Waiting longest"),
+            [(_("Status"), _("Asset tag"), _("Days"))]
+            + [
+                (str(status), device.asset_tag, days)
+                for status, items in report.waiting
+                for device, days in items
+            ],
+        )
+    )
+    sheets.append(
+        Sheet(
+            _("Scrap"),
+            [(_("Reason"), _("Devices"), _("Weight (kg)"))] + list(report.scrap_reasons),
+        )
+    )
+    return xlsx_bytes(sheets)

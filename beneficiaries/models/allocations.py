@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceType, Grade
 from inventory.models import AppendOnlyModel, Device
 
@@ -60,14 +61,10 @@ class ExemptionReason(models.Model):
         return self.label
 
 
-class AllocationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class AllocationQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
         """The structure that handed it over, and coordinators: it names a person."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_coordinator:
-            return self
-        return self.filter(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
+        return Q(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
 
     def active(self):
         return self.filter(returned_at__isnull=True)

@@ -5,15 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from inventory.models import AppendOnlyModel
 
 
-class AuditLogQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class AuditLogQuerySet(ScopedQuerySet):
+    def scope(self, user) -> None:
         """The trail names the people a staff member looked at: coordinators only."""
-        if not user.is_authenticated or not user.is_coordinator:
-            return self.none()
-        return self
+        return None
 
 
 class AuditLog(AppendOnlyModel):

@@ -2,11 +2,19 @@
 reports use."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceType
+
+
+class FundingProgrammeQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
+        """A funder's own programmes (the coordination sees every one)."""
+        return Q(funder_id__in=user.organisation_ids(OrganisationKind.FUNDER))
 
 
 class FundingProgramme(models.Model):
@@ -23,6 +31,8 @@ class FundingProgramme(models.Model):
     name = models.CharField(_("name"), max_length=200)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+
+    objects = FundingProgrammeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("funding programme")

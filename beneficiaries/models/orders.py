@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceType, Grade
 from inventory.models import Device
 
@@ -19,16 +20,11 @@ from .structures import MEDIATION
 USER = settings.AUTH_USER_MODEL
 
 
-class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class OrderQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
         """The ordering structure; the workshop preparing it; coordinators."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_coordinator:
-            return self
-        return self.filter(
-            Q(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
-            | Q(workshop_id__in=user.workshop_ids())
+        return Q(structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION)) | Q(
+            workshop_id__in=user.workshop_ids()
         )
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 
 from ..enums import AgeBand, Situation
-from .structures import MEDIATION, ScopedQuerySet
+from .structures import MEDIATION, StructureScopedQuerySet
 from .territories import Commune
 
 USER = settings.AUTH_USER_MODEL
@@ -32,7 +32,7 @@ class EligibilityCriterion(models.Model):
         return self.label
 
 
-class PersonQuerySet(ScopedQuerySet):
+class PersonQuerySet(StructureScopedQuerySet):
     structure_field = "structure_id"
 
 

@@ -6,31 +6,25 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.permissions import ScopedQuerySet
 
 from .territories import Commune
 
 MEDIATION = {"kind": OrganisationKind.MEDIATION}
 
 
-def _structure_scope(user, field: str):
-    """Rows of the user's mediation structures; coordinators see all; anyone else nothing."""
-    if not user.is_authenticated:
-        return Q(pk__in=[])
-    if user.is_coordinator:
-        return Q()
-    return Q(**{f"{field}__in": user.organisation_ids(OrganisationKind.MEDIATION)})
+class StructureScopedQuerySet(ScopedQuerySet):
+    """Rows of the user's mediation structures (coordinators see all, anyone else nothing)."""
 
-
-class ScopedQuerySet(models.QuerySet):
     structure_field = "structure_id"
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(_structure_scope(user, self.structure_field))
+    def scope(self, user) -> Q:
+        return Q(
+            **{f"{self.structure_field}__in": user.organisation_ids(OrganisationKind.MEDIATION)}
+        )
 
 
-class StructureQuerySet(ScopedQuerySet):
+class StructureQuerySet(StructureScopedQuerySet):
     structure_field = "organisation_id"
 
 

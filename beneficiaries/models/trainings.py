@@ -12,7 +12,7 @@ from inventory.enums import DeviceType
 from inventory.models import AppendOnlyModel
 
 from .people import Person
-from .structures import MEDIATION, ScopedQuerySet
+from .structures import MEDIATION, StructureScopedQuerySet
 
 USER = settings.AUTH_USER_MODEL
 
@@ -70,7 +70,7 @@ class DeviceTraining(models.Model):
         return f"{self.get_device_type_display()} → {self.programme}"
 
 
-class TrainingSessionQuerySet(ScopedQuerySet):
+class TrainingSessionQuerySet(StructureScopedQuerySet):
     structure_field = "structure_id"
 
 

@@ -57,6 +57,10 @@ class Rule:
     public: bool = False
     note: str = ""
     extra: dict = field(default_factory=dict)
+    # The named action of accounts.permissions that decides who writes (or, for a read-only
+    # URL, who reads): tests/security/test_permission_table.py checks that its rule, asked for
+    # each persona about the URL's object, grants exactly the personas above.
+    action: str | None = None
 
 
 MATRIX: dict[str, Rule] = {
@@ -77,13 +81,15 @@ MATRIX: dict[str, Rule] = {
     "device-detail": Rule(args="device", get=BATCH_READERS),
     # Donors and batches
     "inventory:donor_list": Rule(note="scoped list"),
-    "inventory:donor_create": Rule(get=WORKSHOPS, post=WORKSHOPS),
+    "inventory:donor_create": Rule(get=WORKSHOPS, post=WORKSHOPS, action="inventory.log"),
     "inventory:donor_detail": Rule(args="donor", get=BATCH_READERS),
     "inventory:donor_year_report": Rule(args="donor_year", get=BATCH_READERS),
     "inventory:batch_list": Rule(note="scoped list"),
-    "inventory:batch_create": Rule(get=WORKSHOPS, post=WORKSHOPS),
+    "inventory:batch_create": Rule(get=WORKSHOPS, post=WORKSHOPS, action="inventory.log"),
     "inventory:batch_detail": Rule(args="batch", get=BATCH_READERS),
-    "inventory:batch_edit": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "inventory:batch_edit": Rule(
+        args="batch", get=NANTERRE, post=NANTERRE, action="inventory.work_on"
+    ),
     "inventory:batch_intake": Rule(args="batch", get=NANTERRE, post=NANTERRE),
     "inventory:batch_labels": Rule(args="batch", get=BATCH_READERS),
     "inventory:batch_import": Rule(args="batch", get=NANTERRE, post=NANTERRE),
@@ -96,21 +102,35 @@ MATRIX: dict[str, Rule] = {
     "inventory:device_list": Rule(note="scoped list and CSV/XLSX export"),
     "inventory:scan": Rule(query="q=INCONNU-404"),
     "inventory:device_detail": Rule(args="device", get=BATCH_READERS),
-    "inventory:device_edit": Rule(args="device", get=NANTERRE, post=NANTERRE),
+    "inventory:device_edit": Rule(
+        args="device", get=NANTERRE, post=NANTERRE, action="inventory.work_on"
+    ),
     "inventory:device_label": Rule(args="device", get=BATCH_READERS),
-    "inventory:device_move": Rule(args="device", get=POST_ONLY, post=NANTERRE),
-    "inventory:location_list": Rule(post=WORKSHOPS, note="scoped list; creating needs a workshop"),
+    "inventory:device_move": Rule(
+        args="device", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
+    ),
+    "inventory:location_list": Rule(
+        post=WORKSHOPS, note="scoped list; creating needs a workshop", action="inventory.log"
+    ),
     # Reports
-    "inventory:stock_report": Rule(get=WORKSHOPS | COORDINATION),
-    "inventory:stock_report_request": Rule(get=POST_ONLY, post=WORKSHOPS | COORDINATION),
+    "inventory:stock_report": Rule(get=WORKSHOPS | COORDINATION, action="reports.read_stock"),
+    "inventory:stock_report_request": Rule(
+        get=POST_ONLY, post=WORKSHOPS | COORDINATION, action="reports.read_stock"
+    ),
     "inventory:report_job": Rule(args="report_job", get=frozenset({TECH}) | COORDINATION),
     "inventory:report_job_file": Rule(args="report_job", get=frozenset({TECH}) | COORDINATION),
-    "beneficiaries:funder_report": Rule(get=COORDINATION | {FUND}),
-    "beneficiaries:funder_report_request": Rule(get=POST_ONLY, post=COORDINATION | {FUND}),
-    "beneficiaries:allocation_rows": Rule(get=COORDINATION, query="from=2000-01-01&to=2100-12-31"),
+    "beneficiaries:funder_report": Rule(get=COORDINATION | {FUND}, action="reports.read_funder"),
+    "beneficiaries:funder_report_request": Rule(
+        get=POST_ONLY, post=COORDINATION | {FUND}, action="reports.read_funder"
+    ),
+    "beneficiaries:allocation_rows": Rule(
+        get=COORDINATION, query="from=2000-01-01&to=2100-12-31", action="reports.read_rows"
+    ),
     # Reconditioning
     "reconditioning:queue": Rule(note="scoped list"),
-    "reconditioning:device_transition": Rule(args="device", get=POST_ONLY, post=NANTERRE),
+    "reconditioning:device_transition": Rule(
+        args="device", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
+    ),
     "reconditioning:device_nwipe": Rule(args="device", get=NANTERRE, post=NANTERRE),
     "reconditioning:device_harvest": Rule(args="device", get=POST_ONLY, post=NANTERRE),
     "reconditioning:device_certificate": Rule(args="device", get=BATCH_READERS),
@@ -120,17 +140,27 @@ MATRIX: dict[str, Rule] = {
     "reconditioning:batch_certificate": Rule(args="batch", get=BATCH_READERS),
     # People and trainings (mediation structures)
     "beneficiaries:person_list": Rule(note="scoped list"),
-    "beneficiaries:person_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:person_create": Rule(
+        get=frozenset({MED}), post=frozenset({MED}), action="orders.order"
+    ),
     "beneficiaries:person_detail": Rule(args="person", get=STRUCTURE),
     "beneficiaries:person_edit": Rule(
         args="person", get=STRUCTURE, post=frozenset({MED}), refused_in_page=True
     ),
     # GDPR: right of access and erasure, access log (coordination only)
-    "beneficiaries:person_export": Rule(args="person", get=COORDINATION),
-    "beneficiaries:person_erase": Rule(args="person", get=COORDINATION, post=COORDINATION),
-    "beneficiaries:audit_log": Rule(get=COORDINATION),
+    "beneficiaries:person_export": Rule(
+        args="person", get=COORDINATION, action="people.export_or_erase"
+    ),
+    "beneficiaries:person_erase": Rule(
+        args="person", get=COORDINATION, post=COORDINATION, action="people.export_or_erase"
+    ),
+    "beneficiaries:audit_log": Rule(get=COORDINATION, action="people.read_access_log"),
     "beneficiaries:person_waiver": Rule(
-        args="person", get=POST_ONLY, post=COORDINATION, refused_in_page=True
+        args="person",
+        get=POST_ONLY,
+        post=COORDINATION,
+        refused_in_page=True,
+        action="people.waive_training",
     ),
     "beneficiaries:session_list": Rule(note="scoped list"),
     "beneficiaries:session_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
@@ -139,7 +169,9 @@ MATRIX: dict[str, Rule] = {
     ),
     # Orders and the quasi-don
     "beneficiaries:order_list": Rule(note="scoped list"),
-    "beneficiaries:order_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
+    "beneficiaries:order_create": Rule(
+        get=frozenset({MED}), post=frozenset({MED}), action="orders.order"
+    ),
     "beneficiaries:order_detail": Rule(args="order", get=STRUCTURE | NANTERRE),
     "beneficiaries:order_action": Rule(
         args="order_submit",
@@ -153,7 +185,11 @@ MATRIX: dict[str, Rule] = {
         args="allocation", get=POST_ONLY, post=frozenset({MED}), refused_in_page=True
     ),
     "beneficiaries:allocation_return": Rule(
-        args="allocation", get=POST_ONLY, post=STRUCTURE, refused_in_page=True
+        args="allocation",
+        get=POST_ONLY,
+        post=STRUCTURE,
+        refused_in_page=True,
+        action="allocations.return",
     ),
     "beneficiaries:allocation_replace": Rule(
         args="allocation", get=POST_ONLY, post=STRUCTURE, refused_in_page=True
@@ -161,7 +197,24 @@ MATRIX: dict[str, Rule] = {
     "beneficiaries:receipt": Rule(args="receipt", get=STRUCTURE),
     "beneficiaries:handover_pdf": Rule(args="allocation", get=STRUCTURE),
     "beneficiaries:structure_list": Rule(note="scoped list"),
-    "beneficiaries:structure_import": Rule(get=COORDINATION, post=COORDINATION),
+    "beneficiaries:structure_import": Rule(
+        get=COORDINATION, post=COORDINATION, action="structures.import"
+    ),
+}
+
+# The named actions that no URL of the matrix decides alone (they guard a service that
+# several views share, or one step of a view): action -> (object of the world, personas the
+# rule grants). With the rules above, every action of accounts.permissions is covered.
+SERVICE_ACTIONS: dict[str, tuple[str | None, frozenset]] = {
+    "structures.act_for": ("structure_org", frozenset({MED})),
+    "orders.decide": ("order", COORDINATION),
+    "orders.prepare": ("order", NANTERRE),
+    "orders.cancel": ("order", NANTERRE | STRUCTURE),
+    "allocations.hand_over": ("structure_org", STRUCTURE),
+    "allocations.grant_coordinator_exemption": (None, COORDINATION),
+    "allocations.late_return": (None, COORDINATION),
+    "tariffs.set": (None, COORDINATION),
+    "reports.read_unmasked": (None, COORDINATION),
 }
 
 # Admin site pages that belong to no model.
@@ -215,5 +268,30 @@ def as_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def actions_markdown() -> str:
+    """The named actions of accounts.permissions, as the table of docs/security.md."""
+    from django.utils import translation
+
+    from accounts.permissions import PERMISSIONS
+
+    lines = ["| Action | Who may | Refusal |", "|---|---|---|"]
+    with translation.override("en"):
+        for name, permission in PERMISSIONS.items():
+            refusal = str(permission.refusal).replace("|", "\\|")
+            lines.append(f"| `{name}` | {permission.who} | {refusal} |")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    print(as_markdown(), end="")
+    import sys
+
+    if "--actions" in sys.argv:
+        import os
+
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        django.setup()
+        print(actions_markdown(), end="")
+    else:
+        print(as_markdown(), end="")
