@@ -18,6 +18,18 @@ from .enums import (
 from .models import OperatingSystem, SparePart
 
 
+def _answer_the_rest(data, names, answer):
+    """The explicit "all OK" button: every item left unanswered takes `answer`; the items the
+    technician did answer keep their answer."""
+    if data is None or not data.get("all_ok"):
+        return data
+    data = data.copy()
+    for name in names:
+        if not data.get(name):
+            data[name] = answer
+    return data
+
+
 class StepForm(forms.Form):
     """Every step form carries the status the technician saw, to catch concurrent changes."""
 
@@ -41,8 +53,11 @@ class DiagnosisForm(StepForm):
         label=_("Lock status"), required=False, choices=[("", "—"), *LockStatus.choices]
     )
 
-    def __init__(self, *args, device, **kwargs):
-        super().__init__(*args, device=device, **kwargs)
+    def __init__(self, data=None, *args, device, **kwargs):
+        # Every item starts unanswered: a checklist records what someone looked at.
+        names = [f"check_{key}" for key, _label in checks_for(device.device_type)]
+        data = _answer_the_rest(data, names, CheckResult.OK)
+        super().__init__(data, *args, device=device, **kwargs)
         self.check_names = []
         for key, label in checks_for(device.device_type):
             name = f"check_{key}"
@@ -50,7 +65,7 @@ class DiagnosisForm(StepForm):
                 label=label,
                 choices=CheckResult.choices,
                 widget=forms.RadioSelect,
-                initial=CheckResult.OK,
+                error_messages={"required": _("Answer this item.")},
             )
             self.check_names.append(name)
         if device.device_type not in NEEDS_IMEI:
@@ -160,18 +175,28 @@ class QualityCheckForm(StepForm):
         label=_("Grade"), choices=Grade.choices, required=False, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, device, **kwargs):
-        super().__init__(*args, device=device, **kwargs)
+    ANSWERS = [("yes", _("Yes")), ("no", _("No"))]
+
+    def __init__(self, data=None, *args, device, **kwargs):
+        data = _answer_the_rest(data, [f"qa_{key}" for key, _l in QA_CRITERIA], "yes")
+        super().__init__(data, *args, device=device, **kwargs)
         for key, label in QA_CRITERIA:
-            self.fields[f"qa_{key}"] = forms.BooleanField(label=label, required=False)
+            # Yes or no, never a default: an unticked box is not a checked failure.
+            self.fields[f"qa_{key}"] = forms.ChoiceField(
+                label=label,
+                choices=self.ANSWERS,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer this criterion.")},
+            )
         self.order_fields([f"qa_{key}" for key, _l in QA_CRITERIA])
         self.grade_criteria = GRADE_CRITERIA
 
     def criteria_fields(self):
         return [self[f"qa_{key}"] for key, _l in QA_CRITERIA]
 
-    def results(self) -> dict[str, bool]:
-        return {key: self.cleaned_data.get(f"qa_{key}", False) for key, _l in QA_CRITERIA}
+    def results(self) -> dict[str, bool | None]:
+        answers = {"yes": True, "no": False}
+        return {key: answers.get(self.cleaned_data.get(f"qa_{key}")) for key, _l in QA_CRITERIA}
 
 
 class ScrapForm(StepForm):

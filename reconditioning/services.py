@@ -396,6 +396,13 @@ def quality_check_record(
     if device.status != S.OS_INSTALLED:
         raise ValidationError(_("The quality check comes after the system installation."))
     keys = [key for key, _label in QA_CRITERIA]
+    unanswered = [str(label) for key, label in QA_CRITERIA if results.get(key) is None]
+    if unanswered:
+        # Nothing is recorded: a check nobody made is neither passed nor failed.
+        raise ValidationError(
+            _("Answer every criterion of the quality check: %(list)s.")
+            % {"list": ", ".join(unanswered)}
+        )
     passed = all(results.get(key) for key in keys)
     if passed and not grade:
         raise ValidationError(_("Give a grade (A, B or C) to a device that passes."))

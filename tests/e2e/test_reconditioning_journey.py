@@ -27,9 +27,9 @@ def test_device_from_received_to_ready(live_server, browser_page, seeded):
     shot(page, "technicien-5-device")
 
     page.get_by_role("link", name="Saisir le diagnostic").click()
-    page.get_by_role("button", name="Enregistrer").wait_for()
+    page.get_by_role("button", name="Enregistrer", exact=True).wait_for()
     shot(page, "technicien-6-diagnosis")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer, tout élément sans réponse OK").click()
     page.locator(".messages").get_by_text("Diagnostiqué").wait_for()
 
     page.get_by_role("link", name="Saisir un effacement").click()
@@ -48,11 +48,11 @@ def test_device_from_received_to_ready(live_server, browser_page, seeded):
     page.locator(".messages").get_by_text("Système installé").wait_for()
 
     page.get_by_role("link", name="Contrôle qualité et grade").click()
-    for box in page.locator("input[type=checkbox][name^=qa_]").all():
-        box.check()
+    for answer in page.locator("input[type=radio][name^=qa_][value=yes]").all():
+        answer.check()
     page.locator("input[name=grade][value=B]").check()
     shot(page, "technicien-8-quality")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.locator(".messages").get_by_text("Prêt").wait_for()
 
     device.refresh_from_db()

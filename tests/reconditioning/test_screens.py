@@ -67,7 +67,7 @@ def test_received_to_ready_through_the_forms(tech_client, laptop):
     assert laptop.status == S.ERASED
     mint = OperatingSystem.objects.get(name="Linux Mint", version="22.2 Cinnamon")
     tech_client.post(step_url(laptop, "systeme"), {"expected_status": "erased", "system": mint.pk})
-    qa = {f"qa_{k}": "on" for k, _l in QA_CRITERIA}
+    qa = {f"qa_{k}": "yes" for k, _l in QA_CRITERIA}
     tech_client.post(
         step_url(laptop, "controle"), {**qa, "grade": "A", "expected_status": "os_installed"}
     )
