@@ -119,6 +119,9 @@ PERMISSIONS: dict[str, Permission] = {
         _("Only the coordination reads figures under 5 unmasked."),
         'coordination (others read "< 5")',
     ),
+    "reports.audit_chain": Permission(
+        _coordinator, _("Only the coordination reads the chain-of-proof audit."), "coordination"
+    ),
     "reports.read_rows": Permission(
         _coordinator, _("Only the coordination opens the rows behind a figure."), "coordination"
     ),

@@ -266,3 +266,17 @@ def replay(events: Iterable[DeviceEvent]) -> str | None:
             assert event.to_status in TRANSITIONS[status], (status, event.to_status)
         status = event.to_status
     return status
+
+
+def workshop_chain_breaks(device: Device) -> list[str]:
+    """What the proof of a ready (or later) device lacks in its current cycle: the reception,
+    then each step's own guard in order — diagnosis, erasure of every current drive, system,
+    passed and graded quality check. The audit and the transitions read the same rules."""
+    breaks = []
+    if cycle_start(device) is None:
+        breaks.append(_("No reception event."))
+    for status in (S.DIAGNOSED, S.ERASED, S.OS_INSTALLED, S.READY):
+        problem = GUARDS[status](device)
+        if problem and problem not in breaks:
+            breaks.append(problem)
+    return breaks

@@ -8,7 +8,7 @@ from django.db import OperationalError
 
 from core.jobs import JobKind
 
-from . import jobs, mail
+from . import audit, jobs, mail
 from .models import ReportJob
 
 
@@ -51,6 +51,17 @@ def stock_report_weekly_task() -> int:
 def funder_reports_monthly_task() -> int:
     """Beat, monthly: each funding programme's report for last month, to the funder's users."""
     return mail.funder_reports_send_monthly()
+
+
+@shared_task(
+    name="reports.tasks.chain_audit_nightly_task",
+    acks_late=True,
+    soft_time_limit=3600,
+    time_limit=3700,
+)
+def chain_audit_nightly_task() -> int:
+    """Beat, nightly: the coordination is mailed when any device's chain of proof breaks."""
+    return len(audit.chain_audit_mail().breaks)
 
 
 def _send_report(job: ReportJob, user_id: int | None, retry_policy: dict) -> None:

@@ -3,7 +3,7 @@ namespace of the app whose objects it documents), so every name and address stay
 
 from django.urls import path
 
-from . import funder_views, views
+from . import audit_views, funder_views, views
 
 inventory_urlpatterns = [
     path("lots/<int:pk>/devenir.pdf", views.batch_donor_report, name="batch_donor_report"),
@@ -20,6 +20,7 @@ inventory_urlpatterns = [
 ]
 
 reconditioning_urlpatterns = [
+    path("audit-preuve/", audit_views.chain_audit_view, name="chain_audit"),
     path("appareils/<int:pk>/certificat.pdf", views.device_certificate, name="device_certificate"),
     path("lots/<int:pk>/certificat.pdf", views.batch_certificate, name="batch_certificate"),
 ]

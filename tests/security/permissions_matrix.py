@@ -138,6 +138,7 @@ MATRIX: dict[str, Rule] = {
     "reconditioning:batch_steps": Rule(args="batch", get=NANTERRE, post=NANTERRE),
     "reconditioning:batch_nwipe": Rule(args="batch", get=NANTERRE, post=NANTERRE),
     "reconditioning:batch_certificate": Rule(args="batch", get=BATCH_READERS),
+    "reconditioning:chain_audit": Rule(get=COORDINATION, action="reports.audit_chain"),
     # People and trainings (mediation structures)
     "beneficiaries:person_list": Rule(note="scoped list"),
     "beneficiaries:person_create": Rule(
