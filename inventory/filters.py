@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import FastSelect
@@ -44,12 +43,4 @@ class DeviceFilter(django_filters.FilterSet):
         return filter_by_batch(queryset, value)
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(asset_tag__iexact=value)
-            | Q(serial_number__iexact=value)
-            | Q(model__icontains=value)
-            | Q(manufacturer__iexact=value)
-        )
+        return queryset.search(value)

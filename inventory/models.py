@@ -217,6 +217,24 @@ class DeviceQuerySet(WorkshopScopedQuerySet):
     def with_list_related(self):
         return self.select_related("batch", "location")
 
+    def search(self, text: str):
+        """One search for the list and the scan box: asset tag, serial (partial, any case),
+        model, manufacturer and donor. PostgreSQL answers the partial matches from trigram
+        indexes (migration 0009); SQLite scans, which is fine at its sizes."""
+        text = " ".join(text.split())
+        if not text:
+            return self
+        q = Q()
+        for word in text.split(" "):
+            q &= (
+                Q(asset_tag__icontains=word)
+                | Q(serial_number__icontains=word)
+                | Q(model__icontains=word)
+                | Q(manufacturer__icontains=word)
+                | Q(batch__donor__name__icontains=word)
+            )
+        return self.filter(q)
+
 
 _LABELS: dict[tuple[type, str], dict[str, str]] = {}
 

@@ -28,6 +28,7 @@ from .forms import (
 )
 from .models import CollectionBatch, Device, Donor, ImportJob, Location
 from .resources import devices_export
+from .scanning import read_scan
 from .services import (
     DeviceSpecs,
     DuplicateSerialError,
@@ -340,17 +341,28 @@ def device_list(request):
 
 
 def scan(request):
-    """A scanned asset tag (or serial) opens the device at once."""
-    q = " ".join(request.GET.get("q", "").split())
-    if not q:
+    """Whatever a scanner types — asset tag, the label's QR (device URL), serial — opens the
+    device at once; anything else is a search of the device list."""
+    scan = read_scan(request.GET.get("q", ""))
+    if scan is None:
         return redirect("inventory:device_list")
     visible = Device.objects.visible_to(request.user)
-    matches = list(visible.filter(asset_tag__iexact=q)[:1]) or list(
-        visible.filter(serial_number=q.upper())[:2]
-    )
+    if scan.kind in ("tag", "pk"):
+        lookup = {"asset_tag": scan.value} if scan.kind == "tag" else {"pk": int(scan.value)}
+        device = visible.filter(**lookup).first()
+        if device is not None:
+            return redirect(device)
+        if Device.objects.filter(**lookup).exists():
+            # The system's own label, from elsewhere: say so, without naming the device.
+            messages.warning(request, _("This device is not in your workshop."))
+        else:
+            messages.warning(request, _("No device matches “%(q)s”.") % {"q": scan.value})
+        return redirect("inventory:device_list")
+    q = scan.value
+    matches = list(visible.filter(serial_number=q.upper())[:2])
     if len(matches) == 1:
         return redirect(matches[0])
-    if not matches:
+    if not visible.search(q).exists():
         messages.warning(request, _("No device matches “%(q)s”.") % {"q": q})
     return redirect(f"{reverse('inventory:device_list')}?{urlencode({'q': q})}")
 

@@ -8,6 +8,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# zbarimg reads the rendered labels back (tests/inventory/test_scanning.py).
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 # WeasyPrint's system libraries and a font for the PDFs.
 ldconfig -p | grep -q libpango-1.0 || need+=(libpango-1.0-0)
