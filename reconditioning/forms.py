@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -246,3 +248,70 @@ class HarvestForm(forms.Form):
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["part"].queryset = SparePart.objects.filter(workshop_id=device.workshop_id)
+
+
+# Bulk evidence (reconditioning.bulk): the same questions as the one-device forms, asked once.
+
+
+class BulkDiagnosisForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, data=None, *args, device_type: str, **kwargs):
+        self.checks = checks_for(device_type)
+        names = [f"check_{key}" for key, _label in self.checks]
+        super().__init__(_answer_the_rest(data, names, CheckResult.OK), *args, **kwargs)
+        for key, label in self.checks:
+            self.fields[f"check_{key}"] = forms.ChoiceField(
+                label=label,
+                choices=CheckResult.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer this item.")},
+            )
+        self.order_fields(names)
+
+    def check_fields(self):
+        return [self[f"check_{key}"] for key, _label in self.checks]
+
+    def results(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"check_{key}"] for key, _label in self.checks}
+
+
+class BulkErasureForm(forms.Form):
+    """The manual erasure form without its drive: the session applies to every drive."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in ErasureForm.base_fields.items():
+            if name not in ("drive", "expected_status"):
+                self.fields[name] = copy.deepcopy(field)
+
+    def session(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class BulkQualityCheckForm(forms.Form):
+    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        names = [f"qa_{key}" for key, _l in QA_CRITERIA]
+        super().__init__(_answer_the_rest(data, names, "yes"), *args, **kwargs)
+        for key, label in QA_CRITERIA:
+            self.fields[f"qa_{key}"] = forms.ChoiceField(
+                label=label,
+                choices=QualityCheckForm.ANSWERS,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer this criterion.")},
+            )
+        self.order_fields(names)
+        self.grade_criteria = GRADE_CRITERIA
+
+    def criteria_fields(self):
+        return [self[f"qa_{key}"] for key, _l in QA_CRITERIA]
+
+    def results(self) -> dict[str, bool]:
+        return {key: self.cleaned_data[f"qa_{key}"] == "yes" for key, _l in QA_CRITERIA}

@@ -4,18 +4,24 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from inventory.enums import DeviceStatus as S
+from inventory.enums import DeviceType
 from inventory.forms import MoveForm
 from inventory.models import CollectionBatch, Device, ImportJob
 
-from . import lifecycle, services
+from . import bulk, lifecycle, services
+from .checklists import checks_for
 from .filters import QueueFilter
 from .forms import (
+    BulkDiagnosisForm,
+    BulkErasureForm,
+    BulkQualityCheckForm,
     BulkStepForm,
     DiagnosisForm,
     ErasureForm,
@@ -243,8 +249,56 @@ def _nwipe_upload(request, devices, target, back):
     )
 
 
+def _bulk_device_type(request, devices) -> str:
+    """The device type whose checklist a bulk diagnosis asks: chosen, or the batch's most
+    common one among the devices in progress."""
+    chosen = request.POST.get("type") or request.GET.get("type")
+    if chosen in DeviceType.values:
+        return chosen
+    counts = devices.values("device_type").annotate(n=Count("id")).order_by("-n", "device_type")
+    return counts[0]["device_type"] if counts else DeviceType.LAPTOP
+
+
+def _bulk_evidence_form(step, request, device_type):
+    # "Show this step's form" posts the step chosen without recording anything.
+    recording = request.method == "POST" and "show" not in request.POST
+    data = request.POST if recording else None
+    if step == S.DIAGNOSED:
+        return BulkDiagnosisForm(data, device_type=device_type)
+    if step == S.ERASED:
+        return BulkErasureForm(data)
+    if step == S.READY:
+        return BulkQualityCheckForm(data)
+    return None
+
+
+def _bulk_record(step, chosen, evidence, request):
+    user = request.user
+    if step == S.DIAGNOSED:
+        faults = {d.pk: request.POST.getlist(f"faults_{d.pk}") for d in chosen}
+        bulk.diagnosis_bulk(
+            devices=chosen,
+            user=user,
+            results=evidence.results(),
+            faults=faults,
+            notes=evidence.cleaned_data["notes"],
+        )
+    elif step == S.ERASED:
+        bulk.erasure_bulk(devices=chosen, user=user, **evidence.session())
+    else:
+        bulk.quality_check_bulk(
+            devices=chosen,
+            user=user,
+            results=evidence.results(),
+            grade=evidence.cleaned_data["grade"],
+            notes=evidence.cleaned_data["notes"],
+        )
+
+
 def batch_steps(request, pk):
-    """Bulk: select devices of a batch and apply one step to all, or to none."""
+    """Bulk: select devices of a batch and record one step's evidence for all (diagnosis
+    checklist, erasure session, quality check), install one system, or apply a transition —
+    to all of them or, if one refuses, to none."""
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
     permissions.require(request.user, "inventory.work_on", batch)
     devices = (
@@ -253,12 +307,22 @@ def batch_steps(request, pk):
         .exclude(status__in=[S.SCRAPPED, S.ALLOCATED])
         .order_by("id")
     )
-    form = BulkStepForm(request.POST or None, queryset=devices)
+    step = request.POST.get("step") or request.GET.get("step") or ""
+    device_type = _bulk_device_type(request, devices)
+    if step == S.DIAGNOSED:
+        devices = devices.filter(device_type=device_type)
+    recording = request.method == "POST" and "show" not in request.POST
+    form = BulkStepForm(
+        request.POST if recording else None, queryset=devices, initial={"step": step}
+    )
+    evidence = _bulk_evidence_form(step, request, device_type)
     faults = []
-    if request.method == "POST" and form.is_valid():
+    if recording and form.is_valid() and (evidence is None or evidence.is_valid()):
         chosen = list(form.cleaned_data["devices"])
         try:
-            if form.cleaned_data["step"] == "os":
+            if evidence is not None:
+                _bulk_record(step, chosen, evidence, request)
+            elif form.cleaned_data["step"] == "os":
                 services.os_install_bulk(
                     devices=chosen, system=form.cleaned_data["system"], user=request.user
                 )
@@ -269,15 +333,22 @@ def batch_steps(request, pk):
         except lifecycle.BulkTransitionError as exc:
             faults = exc.faults
             messages.error(request, " ".join(exc.messages))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("%(n)s device(s) updated.") % {"n": len(chosen)})
-            return redirect("reconditioning:batch_steps", pk=batch.pk)
+            return redirect(f"{reverse('reconditioning:batch_steps', args=[batch.pk])}?step={step}")
     return render(
         request,
         "reconditioning/batch_steps.html",
         {
             "batch": batch,
             "form": form,
+            "step": step,
+            "evidence": evidence,
+            "device_type": device_type,
+            "device_types": DeviceType.choices,
+            "checks": checks_for(device_type),
             "devices": devices.select_related("location"),
             "faults": faults,
             "selected": set(request.POST.getlist("devices")),
