@@ -9,9 +9,9 @@ from django.utils import timezone
 from inventory.enums import DeviceStatus as S
 from inventory.models import Device
 
-from . import services
+from . import lifecycle, services
 from .checklists import QA_CRITERIA, checks_for
-from .enums import ErasureMethod, ErasureResult, NistLevel, RecyclingChannel, ScrapReason
+from .enums import ErasureResult, NistLevel, RecyclingChannel, Sanitization, ScrapReason
 from .models import OperatingSystem
 
 DEMO_IMEI = "490154203237518"
@@ -44,21 +44,26 @@ def take_step(device: Device, to_status: str, user) -> None:
     elif to_status == S.ERASED:
         drives = list(device.drives.all())
         now = timezone.now()
+        began = lifecycle.cycle_start(device)
+        # Within the device's current cycle, however recently it was received.
+        started = (
+            max(now - timedelta(minutes=40), began + timedelta(microseconds=1)) if began else now
+        )
         for drive in drives or [None]:
             solid = drive is not None and drive.kind in ("ssd", "nvme")
             services.erasure_record(
                 device=device,
                 user=user,
                 drive=drive,
-                method=ErasureMethod.SECURE_ERASE if solid else ErasureMethod.OVERWRITE,
+                sanitization=Sanitization.CRYPTO_ERASE if solid else Sanitization.OVERWRITE,
                 nist_level=NistLevel.PURGE if solid else NistLevel.CLEAR,
                 tool="nvme-cli" if solid else "nwipe",
                 tool_version="2.4" if solid else "0.34",
-                technique="Format NVM, secure erase" if solid else "Zero Fill",
+                technique="sanitize, crypto erase" if solid else "Fill With Zeros",
                 passes=1,
                 verification="last",
-                started_at=now - timedelta(minutes=40),
-                ended_at=now,
+                started_at=started,
+                ended_at=max(now, started),
                 result=ErasureResult.PASSED,
             )
     elif to_status == S.REPAIRED:

@@ -9,11 +9,11 @@ from inventory.enums import DeviceStatus, Grade
 from .checklists import GRADE_CRITERIA, NEEDS_IMEI, QA_CRITERIA, checks_for
 from .enums import (
     CheckResult,
-    ErasureMethod,
     ErasureResult,
     LockStatus,
     NistLevel,
     RecyclingChannel,
+    Sanitization,
     ScrapReason,
     Verification,
 )
@@ -91,13 +91,19 @@ class ErasureForm(StepForm):
         required=False,
         empty_label=_("The whole device (phone, tablet, no drive)"),
     )
-    method = forms.ChoiceField(label=_("Method"), choices=ErasureMethod.choices)
-    nist_level = forms.ChoiceField(label=_("NIST SP 800-88 level"), choices=NistLevel.choices)
+    sanitization = forms.ChoiceField(
+        label=_("Sanitization technique (IEEE 2883)"), choices=Sanitization.choices
+    )
+    nist_level = forms.ChoiceField(
+        label=_("NIST SP 800-88 Rev. 2 category"),
+        choices=NistLevel.choices,
+        help_text=_("Degaussing is Purge, never Destroy (Rev. 2)."),
+    )
     technique = forms.CharField(
-        label=_("Technique"),
+        label=_("Tool's method"),
         required=False,
         max_length=100,
-        help_text=_("e.g. Zero Fill, DoD Short, ATA Secure Erase"),
+        help_text=_("as the tool names it, e.g. Fill With Zeros, DoD Short, nvme sanitize"),
     )
     tool = forms.CharField(
         label=_("Tool"),
@@ -107,10 +113,12 @@ class ErasureForm(StepForm):
     tool_version = forms.CharField(label=_("Tool version"), required=False, max_length=50)
     passes = forms.IntegerField(label=_("Passes"), required=False, min_value=0, max_value=99)
     verification = forms.ChoiceField(label=_("Verification"), choices=Verification.choices)
+    # Required: only an erasure dated inside the device's current cycle counts.
     started_at = forms.DateTimeField(
         label=_("Started at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("After the device's reception or return."),
     )
     ended_at = forms.DateTimeField(
         label=_("Ended at"),

@@ -3,7 +3,6 @@ function that moves a device along the graph. Nothing else writes Device.status.
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +13,15 @@ from inventory.enums import DeviceType
 from inventory.models import Device, DeviceEvent, milestone_updates
 
 from .enums import ErasureResult
-from .models import Diagnosis, ErasureRecord, OsInstall, QualityCheck, Repair, ScrapRecord
+from .models import (
+    Diagnosis,
+    ErasureRecord,
+    OsInstall,
+    QualityCheck,
+    Repair,
+    ScrapRecord,
+    cycle_start,
+)
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RECEIVED: (S.DIAGNOSED, S.SCRAPPED),
@@ -61,17 +68,6 @@ def concurrent_change(current: str) -> ConcurrentChangeError:
     )
 
 
-def cycle_start(device: Device) -> datetime | None:
-    """When the device's current pass through the workshop began (received, or returned):
-    evidence older than that belongs to a previous owner's cycle."""
-    return (
-        DeviceEvent.objects.filter(device=device, to_status__in=[S.RECEIVED, S.RETURNED])
-        .order_by("-at", "-id")
-        .values_list("at", flat=True)
-        .first()
-    )
-
-
 def _since(qs, device: Device):
     start = cycle_start(device)
     return qs.filter(recorded_at__gte=start) if start else qs
@@ -85,9 +81,10 @@ def _guard_diagnosed(device: Device) -> str | None:
 
 def erasure_missing(device: Device) -> list[str]:
     """Storage media of the device without a passed erasure in this cycle (décret 2022-190:
-    no previous user's data may remain when a device changes owner)."""
-    records = _since(ErasureRecord.objects.filter(device=device), device).order_by(
-        "recorded_at", "id"
+    no previous user's data may remain when a device changes owner). What counts is when the
+    erasure happened, not when it was entered."""
+    records = (
+        ErasureRecord.objects.filter(device=device).of_current_cycle().order_by("recorded_at", "id")
     )
     latest: dict[int | None, str] = {}
     for drive_id, result in records.values_list("drive_id", "result"):

@@ -2,16 +2,26 @@
 mistake is corrected by recording the step again, and the latest record of the current cycle
 is the one the guards read."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from accounts.permissions import ScopedQuerySet
-from inventory.models import AppendOnlyModel, Device, DeviceLedgerQuerySet, StorageDrive
+from inventory.enums import DeviceStatus
+from inventory.models import (
+    AppendOnlyModel,
+    Device,
+    DeviceEvent,
+    DeviceLedgerQuerySet,
+    StorageDrive,
+)
 
 from .enums import (
     CheckResult,
@@ -20,13 +30,41 @@ from .enums import (
     Grade,
     LockStatus,
     NistLevel,
+    NistRevision,
     PartMovementKind,
     RecyclingChannel,
+    Sanitization,
     ScrapReason,
     Verification,
 )
 
 USER = settings.AUTH_USER_MODEL
+
+# A device's cycle (one pass through the workshop, for one future owner) begins when it is
+# received or comes back from a recipient.
+CYCLE_STARTS = (DeviceStatus.RECEIVED, DeviceStatus.RETURNED)
+
+
+def cycle_start_of(device_ref: str = "device_id") -> Subquery:
+    """The start of the current cycle of the device named by `device_ref` (an OuterRef path):
+    its latest reception or return event. The one definition the guards, the imports, the
+    forms and the certificates use."""
+    return Subquery(
+        DeviceEvent.objects.filter(device_id=OuterRef(device_ref), to_status__in=CYCLE_STARTS)
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+
+
+def cycle_start(device: Device) -> datetime | None:
+    """When the device's current cycle began; evidence older than that belongs to a previous
+    owner's cycle."""
+    return (
+        Device.objects.filter(pk=device.pk)
+        .annotate(start=cycle_start_of("pk"))
+        .values_list("start", flat=True)
+        .first()
+    )
 
 
 class Evidence(AppendOnlyModel):
@@ -69,10 +107,24 @@ class Diagnosis(Evidence):
         return [key for key, value in self.results.items() if value == CheckResult.FAULT]
 
 
+class ErasureRecordQuerySet(DeviceLedgerQuerySet):
+    def of_current_cycle(self, now: datetime | None = None):
+        """Erasures that happened in their device's current cycle: started after it began,
+        ended no later than now. When the record was entered does not matter."""
+        return self.annotate(cycle_began=cycle_start_of()).filter(
+            Q(cycle_began__isnull=True) | Q(started_at__gt=F("cycle_began")),
+            started_at__isnull=False,
+            ended_at__isnull=False,
+            ended_at__gte=F("started_at"),
+            ended_at__lte=now or timezone.now(),
+        )
+
+
 class ErasureRecord(Evidence):
-    """Erasure of one storage medium (or of the whole device for phones), with the fields of
-    NIST SP 800-88 rev. 1 appendix G. The medium's facts are copied: the certificate must not
-    change if the drive row is edited or removed later."""
+    """Erasure of one storage medium (or of the whole device for phones): NIST SP 800-88 Rev. 2
+    category (Clear, Purge, Destroy) with its IEEE 2883 technique. Records made under Rev. 1
+    keep their revision, method and level as recorded. The medium's facts are copied: the
+    certificate must not change if the drive row is edited or removed later."""
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="erasures")
     drive = models.ForeignKey(
@@ -88,15 +140,25 @@ class ErasureRecord(Evidence):
     media_model = models.CharField(_("media model"), max_length=150, blank=True)
     media_serial = models.CharField(_("media serial number"), max_length=100, blank=True)
     media_capacity_gb = models.PositiveIntegerField(_("capacity (GB)"), null=True, blank=True)
+    # The category of the Rev. 1 forms, kept for older records; derived from `sanitization`.
     method = models.CharField(_("method"), max_length=20, choices=ErasureMethod.choices)
+    nist_revision = models.CharField(
+        _("NIST SP 800-88 revision"),
+        max_length=2,
+        choices=NistRevision.choices,
+        default=NistRevision.REV2,
+    )
     nist_level = models.CharField(
-        _("NIST SP 800-88 level"), max_length=10, choices=NistLevel.choices
+        _("NIST SP 800-88 category"), max_length=10, choices=NistLevel.choices
+    )
+    sanitization = models.CharField(
+        _("IEEE 2883 technique"), max_length=30, choices=Sanitization.choices, blank=True
     )
     technique = models.CharField(
-        _("technique"),
+        _("tool's method"),
         max_length=100,
         blank=True,
-        help_text=_("e.g. DoD Short, Zero Fill, ATA Secure Erase"),
+        help_text=_("as the tool names it, e.g. DoD Short, Fill With Zeros, nvme sanitize"),
     )
     tool = models.CharField(_("tool"), max_length=100)
     tool_version = models.CharField(_("tool version"), max_length=50, blank=True)
@@ -109,6 +171,8 @@ class ErasureRecord(Evidence):
     result = models.CharField(_("result"), max_length=10, choices=ErasureResult.choices)
     source = models.CharField(_("source"), max_length=20, default="manual")
     log_excerpt = models.TextField(_("log"), blank=True)
+
+    objects = ErasureRecordQuerySet.as_manager()
 
     class Meta(Evidence.Meta):
         verbose_name = _("erasure record")

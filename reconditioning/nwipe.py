@@ -1,5 +1,5 @@
-"""Read nwipe's text log (ShredOS, or Debian's nwipe 0.30–0.34 run with ``-l FILE``) into erasure
-facts, without the database.
+"""Read nwipe's text log (ShredOS, or nwipe 0.30–0.42 run with ``-l FILE``) into erasure facts,
+without the database.
 
 What the log looks like (checked against nwipe's sources, src/logging.c, method.c, nwipe.c,
 device.c, options.c, and against logs posted in nwipe's and ShredOS's issue trackers):
@@ -27,6 +27,12 @@ device.c, options.c, and against logs posted in nwipe's and ShredOS's issue trac
   is end − start of that drive) and the footer ``[…] Total Throughput 139 MB/s, DoD Short,
   1R+B+VL`` (rounds, B/NB blanking, NV/VL/VA verification).
 
+Newer versions (0.35–0.42) add methods ("Bruce Schneier 7-Pass", "BMB21-2019", and the drive's
+own secure erase and sanitize commands) and may print an "Erasure Summary" table instead of, or
+beside, "Drive Status"; its columns are read by their header's names (Device, Status, Method,
+Start, End, …), so that an added or moved column does not shift the others. A method label this
+module does not know is reported as unknown, under its own name, never taken for another.
+
 The summary table is nwipe's own verdict and wins; without it (log cut by a power loss, a full USB
 stick…) a drive's result is deduced from its own lines, and is "aborted" unless the end of the
 erasure is in the log. A log that cannot be read raises NwipeLogError (translated message); odd
@@ -45,12 +51,15 @@ from django.utils.translation import gettext
 from core.text import decode_text
 
 __all__ = [
+    "FIRMWARE_METHODS",
     "NIST_LEVEL",
     "NwipeDrive",
     "NwipeLog",
     "NwipeLogError",
+    "NwipeMethod",
     "method_passes",
     "nist_level",
+    "nwipe_method",
     "parse_nwipe_log",
 ]
 
@@ -101,14 +110,12 @@ class NwipeLog:
     warnings: list[str] = field(default_factory=list)  # translated, user-facing
 
 
-# NIST SP 800-88 Rev. 1 (Guidelines for Media Sanitization), table A: overwriting user-addressable
-# storage with one or more passes is "Clear" for magnetic disks (HDD), and more passes do not make
-# it "Purge" (that needs ATA/SCSI sanitize or secure erase, or degaussing). For flash media (SATA
-# SSD, NVMe, USB keys, eMMC) an overwrite is at best "Clear" too: spare and remapped blocks are not
-# reachable through the block interface, so it is never "Purge" (that needs the drive's own
-# sanitize / cryptographic erase). nwipe only overwrites, hence "clear" for every overwrite method
-# whatever its number of passes. The verify-only methods ("Verify Zeros", "Verify Ones") write
-# nothing and are deliberately absent: they sanitize nothing.
+# NIST SP 800-88 Rev. 2 (September 2025, techniques per IEEE 2883): overwriting user-addressable
+# storage through write commands, with one pass or many, is "Clear" on magnetic and flash media
+# alike; more passes do not make it "Purge" (spare and remapped blocks stay out of reach, which
+# only the drive's own sanitize or cryptographic erase reach). nwipe's overwrite methods are
+# therefore all "clear". The verify-only methods ("Verify Zeros", "Verify Ones") write nothing
+# and are deliberately absent: they sanitize nothing.
 NIST_LEVEL: dict[str, str] = {
     "Fill With Zeros": "clear",  # nwipe >= 0.29
     "Zero Fill": "clear",  # nwipe 0.2x label of the same method
@@ -120,12 +127,26 @@ NIST_LEVEL: dict[str, str] = {
     "Gutmann Wipe": "clear",
     "RCMP TSSIT OPS-II": "clear",
     "HMG IS5 Enhanced": "clear",
+    "Bruce Schneier 7-Pass": "clear",  # nwipe >= 0.38
+    "BMB21-2019": "clear",  # Chinese standard, nwipe >= 0.38
 }
 
-# Overwrite passes per round, plus passes run once after the last round, per method.c (0.30–0.34):
+# Methods of nwipe >= 0.40 that run the drive's own commands (hdparm, nvme-cli, sg_sanitize):
+# label -> (IEEE 2883 technique, NIST SP 800-88 Rev. 2 category). The SANITIZE commands are
+# Purge; ATA Security Erase / NVMe Format are not sanitize commands and are claimed as Clear.
+FIRMWARE_METHODS: dict[str, tuple[str, str]] = {
+    "Secure Erase (ATA/NVMe)": ("secure_erase", "clear"),
+    "Secure Erase + PRNG + Verify": ("secure_erase", "clear"),
+    "Sanitize Crypto Erase (ATA/SCSI/NVMe)": ("crypto_erase", "purge"),
+    "Sanitize Block Erase (ATA/SCSI/NVMe)": ("block_erase", "purge"),
+    "Sanitize Overwrite (ATA/SCSI/NVMe)": ("sanitize_overwrite", "purge"),
+}
+
+# Overwrite passes per round, plus passes run once after the last round, per method.c (0.30–0.42):
 # zeros/ones/PRNG 1 pattern; DoD short = passes 1, 2, 7 of the DoD method (3); DoD 5220.22-M 7;
 # Gutmann 35; OPS-II 8 alternating patterns per round and a mandatory final random pass (no
-# blanking); HMG IS5 enhanced zeros, ones, then a verified random pass (3).
+# blanking); HMG IS5 enhanced zeros, ones, then a verified random pass (3); Schneier ones, zeros,
+# five random (7); BMB21-2019 ones, zeros, three random, ones (6).
 _METHOD_PASSES: dict[str, tuple[int, int]] = {
     "fill with zeros": (1, 0),
     "zero fill": (1, 0),
@@ -137,6 +158,8 @@ _METHOD_PASSES: dict[str, tuple[int, int]] = {
     "gutmann wipe": (35, 0),
     "rcmp tssit ops-ii": (8, 1),
     "hmg is5 enhanced": (3, 0),
+    "bruce schneier 7-pass": (7, 0),
+    "bmb21-2019": (6, 0),
 }
 
 
@@ -152,10 +175,35 @@ def _is_ops2(method: str) -> bool:
     return "ops-ii" in _method_key(method) or "ops2" in _method_key(method)
 
 
+@dataclass(frozen=True)
+class NwipeMethod:
+    label: str
+    sanitization: str  # IEEE 2883 technique: "overwrite", "crypto_erase", …
+    level: str | None  # NIST SP 800-88 Rev. 2 category; None for the verify-only methods
+    verify_only: bool = False
+
+
+def nwipe_method(method: str) -> NwipeMethod | None:
+    """What an nwipe method label does, or None when the label is unknown (a newer nwipe, a
+    fork): an unknown method is never taken for a known one (case and spacing insensitive)."""
+    key = _method_key(method)
+    if not key:
+        return None
+    if _is_verify_only(method) and key.startswith(("verify zeros", "verify ones")):
+        return NwipeMethod(method, "overwrite", None, verify_only=True)
+    for label, level in NIST_LEVEL.items():
+        if label.lower() == key:
+            return NwipeMethod(label, "overwrite", level)
+    for label, (sanitization, level) in FIRMWARE_METHODS.items():
+        if _method_key(label) == key:
+            return NwipeMethod(label, sanitization, level)
+    return None
+
+
 def nist_level(method: str) -> str | None:
     """NIST SP 800-88 category of an nwipe method label (case and spacing insensitive)."""
-    key = _method_key(method)
-    return next((level for label, level in NIST_LEVEL.items() if label.lower() == key), None)
+    known = nwipe_method(method)
+    return known.level if known else None
 
 
 def method_passes(method: str, rounds: int | None) -> int | None:
@@ -213,6 +261,9 @@ _FOOTER_RE = re.compile(
 )
 _ERROR_TABLE_RE = re.compile(r"^\*+ ?Error Summary ?\*+$")
 _STATUS_TABLE_RE = re.compile(r"^\*+ ?Drive Status ?\*+$")
+_ERASURE_TABLE_RE = re.compile(r"^\*+ ?Erasure Summary ?\*+$", re.I)
+_TABLE_DATE_RE = re.compile(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})[ T](\d{1,2}):(\d{1,2}):(\d{1,2})")
+_DURATION_RE = re.compile(r"^(\d{1,7}):(\d{2}):(\d{2})$")
 _STARS_RE = re.compile(r"^\*{10,}$")
 _ERROR_ROW_RE = re.compile(r"^\s*(!?)\s*([^\s|!]+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d*)\s*$")
 _STATUS_ROW_RE = re.compile(
@@ -269,7 +320,10 @@ class _Drive:
     failure_marker: bool = False
     errors: list[str] = field(default_factory=list)
     errors_dropped: int = 0
-    status: str | None = None  # Drive Status column, stripped
+    status: str | None = None  # Drive Status / Erasure Summary column, stripped
+    table_method: str = ""  # Erasure Summary columns (nwipe >= 0.35)
+    table_started_at: datetime | None = None
+    table_ended_at: datetime | None = None
     duration: timedelta | None = None
     throughput: str = ""
     error_counts: tuple[int, int, int] | None = None
@@ -341,6 +395,28 @@ def _verification_from(text: str) -> str | None:
     if "off" in text or "none" in text or text in {"0", "no", "nv"}:
         return "none"
     return None
+
+
+def _column(title: str) -> str:
+    title = title.lstrip("!").strip().lower()
+    for prefix, column in (
+        ("model/serial", "model_serial"),
+        ("serial", "serial"),
+        ("device", "device"),
+        ("status", "status"),
+        ("result", "status"),
+        ("method", "method"),
+        ("start", "start"),
+        ("end", "end"),
+        ("finish", "end"),
+        ("hh:mm:ss", "duration"),
+        ("duration", "duration"),
+        ("thru", "throughput"),
+        ("throughput", "throughput"),
+    ):
+        if title.startswith(prefix):
+            return column
+    return title
 
 
 def _timestamp(match: re.Match[str]) -> datetime | None:
@@ -431,7 +507,8 @@ class _Parser:
     def __init__(self) -> None:
         self.sessions: list[_Session] = [_Session()]
         self.signatures = 0
-        self.table: str | None = None  # "errors" | "status" while inside a summary table
+        self.table: str | None = None  # "errors" | "status" | "erasure" inside a summary table
+        self.columns: list[str] | None = None  # the Erasure Summary's header, by column
 
     @property
     def session(self) -> _Session:
@@ -487,6 +564,10 @@ class _Parser:
             self.table, self.signatures = "status", self.signatures + 1
             self.session.summary_seen = True
             return
+        if _ERASURE_TABLE_RE.match(stripped):
+            self.table, self.signatures, self.columns = "erasure", self.signatures + 1, None
+            self.session.summary_seen = True
+            return
         if _STARS_RE.match(stripped):
             self.table = None
             return
@@ -500,6 +581,8 @@ class _Parser:
                 drive = self.summary_drive(row.group(2))
                 fsync = int(row.group(5)) if row.group(5) else 0
                 drive.error_counts = (int(row.group(3)), int(row.group(4)), fsync)
+        elif self.table == "erasure":
+            self.erasure_row(line)
         elif self.table == "status":
             row = _STATUS_ROW_RE.match(line)
             if row:
@@ -509,6 +592,45 @@ class _Parser:
                 hours, minutes, seconds = (int(row.group(i)) for i in (5, 6, 7))
                 drive.duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
                 drive.summary_model_serial = row.group(8).rstrip()
+
+    def erasure_row(self, line: str) -> None:
+        """A line of the Erasure Summary table, read by its header's column names (their order
+        and set vary between versions): Device, Status, Method, Start, End, HH:MM:SS,
+        Thru-put, Model/Serial Number."""
+        if "|" not in line:
+            return
+        cells = [cell.strip() for cell in line.split("|")]
+        if self.columns is None:
+            if "device" in cells[0].lower():
+                self.columns = [_column(cell) for cell in cells]
+            return
+        name = cells[0].lstrip("!").strip()
+        if not name or name.lower() == "device" or set(name) <= set("-"):
+            return
+        drive = self.summary_drive(name)
+        for column, value in zip(self.columns, cells, strict=False):
+            if not value:
+                continue
+            if column == "status":
+                drive.status = value
+            elif column == "method":
+                drive.table_method = " ".join(value.split())
+            elif column in ("start", "end"):
+                date = _TABLE_DATE_RE.search(value)
+                when = _timestamp(date) if date else None
+                if column == "start":
+                    drive.table_started_at = when
+                else:
+                    drive.table_ended_at = when
+            elif column == "duration" and (match := _DURATION_RE.match(value)):
+                hours, minutes, seconds = (int(g) for g in match.groups())
+                drive.duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+            elif column == "throughput":
+                drive.throughput = value
+            elif column == "model_serial":
+                drive.summary_model_serial = value
+            elif column == "serial" and drive.serial_line is None:
+                drive.serial_line = value
 
     def summary_drive(self, name: str) -> _Drive:
         drive = self.session.drive_by_name(name)
@@ -677,11 +799,17 @@ def _host(dmi: dict[str, str]) -> str:
 def _finish(session: _Session, raw: _Drive, warnings: list[str]) -> NwipeDrive:
     device = raw.device
     footer = session.footer
-    method = raw.method or session.method or (footer[1] if footer else "")
+    method = raw.method or raw.table_method or session.method or (footer[1] if footer else "")
     if not method:
         warnings.append(
             _("The erasure method of %(device)s is not in the log.") % {"device": device}
         )
+    elif nwipe_method(method) is None:
+        warnings.append(
+            _("The erasure method “%(method)s” of %(device)s is unknown: its NIST SP 800-88 "
+              "category cannot be established.")
+            % {"method": method, "device": device}
+        )  # fmt: skip
     rounds = raw.rounds or session.rounds or (footer[2] if footer else None)
     verify_only = _is_verify_only(method)
     ops2 = _is_ops2(method)
@@ -766,8 +894,11 @@ def _finish(session: _Session, raw: _Drive, warnings: list[str]) -> NwipeDrive:
             % {"device": device}
         )  # fmt: skip
 
+    started_at = raw.started_at or raw.table_started_at
     ended_at: datetime | None = None
-    if raw.started_at is not None and raw.duration is not None:
+    if raw.table_ended_at is not None:
+        ended_at = raw.table_ended_at
+    elif raw.started_at is not None and raw.duration is not None:
         try:
             ended_at = raw.started_at + raw.duration
         except OverflowError:
@@ -818,7 +949,7 @@ def _finish(session: _Session, raw: _Drive, warnings: list[str]) -> NwipeDrive:
         passes=passes,
         verification=verification,
         blank=blank,
-        started_at=raw.started_at,
+        started_at=started_at,
         ended_at=ended_at,
         result=result,
         errors=errors,

@@ -4,6 +4,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -11,6 +12,7 @@ from inventory.enums import DeviceStatus as S
 from inventory.models import CollectionBatch, Device
 
 from .checklists import QA_CRITERIA, checks_for
+from .enums import NistRevision
 
 
 @dataclass
@@ -58,11 +60,15 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
     for r in device.erasures.select_related("recorded_by"):
         details = [
             (_("Medium"), " ".join(p for p in [r.media_type, r.media_model, r.media_serial] if p)),
-            (_("Method"), f"{r.get_method_display()} — {r.get_nist_level_display()}"),
+            (_("Method"), erasure_method_text(r)),
             (_("Tool"), f"{r.tool} {r.tool_version}".strip()),
         ]
         if r.technique:
-            details.append((_("Technique"), r.technique))
+            details.append((_("Tool's method"), r.technique))
+        if r.started_at and r.ended_at:
+            details.append(
+                (_("Dates"), f"{_local(r.started_at):%Y-%m-%d %H:%M} → {_local(r.ended_at):%H:%M}")
+            )
         if r.passes is not None:
             details.append((_("Passes"), str(r.passes)))
         details.append((_("Verification"), r.get_verification_display()))
@@ -244,3 +250,23 @@ def next_actions(device: Device) -> list[tuple[str, str, bool]]:
     if status not in (S.SCRAPPED, S.RESERVED, S.ALLOCATED):
         actions.append(("rebut", _("Scrap"), False))
     return actions
+
+
+def _local(value):
+    return timezone.localtime(value)
+
+
+def erasure_method_text(record) -> str:
+    """The category and technique as the record's NIST SP 800-88 revision names them."""
+    technique = (
+        record.get_sanitization_display() if record.sanitization else record.get_method_display()
+    )
+    if record.nist_revision == NistRevision.REV1:
+        return _("%(level)s (%(technique)s), NIST SP 800-88 Rev. 1") % {
+            "level": record.get_nist_level_display(),
+            "technique": record.get_method_display(),
+        }
+    return _("%(level)s (%(technique)s), NIST SP 800-88 Rev. 2") % {
+        "level": record.get_nist_level_display(),
+        "technique": technique,
+    }

@@ -2,6 +2,7 @@
 transaction moves the device (through lifecycle.device_transition, never directly)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,15 +10,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inventory.enums import DeviceStatus as S
+from inventory.enums import StorageKind
 from inventory.models import CollectionBatch, Device, StorageDrive
 
 from . import lifecycle
 from .checklists import NEEDS_IMEI, QA_CRITERIA, checks_for
-from .enums import CheckResult, ErasureMethod, ErasureResult, NistLevel, PartMovementKind
+from .enums import (
+    MAGNETIC_ONLY,
+    SANITIZATION_LEVELS,
+    SANITIZATION_METHOD,
+    CheckResult,
+    ErasureResult,
+    NistLevel,
+    NistRevision,
+    PartMovementKind,
+    Sanitization,
+    sanitization_for,
+)
 from .models import (
     Diagnosis,
     ErasureRecord,
@@ -29,7 +43,7 @@ from .models import (
     ScrapRecord,
     SparePart,
 )
-from .nwipe import NIST_LEVEL, parse_nwipe_log
+from .nwipe import NwipeDrive, NwipeLog, nwipe_method, parse_nwipe_log
 
 
 def _lock(device: Device, expected_status: str | None) -> Device:
@@ -98,18 +112,72 @@ def diagnosis_record(
     return diagnosis
 
 
-NIST_FOR_METHOD = {
-    ErasureMethod.OVERWRITE: {NistLevel.CLEAR},
-    ErasureMethod.CRYPTO_ERASE: {NistLevel.PURGE, NistLevel.CLEAR},
-    ErasureMethod.SECURE_ERASE: {NistLevel.PURGE, NistLevel.CLEAR},
-    ErasureMethod.DESTRUCTION: {NistLevel.DESTROY},
-    ErasureMethod.NO_MEDIA: {NistLevel.CLEAR, NistLevel.PURGE, NistLevel.DESTROY},
-}
-
-
 def _maybe_erased(device: Device, user: User) -> None:
     if device.status == S.DIAGNOSED and not lifecycle.erasure_missing(device):
         _step(device, S.ERASED, user, _("Every storage medium erased"))
+
+
+def _when(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def erasure_dates_problem(
+    device: Device,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    *,
+    medium: str = "",
+    now: datetime | None = None,
+) -> str | None:
+    """Why an erasure with these dates cannot count for the device's current cycle, or None.
+    It must have started after the cycle began (reception or return) and ended by now."""
+    what = _("The erasure of %(medium)s") % {"medium": medium} if medium else _("The erasure")
+    if started_at is None or ended_at is None:
+        return _("%(what)s gives no start or end date: both are needed to prove it.") % {
+            "what": what
+        }
+    if ended_at < started_at:
+        return _("%(what)s cannot end before it starts.") % {"what": what}
+    start = lifecycle.cycle_start(device)
+    if start is not None and started_at <= start:
+        return _(
+            "%(what)s started on %(date)s, before the device's current cycle began on "
+            "%(cycle)s (its reception or return): an erasure from before does not count for "
+            "this cycle."
+        ) % {"what": what, "date": _when(started_at), "cycle": _when(start)}
+    if ended_at > (now or timezone.now()):
+        return _(
+            "%(what)s ends on %(date)s, which is later than now: check the date and the clock "
+            "of the wiping machine."
+        ) % {"what": what, "date": _when(ended_at)}
+    return None
+
+
+def sanitization_problem(
+    sanitization: str, nist_level: str, drive: StorageDrive | None
+) -> str | None:
+    """Why this IEEE 2883 technique cannot claim this NIST SP 800-88 Rev. 2 category on this
+    medium, or None."""
+    if sanitization not in Sanitization.values:
+        return _("Choose the sanitization technique (IEEE 2883).")
+    if nist_level not in NistLevel.values:
+        return _("Choose the NIST SP 800-88 category: Clear, Purge or Destroy.")
+    if sanitization == Sanitization.DEGAUSS and nist_level == NistLevel.DESTROY:
+        return _(
+            "Degaussing no longer counts as Destroy under NIST SP 800-88 Rev. 2: record it as "
+            "Purge, or record the physical destruction that followed."
+        )
+    if nist_level not in SANITIZATION_LEVELS[sanitization]:
+        return _("%(technique)s cannot claim the NIST SP 800-88 category %(level)s.") % {
+            "technique": Sanitization(sanitization).label,
+            "level": NistLevel(nist_level).label,
+        }
+    if sanitization in MAGNETIC_ONLY and (drive is None or drive.kind != StorageKind.HDD):
+        return _(
+            "Degaussing erases magnetic hard disks only: it leaves the data of flash storage "
+            "(SSD, NVMe, eMMC, phones) in place."
+        )
+    return None
 
 
 @transaction.atomic
@@ -117,10 +185,11 @@ def erasure_record(
     *,
     device: Device,
     user: User,
-    method: str,
     nist_level: str,
     tool: str,
     result: str,
+    sanitization: str = "",
+    method: str = "",
     drive: StorageDrive | None = None,
     tool_version: str = "",
     technique: str = "",
@@ -133,27 +202,33 @@ def erasure_record(
     log_excerpt: str = "",
     expected_status: str | None = None,
 ) -> ErasureRecord:
-    """Record the erasure of one medium; when every medium has passed, the device is erased."""
+    """Record the erasure of one medium, in NIST SP 800-88 Rev. 2 terms (a category and its
+    IEEE 2883 technique; a Rev. 1 `method` alone is translated); when every medium has passed
+    in this cycle, the device is erased."""
     device = _lock(device, expected_status)
     if device.status not in (S.RECEIVED, S.DIAGNOSED, S.RETURNED):
         raise ValidationError(_("Erasure is recorded before the system is installed."))
     if drive is not None and drive.device_id != device.pk:
         raise ValidationError(_("This drive belongs to another device."))
-    if drive is None and device.drives.exists() and method != ErasureMethod.NO_MEDIA:
+    sanitization = sanitization or sanitization_for(method, technique)
+    if drive is None and device.drives.exists() and sanitization != Sanitization.NO_MEDIA:
         raise ValidationError(_("Choose which storage drive was erased."))
-    if nist_level not in NIST_FOR_METHOD.get(method, set()):
-        raise ValidationError(
-            _("A %(method)s erasure cannot claim the NIST level %(level)s.")
-            % {"method": ErasureMethod(method).label, "level": NistLevel(nist_level).label}
-        )
-    if started_at and ended_at and ended_at < started_at:
-        raise ValidationError(_("The erasure cannot end before it starts."))
+    problem = sanitization_problem(sanitization, nist_level, drive)
+    if problem:
+        raise ValidationError(problem)
+    if sanitization == Sanitization.NO_MEDIA and started_at is None and ended_at is None:
+        started_at = ended_at = timezone.now()  # a check made now
+    problem = erasure_dates_problem(device, started_at, ended_at)
+    if problem:
+        raise ValidationError(problem)
     record = ErasureRecord.objects.create(
         device=device,
         drive=drive,
         recorded_by=user,
-        method=method,
+        method=SANITIZATION_METHOD[sanitization],
+        nist_revision=NistRevision.REV2,
         nist_level=nist_level,
+        sanitization=sanitization,
         tool=tool,
         tool_version=tool_version,
         technique=technique,
@@ -179,64 +254,154 @@ def erasure_record(
 def _aware(value: datetime | None) -> datetime | None:
     if value is None or timezone.is_aware(value):
         return value
-    return timezone.make_aware(value)
+    try:
+        return timezone.make_aware(value)
+    except (ValueError, OverflowError):  # a date nwipe's clock cannot have meant
+        return None
+
+
+@dataclass
+class NwipeErasure:
+    """One drive of an nwipe log, as the import would record it."""
+
+    wiped: NwipeDrive
+    drive: StorageDrive | None
+    nist_level: str | None  # None: the method is unknown, or only reads the disk back
+    sanitization: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    result: str
+    notes: list[str]
+    problems: list[str]
+
+
+@dataclass
+class NwipePlan:
+    log: NwipeLog
+    erasures: list[NwipeErasure]
+
+    @property
+    def problems(self) -> list[str]:
+        return [problem for erasure in self.erasures for problem in erasure.problems]
+
+    @property
+    def accepted(self) -> bool:
+        return not self.problems
+
+
+def _serial_key(serial: str) -> str:
+    return serial.strip().upper()
+
+
+def nwipe_log_plan(
+    *, devices: Sequence[Device], content: bytes | str, now: datetime | None = None
+) -> NwipePlan:
+    """Read an nwipe log and check it against the given devices without writing anything:
+    every wiped drive matched by serial number to exactly one drive, a method whose NIST
+    category is known, dates inside the device's current cycle. The device's current step is
+    the one thing left to `nwipe_log_import`. Raises NwipeLogError on an unreadable file."""
+    log = parse_nwipe_log(content)
+    candidates: dict[str, list[StorageDrive]] = {}
+    for drive in StorageDrive.objects.filter(device__in=devices).select_related("device"):
+        if drive.serial_number.strip():
+            candidates.setdefault(_serial_key(drive.serial_number), []).append(drive)
+    erasures = []
+    for wiped in log.drives:
+        problems: list[str] = []
+        notes = list(wiped.errors)
+        label = wiped.serial or wiped.device
+        matches = candidates.get(_serial_key(wiped.serial), []) if wiped.serial else []
+        drive = matches[0] if len(matches) == 1 else None
+        if not matches:
+            problems.append(
+                _("No drive of these devices has the serial number %(serial)s.") % {"serial": label}
+            )
+        elif len(matches) > 1:
+            problems.append(
+                _("The serial number %(serial)s is that of several drives (%(devices)s): choose "
+                  "the device.")
+                % {"serial": label, "devices": ", ".join(d.device.asset_tag for d in matches)}
+            )  # fmt: skip
+        known = nwipe_method(wiped.method)
+        result = ErasureResult.PASSED if wiped.result == "passed" else ErasureResult.FAILED
+        if known is None:
+            problems.append(
+                _("The nwipe method “%(method)s” of %(serial)s is unknown: its NIST SP 800-88 "
+                  "category cannot be established, so the log cannot prove the erasure.")
+                % {"method": wiped.method or "?", "serial": label}
+            )  # fmt: skip
+            level, sanitization = None, ""
+        elif known.verify_only:
+            # "Verify Zeros/Ones" only reads the disk back: nothing was erased.
+            level, sanitization = None, Sanitization.OVERWRITE
+            result = ErasureResult.FAILED
+            notes.insert(0, _("Verification-only method: no data was overwritten."))
+        else:
+            level, sanitization = known.level, known.sanitization
+        started_at, ended_at = _aware(wiped.started_at), _aware(wiped.ended_at)
+        if result == ErasureResult.FAILED and ended_at is None:
+            ended_at = started_at  # a failed run proves nothing; its start dates the attempt
+        if drive is not None:
+            problem = erasure_dates_problem(
+                drive.device, started_at, ended_at, medium=label, now=now
+            )
+            if problem:
+                problems.append(problem)
+        erasures.append(
+            NwipeErasure(
+                wiped=wiped,
+                drive=drive,
+                nist_level=level,
+                sanitization=sanitization,
+                started_at=started_at,
+                ended_at=ended_at,
+                result=result,
+                notes=notes,
+                problems=problems,
+            )
+        )
+    return NwipePlan(log=log, erasures=erasures)
 
 
 @transaction.atomic
 def nwipe_log_import(
     *, devices: Sequence[Device], content: bytes | str, user: User
 ) -> list[ErasureRecord]:
-    """Fill erasure records from an nwipe log. Each wiped drive is matched by serial number to
-    a drive of the given devices; if any cannot be matched nothing is recorded."""
-    log = parse_nwipe_log(content)
-    drives = {
-        d.serial_number.strip().upper(): d
-        for d in StorageDrive.objects.filter(device__in=devices).select_related("device")
-        if d.serial_number.strip()
-    }
-    unmatched = [
-        w.serial or w.device
-        for w in log.drives
-        if not w.serial or w.serial.strip().upper() not in drives
-    ]
-    if unmatched:
+    """Fill erasure records from an nwipe log, all or nothing: if any wiped drive cannot be
+    matched, has an unknown method or is dated outside its device's current cycle, nothing is
+    recorded and every reason is given."""
+    plan = nwipe_log_plan(devices=devices, content=content)
+    if not plan.accepted:
         raise ValidationError(
-            _("Nothing was recorded: no drive of these devices has the serial number %(list)s.")
-            % {"list": ", ".join(unmatched)}
+            _("Nothing was recorded: %(reasons)s") % {"reasons": " ".join(plan.problems)}
         )
+    # PostgreSQL text cannot hold NUL (a log on a pulled USB stick ends with them).
+    excerpt = (
+        content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    ).replace("\x00", "")[-20000:]
     records = []
-    for wiped in log.drives:
-        drive = drives[wiped.serial.strip().upper()]
-        level = NIST_LEVEL.get(wiped.method)
-        result = ErasureResult.PASSED if wiped.result == "passed" else ErasureResult.FAILED
-        errors = list(wiped.errors)
-        if level is None:
-            # "Verify Zeros/Ones" only reads the disk back: nothing was erased.
-            result = ErasureResult.FAILED
-            errors.insert(0, _("Verification-only method: no data was overwritten."))
+    for erasure in plan.erasures:
+        wiped = erasure.wiped
         records.append(
             erasure_record(
-                device=drive.device,
-                drive=drive,
+                device=erasure.drive.device,
+                drive=erasure.drive,
                 user=user,
-                method=ErasureMethod.OVERWRITE,
-                nist_level=level or NistLevel.CLEAR,
+                sanitization=erasure.sanitization,
+                nist_level=erasure.nist_level or NistLevel.CLEAR,
                 tool="nwipe",
-                tool_version=log.nwipe_version,
+                tool_version=plan.log.nwipe_version,
                 technique=wiped.method,
                 passes=wiped.passes,
                 verification={"none": "none", "last": "last", "all": "all"}.get(
                     wiped.verification, "none"
                 ),
-                started_at=_aware(wiped.started_at),
-                ended_at=_aware(wiped.ended_at),
-                result=result,
+                started_at=erasure.started_at,
+                ended_at=erasure.ended_at,
+                result=erasure.result,
                 source="nwipe",
-                notes="; ".join(errors)[:2000],
-                # PostgreSQL text cannot hold NUL (a log on a pulled USB stick ends with them).
-                log_excerpt=(
-                    content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-                ).replace("\x00", "")[-20000:],
+                notes="; ".join(erasure.notes)[:2000],
+                log_excerpt=excerpt,
             )
         )
     return records

@@ -100,7 +100,7 @@ def _record(step: str, form, device, user) -> None:
         services.erasure_record(
             **common,
             drive=data["drive"],
-            method=data["method"],
+            sanitization=data["sanitization"],
             nist_level=data["nist_level"],
             technique=data["technique"],
             tool=data["tool"],

@@ -1,18 +1,18 @@
-"""Erasure certificates with the fields of NIST SP 800-88 rev. 1, appendix G: per device and
-per batch — the document donors ask for (décret 2022-190 requires the erasure of every data of
-the previous user before a refurbished device changes owner).
+"""Erasure certificates in the terms of NIST SP 800-88 Rev. 2 (September 2025: Clear, Purge or
+Destroy, each with its IEEE 2883 technique), with the fields of its sanitization record: per
+device and per batch — the document donors ask for (décret 2022-190 requires the erasure of
+every data of the previous user before a refurbished device changes owner).
 
 Designed for long batches: one plain table row per medium, no image per row, so WeasyPrint's
 cost stays per page and not per element."""
 
 import io
 
-from django.db.models import Max
 from django.utils import timezone
 
 from core.pdf import render_pdf
-from inventory.enums import DeviceStatus
-from inventory.models import CollectionBatch, Device, DeviceEvent
+from inventory.models import CollectionBatch, Device
+from reconditioning.enums import NistRevision
 from reconditioning.models import ErasureRecord
 
 
@@ -31,27 +31,18 @@ def _render(context: dict) -> bytes:
 
 def _records(devices_qs):
     # The latest record per medium of the current cycle is the one that certifies; failed
-    # attempts stay visible in the device's history, not on the certificate; a returned
-    # device's previous erasures belong to the previous owner.
-    starts = dict(
-        DeviceEvent.objects.filter(
-            device__in=devices_qs, to_status__in=[DeviceStatus.RECEIVED, DeviceStatus.RETURNED]
-        )
-        .order_by()
-        .values_list("device_id")
-        .annotate(start=Max("at"))
-    )
+    # attempts stay visible in the device's history, not on the certificate. What dates an
+    # erasure is when it happened (started after the cycle began, ended by now), not when it was
+    # entered: a returned device's previous erasures belong to the previous owner.
     records = (
         ErasureRecord.objects.filter(device__in=devices_qs)
+        .of_current_cycle()
         .select_related("device", "recorded_by")
         .order_by("device_id", "drive_id", "-recorded_at", "-id")
     )
     seen = set()
     latest = []
     for record in records:
-        start = starts.get(record.device_id)
-        if start is not None and record.recorded_at < start:
-            continue
         key = (record.device_id, record.drive_id)
         if key in seen:
             continue
@@ -59,6 +50,10 @@ def _records(devices_qs):
         latest.append(record)
     latest.sort(key=lambda r: (r.device.asset_tag, r.media_serial))
     return latest
+
+
+def _revisions(records) -> dict:
+    return {"rev1_records": any(r.nist_revision == NistRevision.REV1 for r in records)}
 
 
 def device_certificate_pdf(device: Device) -> bytes:
@@ -71,6 +66,7 @@ def device_certificate_pdf(device: Device) -> bytes:
             "records": records,
             "generated_at": timezone.now(),
             "all_passed": bool(records) and all(r.result == "passed" for r in records),
+            **_revisions(records),
         }
     )
 
@@ -94,6 +90,7 @@ def batch_certificate_pdf(batch: CollectionBatch, *, user) -> bytes:
         "generated_at": timezone.now(),
         "all_passed": bool(records) and all(r.result == "passed" for r in records),
         "media_count": len(records),
+        **_revisions(records),
     }
     if len(records) <= CHUNK:
         return _render(common | {"records": records, "devices_without_record": without})

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from inventory.enums import DeviceStatus as S
 from inventory.models import Device, DeviceEvent
@@ -35,6 +36,9 @@ def diagnose(device, user):
 
 
 def erase(device, user, drive, result=ErasureResult.PASSED, **kw):
+    now = timezone.now()  # an erasure counts when dated inside the device's current cycle
+    kw.setdefault("started_at", now)
+    kw.setdefault("ended_at", now)
     return services.erasure_record(
         device=device,
         user=user,
@@ -111,6 +115,8 @@ def test_phone_without_drive_rows_needs_a_device_level_erasure(batch, technician
         nist_level=NistLevel.PURGE,
         tool="Réinitialisation constructeur",
         result=ErasureResult.PASSED,
+        started_at=timezone.now(),
+        ended_at=timezone.now(),
     )
     phone.refresh_from_db()
     assert phone.status == S.ERASED

@@ -3,6 +3,7 @@ beyond) without the evidence the guards demand, and the event log replays to the
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,8 @@ def test_random_attempts_never_skip_the_evidence(batch, technician, actions):
                     nist_level="clear",
                     tool="nwipe",
                     result=ErasureResult.FAILED,
+                    started_at=timezone.now(),
+                    ended_at=timezone.now(),
                 )
         except (ValidationError, ValueError):
             pass

@@ -12,6 +12,7 @@ from reconditioning.demo import take_step
 from reconditioning.models import ErasureRecord
 from reconditioning.nwipe import parse_nwipe_log
 from tests.factories import make_device
+from tests.reconditioning.logtools import dated_in_cycle
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "nwipe_samples"
@@ -37,7 +38,7 @@ def test_log_fills_records_and_erases_the_device(batch, technician):
     )
     take_step(device, S.DIAGNOSED, technician)
     records = services.nwipe_log_import(
-        devices=[device], content=path.read_bytes(), user=technician
+        devices=[device], content=dated_in_cycle([device], path.read_bytes()), user=technician
     )
     assert len(records) == len(log.drives)
     assert {r.media_serial for r in records} == {d.serial.upper() for d in log.drives}
@@ -55,7 +56,7 @@ def test_log_with_nul_bytes_is_recorded_without_them(batch, technician):
         drives=[{"capacity_gb": 500, "kind": "hdd", "serial_number": d.serial} for d in log.drives],
     )
     take_step(device, S.DIAGNOSED, technician)
-    lines = path.read_bytes().split(b"\n")
+    lines = dated_in_cycle([device], path.read_bytes()).split(b"\n")
     content = b"\n".join([lines[0] + b"\x00\x00", *lines[1:]]) + b"\x00" * 64
     records = services.nwipe_log_import(devices=[device], content=content, user=technician)
     assert len(records) == len(log.drives)

@@ -32,6 +32,15 @@ def step_url(device, step):
 
 
 def test_received_to_ready_through_the_forms(tech_client, laptop):
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from inventory.models import DeviceEvent
+
+    DeviceEvent.objects.filter(device=laptop).update(at=F("at") - timedelta(hours=2))
+    today = later = timezone.localtime() - timedelta(minutes=30)
     checks = {f"check_{k}": "ok" for k, _l in checks_for("laptop")}
     r = tech_client.post(
         step_url(laptop, "diagnostic"),
@@ -51,15 +60,16 @@ def test_received_to_ready_through_the_forms(tech_client, laptop):
         {
             "expected_status": "diagnosed",
             "drive": drive.pk,
-            "method": "secure_erase",
+            "sanitization": "crypto_erase",
             "nist_level": "purge",
             "tool": "nvme-cli",
             "tool_version": "2.4",
             "passes": 1,
             "verification": "last",
             "result": "passed",
-            "started_at": "2026-11-20T10:00",
-            "ended_at": "2026-11-20T10:05",
+            # inside the device's cycle: after its reception (just now), not later than now
+            "started_at": f"{today:%Y-%m-%d}T{later:%H:%M}",
+            "ended_at": f"{today:%Y-%m-%d}T{later:%H:%M}",
         },
     )
     assert r.status_code == 302, r.content
