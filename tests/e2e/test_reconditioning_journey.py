@@ -1,10 +1,13 @@
 """The technician takes a received device of the demo data to ready, step by step, then moves
 several devices one step in one go, in a real Chromium."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Device
+from inventory.models import CollectionBatch, Device, DeviceEvent
 from tests.e2e.conftest import login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -16,7 +19,10 @@ def test_device_from_received_to_ready(live_server, browser_page, seeded):
         .order_by("id")
         .first()
     )
+    # Received yesterday: this morning's erasure belongs to its current cycle.
+    DeviceEvent.objects.filter(device=device).update(at=timezone.now() - timedelta(days=1))
     events = device.events.count()
+    start = timezone.localtime() - timedelta(hours=3)
     page, base = browser_page, live_server.url
     login(page, base, "technicien")
 
@@ -34,9 +40,13 @@ def test_device_from_received_to_ready(live_server, browser_page, seeded):
 
     page.get_by_role("link", name="Saisir un effacement").click()
     page.get_by_label("Disque de stockage").select_option(index=1)
-    page.get_by_label("Méthode").select_option("secure_erase")
-    page.get_by_label("Niveau NIST SP 800-88").select_option("purge")
+    page.get_by_label("Technique d'effacement (IEEE 2883)").select_option("secure_erase")
+    page.get_by_label("Catégorie NIST SP 800-88 Rev. 2").select_option("purge")
     page.locator("input[name=tool]").fill("nvme-cli")
+    page.locator("input[name=started_at]").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("input[name=ended_at]").fill(
+        (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_label("Résultat").select_option("passed")
     shot(page, "technicien-7-erasure")
     page.get_by_role("button", name="Enregistrer").click()

@@ -2,10 +2,14 @@
 session over every drive, one quality check and grade, for many devices at once. Each device
 gets its own rows and events; one refusal writes nothing and lists the devices at fault."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.enums import DeviceStatus as S
+from inventory.models import DeviceEvent
 from reconditioning.checklists import QA_CRITERIA, checks_for
 from reconditioning.demo import walk_to
 from reconditioning.models import Diagnosis, ErasureRecord, OperatingSystem, QualityCheck
@@ -19,12 +23,28 @@ DISKS = [
 ]
 
 
+def received_yesterday(devices):
+    """Received a day ago, so that this morning's erasure session falls in the cycle."""
+    DeviceEvent.objects.filter(device__in=devices).update(at=timezone.now() - timedelta(days=1))
+    return devices
+
+
+def this_morning():
+    start = timezone.localtime() - timedelta(hours=3)
+    return {
+        "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
 @pytest.fixture
 def laptops(batch, technician):
-    return [
-        make_device(batch, user=technician, ram_mb=8192, drives=[dict(d) for d in DISKS])
-        for _ in range(8)
-    ]
+    return received_yesterday(
+        [
+            make_device(batch, user=technician, ram_mb=8192, drives=[dict(d) for d in DISKS])
+            for _ in range(8)
+        ]
+    )
 
 
 def url(batch):
@@ -69,22 +89,22 @@ def test_an_unanswered_bulk_checklist_records_nothing(tech_client, batch, laptop
 
 
 SESSION = {
-    "method": "overwrite",
+    "sanitization": "overwrite",
     "nist_level": "clear",
     "tool": "nwipe",
     "tool_version": "0.38",
     "passes": 1,
     "verification": "last",
     "result": "passed",
-    "started_at": "2026-12-01T09:00",
-    "ended_at": "2026-12-01T11:00",
 }
 
 
 def test_one_erasure_session_covers_every_drive(tech_client, batch, laptops, technician):
     diagnosed = [walk_to(d, S.DIAGNOSED, technician) for d in laptops[:6]]
     received = laptops[6:]
-    response = tech_client.post(url(batch), {"step": "erased", "devices": ids(laptops), **SESSION})
+    response = tech_client.post(
+        url(batch), {"step": "erased", "devices": ids(laptops), **SESSION, **this_morning()}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ErasureRecord.objects.count() == 16  # one per drive
     for device in laptops:
@@ -102,7 +122,9 @@ def test_one_erasure_session_covers_every_drive(tech_client, batch, laptops, tec
 def test_a_refused_erasure_session_writes_nothing(tech_client, batch, laptops, technician):
     ready = walk_to(laptops[0], S.OS_INSTALLED, technician)
     before = ErasureRecord.objects.count()
-    response = tech_client.post(url(batch), {"step": "erased", "devices": ids(laptops), **SESSION})
+    response = tech_client.post(
+        url(batch), {"step": "erased", "devices": ids(laptops), **SESSION, **this_morning()}
+    )
     body = response.content.decode()
     assert ready.asset_tag in body.split('id="faults"')[1].split("</ul>")[0]
     assert ErasureRecord.objects.count() == before
@@ -132,27 +154,32 @@ def test_forty_laptops_take_four_submissions_from_reception_to_ready(
 ):
     """The technician's effort at batch scale: 40 identical laptops, reception to ready, in
     one submission per step (diagnosis, erasure, system, quality check)."""
-    laptops = [
-        make_device(batch, user=technician, ram_mb=8192, drives=[dict(DISKS[0])]) for _ in range(40)
-    ]
+    laptops = received_yesterday(
+        [
+            make_device(batch, user=technician, ram_mb=8192, drives=[dict(DISKS[0])])
+            for _ in range(40)
+        ]
+    )
     mint = OperatingSystem.objects.get(name="Linux Mint", version="22.2 Cinnamon")
     everyone = {"devices": ids(laptops)}
     submissions = [
         {"step": "diagnosed", "type": "laptop", "all_ok": "1"},
         {
             "step": "erased",
-            "method": "overwrite",
+            "sanitization": "overwrite",
             "nist_level": "clear",
             "tool": "nwipe",
             "verification": "last",
             "result": "passed",
+            **this_morning(),
         },
         {"step": "os", "system": mint.pk},
         {"step": "ready", "grade": "A", "all_ok": "1"},
     ]
     for data in submissions:
         response = tech_client.post(url(batch), {**data, **everyone})
-        assert response.status_code == 302, (data["step"], response.content.decode()[:1500])
+        shown = response.content.decode().split("<main", 1)[-1][:1500]
+        assert response.status_code == 302, (data["step"], shown)
     for device in laptops:
         device.refresh_from_db()
         assert (device.status, device.grade) == (S.READY, "A")
