@@ -39,11 +39,12 @@ RUN groupadd --system --gid 1000 filiere \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install --requirement /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, from the runtime lock alone, so a code change does not reinstall them.
+# requirements/base.txt is written from pyproject.toml by `make lock`: every package pinned
+# with its hashes, so --require-hashes refuses any other file and --no-deps adds nothing
+# that the lock does not list.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --require-hashes --no-deps -r requirements/base.txt
 
 COPY . .
 

@@ -12,16 +12,41 @@ CI ?=
 PG_URL ?= postgres://filiere:filiere@127.0.0.1:5432/filiere
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-sqlite test-postgres services lint format messages compilemessages e2e clean bench bench-quick bench-db
+.PHONY: install run test test-sqlite test-postgres services lint format messages compilemessages e2e clean lock bench bench-quick bench-db
 
-$(STAMP): pyproject.toml
+# Hashed lock files written by `make lock` from pyproject.toml: runtime (the Dockerfile) and dev.
+LOCK_BASE := requirements/base.txt
+LOCK_DEV := requirements/dev.txt
+
+# Dependencies from the hashed dev lock (pip refuses any file whose hash differs), then the
+# project itself without resolving anything more. A changed lock file reinstalls.
+$(STAMP): pyproject.toml $(LOCK_BASE) $(LOCK_DEV)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r $(LOCK_DEV)
+	$(PIP) install --quiet --no-deps -e .
 	$(PY) -c "import django, weasyprint, celery, segno, import_export"
 	touch $(STAMP)
 
 install: $(STAMP) compilemessages
+
+# Re-resolve the lock files after editing the dependencies in pyproject.toml, for the image's
+# target (CPython 3.11, Linux x86_64) whatever the machine. Pins still allowed are kept:
+# `make lock LOCK_ARGS=--upgrade` takes the newest versions. The runtime lock is the runtime
+# part of the dev resolution, so tests and production run the same versions.
+UV_VERSION ?= 0.13.9
+LOCK_TOOL := $(VENV)/lock-tool
+LOCK_ARGS ?=
+UV_COMPILE = $(LOCK_TOOL)/bin/uv pip compile --quiet pyproject.toml --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock:
+	test -x $(LOCK_TOOL)/bin/pip || $(PYTHON) -m venv $(LOCK_TOOL)
+	$(LOCK_TOOL)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	mkdir -p requirements
+	$(UV_COMPILE) --extra dev --output-file $(LOCK_DEV)
+	$(UV_COMPILE) --constraint $(LOCK_DEV) --output-file $(LOCK_BASE)
 
 # The compiled catalogues are committed; recompile when gettext's msgfmt is there.
 compilemessages: $(STAMP)

@@ -1,6 +1,7 @@
 """Static checks of the production deployment files (no Docker, no database, no network).
 
-docker-compose.yml, Dockerfile and .dockerignore are parsed, never run. The list of
+docker-compose.yml, Dockerfile, .dockerignore, the Makefile, pyproject.toml and the lock files
+(requirements/*.txt) are parsed, never run. The list of
 environment variables the application reads is taken from config/settings.py with ast, so
 these tests do not depend on the settings importing cleanly.
 """
@@ -8,11 +9,15 @@ these tests do not depend on the settings importing cleanly.
 import ast
 import re
 import shlex
+import shutil
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -20,6 +25,21 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 SETTINGS_FILE = ROOT / "config" / "settings.py"
 DEPLOYMENT_DOC = ROOT / "docs" / "deployment.md"
+PYPROJECT = ROOT / "pyproject.toml"
+MAKEFILE = ROOT / "Makefile"
+LOCK_BASE = ROOT / "requirements" / "base.txt"
+LOCK_DEV = ROOT / "requirements" / "dev.txt"
+# The platform `make lock` resolves for (the image's): markers are evaluated against it.
+LOCK_TARGET = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
 
 APP_SERVICES = ("web", "worker", "beat")
 REQUIRED_SERVICES = (*APP_SERVICES, "redis")
@@ -576,8 +596,300 @@ def test_dockerignore_keeps_secrets_out_and_sources_in():
     }
     for pattern in (".git", ".venv", ".env"):
         assert pattern in patterns, pattern
-    for needed in ("pyproject.toml", "manage.py", "config", "README.md", "locale", "static"):
+    for needed in (
+        "pyproject.toml",
+        "requirements",
+        "manage.py",
+        "config",
+        "README.md",
+        "locale",
+        "static",
+    ):
         assert needed not in patterns, needed
+
+
+# --------------------------------------------------------------------------- lock files
+
+
+class Pin:
+    def __init__(self, requirement: Requirement, hashes: set[str]):
+        self.requirement = requirement
+        self.hashes = hashes
+        specifiers = list(requirement.specifier)
+        self.version = specifiers[0].version if len(specifiers) == 1 else None
+        self.exact = len(specifiers) == 1 and specifiers[0].operator == "==" and not requirement.url
+
+
+def read_lock(path: Path) -> dict[str, Pin]:
+    """{canonical name: Pin} from a requirements file written by `make lock`."""
+    logical, pending = [], ""
+    for raw_line in path.read_text(encoding="utf-8").splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    pins = {}
+    for line in logical:
+        assert not line.startswith("-"), f"{path.name}: unexpected option line {line!r}"
+        requirement, _, rest = line.partition(" --hash=")
+        hashes = set(re.findall(r"sha256:[0-9a-f]{64}", "--hash=" + rest if rest else ""))
+        pin = Pin(Requirement(requirement.strip()), hashes)
+        pins[canonicalize_name(pin.requirement.name)] = pin
+    return pins
+
+
+def project_requirements(pyproject: Path) -> tuple[list[Requirement], list[Requirement]]:
+    """([project].dependencies, the `dev` extra) of a pyproject.toml."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    runtime = [Requirement(text) for text in project.get("dependencies", [])]
+    dev = [Requirement(text) for text in project.get("optional-dependencies", {}).get("dev", [])]
+    return runtime, dev
+
+
+def missing_pins(pyproject: Path, base: Path, dev: Path) -> list[str]:
+    """What a lock misses: a dependency of pyproject not pinned, unhashed or out of range."""
+    runtime, extra = project_requirements(pyproject)
+    problems = []
+    for lock, requirements in ((base, runtime), (dev, runtime + extra)):
+        pins = read_lock(lock)
+        for name, pin in pins.items():
+            if not pin.exact:
+                problems.append(f"{lock.name}: {pin.requirement} is not pinned with ==")
+            if not pin.hashes:
+                problems.append(f"{lock.name}: {name} has no --hash")
+        for requirement in requirements:
+            if requirement.marker and not requirement.marker.evaluate(LOCK_TARGET):
+                continue  # not installed on the image's platform
+            pin = pins.get(canonicalize_name(requirement.name))
+            if pin is None:
+                problems.append(f"{lock.name}: {requirement.name} is not pinned")
+            elif pin.version and not requirement.specifier.contains(pin.version, prereleases=True):
+                problems.append(
+                    f"{lock.name}: {requirement.name}=={pin.version} is outside "
+                    f"pyproject's {requirement.specifier}"
+                )
+    return problems
+
+
+def pin_mismatches(base: Path, dev: Path) -> list[str]:
+    """Pins of the runtime lock that the dev lock does not repeat exactly."""
+    base_pins, dev_pins = read_lock(base), read_lock(dev)
+    problems = []
+    for name, pin in base_pins.items():
+        other = dev_pins.get(name)
+        if other is None:
+            problems.append(f"{name} is in {base.name} but not in {dev.name}")
+        elif other.version != pin.version:
+            problems.append(f"{name}: {pin.version} in {base.name}, {other.version} in {dev.name}")
+        elif other.hashes != pin.hashes:
+            problems.append(f"{name}: not the same hashes in {base.name} and {dev.name}")
+    return problems
+
+
+STALE_LOCK = "pyproject.toml and requirements/ disagree: run `make lock` and commit both"
+
+
+@pytest.fixture
+def lock_copy(tmp_path) -> dict[str, Path]:
+    """pyproject.toml and both lock files, copied to be edited."""
+    paths = {}
+    for name, source in (("pyproject", PYPROJECT), ("base", LOCK_BASE), ("dev", LOCK_DEV)):
+        paths[name] = tmp_path / source.name
+        shutil.copy(source, paths[name])
+    return paths
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_lock_files_pin_every_dependency_with_hashes():
+    problems = missing_pins(PYPROJECT, LOCK_BASE, LOCK_DEV)
+    assert not problems, f"{STALE_LOCK}:\n" + "\n".join(problems)
+
+
+def test_runtime_lock_has_the_dev_lock_versions():
+    """Tests run the versions production runs: base.txt is dev.txt's runtime part."""
+    problems = pin_mismatches(LOCK_BASE, LOCK_DEV)
+    assert not problems, f"{STALE_LOCK}:\n" + "\n".join(problems)
+    # The image gets no test tool (PyYAML may be there: drf-spectacular needs it).
+    in_base = sorted({"pytest", "ruff", "playwright", "hypothesis"} & set(read_lock(LOCK_BASE)))
+    assert not in_base, f"dev tools in the runtime lock: {in_base}"
+
+
+def test_a_dependency_added_without_make_lock_is_caught(lock_copy):
+    assert not missing_pins(lock_copy["pyproject"], lock_copy["base"], lock_copy["dev"])
+    edit(lock_copy["pyproject"], "dependencies = [\n", 'dependencies = [\n    "left-pad>=1",\n')
+    edit(lock_copy["pyproject"], "dev = [\n", 'dev = [\n    "pytest-left>=2",\n')
+    problems = missing_pins(lock_copy["pyproject"], lock_copy["base"], lock_copy["dev"])
+    assert problems == [
+        "base.txt: left-pad is not pinned",
+        "dev.txt: left-pad is not pinned",
+        "dev.txt: pytest-left is not pinned",
+    ]
+
+
+def test_a_range_the_lock_no_longer_satisfies_is_caught(lock_copy):
+    edit(lock_copy["pyproject"], '"Django>=5.2,<5.3"', '"Django>=6.0,<6.1"')
+    problems = missing_pins(lock_copy["pyproject"], lock_copy["base"], lock_copy["dev"])
+    assert len(problems) == 2 and all("Django==5.2." in p and ">=6.0" in p for p in problems)
+
+
+def test_a_pin_without_hashes_or_a_diverging_pin_is_caught(lock_copy):
+    version = read_lock(LOCK_BASE)["segno"].version
+    base_text = lock_copy["base"].read_text(encoding="utf-8")
+    # segno's pin with its hash lines, replaced by a bare pin of another version.
+    entry = re.search(rf"^segno=={re.escape(version)}(?: \\\n\s+--hash=\S+)+", base_text, re.M)
+    assert entry
+    lock_copy["base"].write_text(base_text.replace(entry.group(), "segno==1.6.0"))
+    assert "base.txt: segno has no --hash" in missing_pins(
+        lock_copy["pyproject"], lock_copy["base"], lock_copy["dev"]
+    )
+    assert pin_mismatches(lock_copy["base"], lock_copy["dev"]) == [
+        f"segno: 1.6.0 in base.txt, {version} in dev.txt"
+    ]
+
+
+def shell_commands(script: str) -> list[list[str]]:
+    """A RUN line or recipe split at && and ; into argv lists."""
+    return [shlex.split(part) for part in re.split(r"&&|;|\|\|", script) if part.strip()]
+
+
+def pip_installs(script: str) -> list[list[str]]:
+    """The arguments after `pip install` (or `python -m pip install`) in a shell script."""
+    found = []
+    for argv in shell_commands(script):
+        for index in range(len(argv) - 1):
+            if argv[index].endswith("pip") and argv[index + 1] == "install":
+                found.append(argv[index + 2 :])
+                break
+    return found
+
+
+def requirement_files(arguments: list[str]) -> list[str]:
+    files = []
+    for index, argument in enumerate(arguments):
+        if argument in {"-r", "--requirement"}:
+            files.append(arguments[index + 1])
+        elif argument.startswith("--requirement="):
+            files.append(argument.split("=", 1)[1])
+    return files
+
+
+def test_dockerfile_installs_the_hashed_runtime_lock():
+    instructions = dockerfile_instructions()
+    runs = [(index, args) for index, (keyword, args) in enumerate(instructions) if keyword == "RUN"]
+    for _, args in runs:
+        assert "pyproject" not in args and "tomllib" not in args, f"resolves pyproject: {args}"
+    installs = [(index, pip) for index, args in runs for pip in pip_installs(args)]
+    lock_installs = [
+        (index, pip) for index, pip in installs if "requirements/base.txt" in requirement_files(pip)
+    ]
+    assert len(lock_installs) == 1, "the image must install requirements/base.txt once"
+    lock_index, lock_install = lock_installs[0]
+    assert "--require-hashes" in lock_install and "--no-deps" in lock_install, lock_install
+    for _, pip in installs:
+        # Anything else (the project itself) must not pull a dependency from outside the lock.
+        assert pip == lock_install or "--no-deps" in pip, f"pip install {' '.join(pip)}"
+        assert requirement_files(pip) in ([], ["requirements/base.txt"]), pip
+    # The lock is copied alone, before the sources, so a code change keeps the layer.
+    copies = [(index, args.split()) for index, (keyword, args) in enumerate(instructions)]
+    copies = [(index, args) for index, args in copies if instructions[index][0] == "COPY"]
+    lock_copies = [index for index, args in copies if "requirements/base.txt" in args[:-1]]
+    assert lock_copies and lock_copies[0] < lock_index
+    assert all(args[0] != "." for index, args in copies if index < lock_index)
+
+
+def makefile() -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
+    """(variables, {target: (prerequisites, recipe lines)}), every $(NAME) expanded."""
+    logical, pending = [], ""
+    for line in MAKEFILE.read_text(encoding="utf-8").splitlines():
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    variables, raw_rules, current = {}, {}, None
+    for line in logical:
+        if line.startswith("\t"):
+            if current is not None:
+                raw_rules[current][1].append(line.strip())
+            continue
+        current = None
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if match := re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*(:=|\?=|=)\s*(.*)$", line):
+            name, operator, value = match.groups()
+            if operator != "?=" or name not in variables:
+                variables[name] = value.strip()
+        elif match := re.match(r"([^:#]+?)\s*:(?!=)\s*(.*)$", line):
+            current = match.group(1)
+            raw_rules[current] = (match.group(2).split(), [])
+
+    def expand(text: str) -> str:
+        for _ in range(10):  # $(MAKE) and other unknown names stay as written
+            text = re.sub(r"\$\(([A-Za-z_]\w*)\)", lambda m: variables.get(m[1], m[0]), text)
+        return text
+
+    rules = {
+        expand(target): ([expand(p) for p in prerequisites], [expand(r) for r in recipe])
+        for target, (prerequisites, recipe) in raw_rules.items()
+    }
+    return variables, rules
+
+
+def test_make_install_uses_the_dev_lock():
+    variables, rules = makefile()
+    stamp = ".venv/.installed"
+    assert variables["STAMP"] == "$(VENV)/.installed" and stamp in rules
+    assert stamp in rules["install"][0]
+    prerequisites, recipe = rules[stamp]
+    # A changed lock file (git pull, make lock) reinstalls an existing .venv.
+    for path in ("pyproject.toml", "requirements/base.txt", "requirements/dev.txt"):
+        assert path in prerequisites, f"{stamp} does not depend on {path}"
+    installs = [pip for line in recipe for pip in pip_installs(line)]
+    assert any(
+        "--require-hashes" in pip and requirement_files(pip) == ["requirements/dev.txt"]
+        for pip in installs
+    ), "make install must install requirements/dev.txt with --require-hashes"
+    for pip in installs:
+        packages = [arg for arg in pip if not arg.startswith("-")]
+        assert not any("[" in arg for arg in pip), f"resolves an extra: {pip}"
+        if requirement_files(pip):
+            assert "--require-hashes" in pip, pip
+        elif packages not in (["pip"], ["."]):
+            raise AssertionError(f"installs outside the lock: {pip}")
+        elif packages == ["."]:
+            assert "--no-deps" in pip, f"the project must be installed --no-deps: {pip}"
+
+
+def test_make_lock_writes_both_files_for_the_image_python():
+    _, rules = makefile()
+    assert "lock" in rules, "the Makefile has no `lock` target"
+    recipe = rules["lock"][1]
+    assert any(re.search(r"uv==\d+\.\d+\.\d+", line) for line in recipe), "pin uv's version"
+    commands = [argv for line in recipe for argv in shell_commands(line)]
+    compiles = [argv for argv in commands if argv[1:3] == ["pip", "compile"]]
+    assert [argv[argv.index("--output-file") + 1] for argv in compiles] == [
+        "requirements/dev.txt",
+        "requirements/base.txt",
+    ]
+    for argv in compiles:
+        assert argv[0].endswith("/uv") and "--generate-hashes" in argv, argv
+        assert argv[argv.index("--python-platform") + 1] == "x86_64-unknown-linux-gnu"
+        image_python = re.match(r"python:(3\.\d+)", dockerfile_instructions()[0][1]).group(1)
+        assert argv[argv.index("--python-version") + 1] == image_python == "3.11"
+    dev_compile, base_compile = compiles
+    assert dev_compile[dev_compile.index("--extra") + 1] == "dev"
+    # The runtime lock is constrained by the dev lock: the same versions in both.
+    assert base_compile[base_compile.index("--constraint") + 1] == "requirements/dev.txt"
+    assert "--extra" not in base_compile
 
 
 # --------------------------------------------------------------------------- documentation
@@ -595,3 +907,9 @@ def test_deployment_doc_lists_every_variable(compose, environment_variables):
     assert "docker compose up -d" in text
     assert "createsuperuser" in text
     assert "pg_dump" in text
+
+
+def test_docs_say_how_to_change_a_dependency():
+    for path in (ROOT / "README.md", DEPLOYMENT_DOC):
+        text = path.read_text(encoding="utf-8")
+        assert "make lock" in text and "pyproject.toml" in text, path.name
