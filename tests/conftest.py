@@ -3,6 +3,21 @@ import pytest
 from accounts.enums import OrganisationKind, Role
 from tests.factories import OrganisationFactory, make_batch, member
 
+# Django's default hasher (PBKDF2, a million iterations) costs about half a second of CPU per
+# password set or checked, and the suite sets hundreds (every factory user, nine personas per
+# seed_demo). The tests check who may log in, not how hard a hash is to crack: a fast hasher
+# here only. config.settings keeps the default (tests/security/test_login.py checks it).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
 
 def pytest_make_parametrize_id(config, val, argname):
     """Test ids identical in every xdist worker (each collects on its own): binary values by
