@@ -1,3 +1,6 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 from accounts.enums import OrganisationKind, Role
@@ -17,6 +20,25 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
+    _own_broker_per_xdist_worker(config, settings)
+
+
+def _own_broker_per_xdist_worker(config, settings):
+    """Under pytest-xdist each worker has its own test database (test_filiere_gw0, ...) and,
+    here, its own Redis database: the tests that start a real Celery worker purge the queues
+    and wait for their tasks, so two of them on one broker would take each other's tasks (or
+    drop them). gw0 gets the broker's database + 1, gw1 + 2, ... Celery reads the variable
+    before its settings, and the Celery worker the test starts inherits it."""
+    worker = getattr(config, "workerinput", {}).get("workerid")  # "gw0", "gw1", ...
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not worker or not url.startswith(("redis://", "rediss://")):
+        return
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
+    if db > 15:  # Redis has databases 0 to 15 unless configured otherwise
+        raise pytest.UsageError(f"{worker}: no Redis database {db} for it, use fewer workers")
+    own = urlunsplit(parts._replace(path=f"/{db}"))
+    os.environ["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL = own
 
 
 def pytest_make_parametrize_id(config, val, argname):
