@@ -77,9 +77,14 @@ messages: $(STAMP)
 test: install lint test-sqlite
 	@if [ "$(CI)" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
+# One pytest worker per CPU (pytest-xdist), each with a database of its own (test_filiere_gw0,
+# gw1, ...; in memory on SQLite) and, on PostgreSQL, a Redis database of its own for the
+# real-Celery tests (tests/conftest.py). PYTEST_XDIST= runs the suite in one process.
+PYTEST_XDIST ?= -n auto
+
 test-sqlite:
 	@echo "== Test suite on SQLite (tasks run eagerly) =="
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_XDIST)
 
 services:
 	bash scripts/services.sh
@@ -87,7 +92,7 @@ services:
 test-postgres: services
 	@echo "== Test suite on PostgreSQL, with Redis and a real Celery worker =="
 	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) FILIERE_REAL_CELERY=1 \
-		$(PY) -m pytest -q
+		$(PY) -m pytest -q $(PYTEST_XDIST)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

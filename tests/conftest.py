@@ -1,7 +1,44 @@
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 from accounts.enums import OrganisationKind, Role
 from tests.factories import OrganisationFactory, make_batch, member
+
+# Django's default hasher (PBKDF2, a million iterations) costs about half a second of CPU per
+# password set or checked, and the suite sets hundreds (every factory user, nine personas per
+# seed_demo). The tests check who may log in, not how hard a hash is to crack: a fast hasher
+# here only. config.settings keeps the default (tests/security/test_login.py checks it).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+    _own_broker_per_xdist_worker(config, settings)
+
+
+def _own_broker_per_xdist_worker(config, settings):
+    """Under pytest-xdist each worker has its own test database (test_filiere_gw0, ...) and,
+    here, its own Redis database: the tests that start a real Celery worker purge the queues
+    and wait for their tasks, so two of them on one broker would take each other's tasks (or
+    drop them). gw0 gets the broker's database + 1, gw1 + 2, ... Celery reads the variable
+    before its settings, and the Celery worker the test starts inherits it."""
+    worker = getattr(config, "workerinput", {}).get("workerid")  # "gw0", "gw1", ...
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not worker or not url.startswith(("redis://", "rediss://")):
+        return
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
+    if db > 15:  # Redis has databases 0 to 15 unless configured otherwise
+        raise pytest.UsageError(f"{worker}: no Redis database {db} for it, use fewer workers")
+    own = urlunsplit(parts._replace(path=f"/{db}"))
+    os.environ["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL = own
 
 
 def pytest_make_parametrize_id(config, val, argname):

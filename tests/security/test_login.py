@@ -8,13 +8,16 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from django.conf import settings
+from django.conf import global_settings, settings
+from django.contrib.auth.hashers import get_hasher
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+import config.settings as production
 from accounts.enums import OrganisationKind, Role
+from tests.conftest import FAST_PASSWORD_HASHERS
 from tests.factories import OrganisationFactory, member
 
 PASSWORD = "Vélo-rouge-sur-la-colline-92"
@@ -126,6 +129,15 @@ def test_behind_the_proxies_the_client_address_counts(karim, settings):
 
 
 # --------------------------------------------------------------------------- passwords
+
+
+def test_production_keeps_the_slow_hasher_and_only_the_tests_use_a_fast_one():
+    """tests/conftest.py swaps in MD5 to save half a second per password; what config.settings
+    deploys is Django's default, PBKDF2 (a leaked table stays costly to crack)."""
+    deployed = getattr(production, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
+    assert deployed[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert settings.PASSWORD_HASHERS == FAST_PASSWORD_HASHERS
+    assert get_hasher().algorithm == "md5"
 
 
 @pytest.mark.parametrize(
