@@ -44,12 +44,21 @@ def stock_report_request(request):
 def report_job(request, pk):
     job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
     template = "reports/includes/job_status.html" if request.htmx else "reports/job.html"
-    return render(request, template, {"job": job})
+    done = job.status == ReportJob.Status.DONE and bool(job.file)
+    downloadable = done and report_jobs.report_job_still_allowed(job)
+    return render(
+        request,
+        template,
+        {"job": job, "downloadable": downloadable, "withdrawn": done and not downloadable},
+    )
 
 
 def report_job_file(request, pk):
     job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
     if job.status != ReportJob.Status.DONE or not job.file:
+        raise Http404
+    # A document about a batch or a donor: only while its requester may still read it.
+    if not report_jobs.report_job_still_allowed(job):
         raise Http404
     return FileResponse(
         job.file.open("rb"),
