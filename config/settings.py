@@ -272,6 +272,16 @@ HARDWARE_REPORT_MAX_BYTES = 2 * 1024 * 1024
 NWIPE_LOG_MAX_BYTES = 10 * 1024 * 1024
 MEDNUM_CSV_MAX_BYTES = 24 * 1024 * 1024
 
+# Heavy documents and exports past these sizes are built by a report job (progress bar, then a
+# download) instead of in the request; smaller ones stay in the request. Measured on the
+# shared 2-CPU machine (docs/reports.md, "Built in the request or as a job"): a batch's erasure
+# certificate or "what became of the devices" costs 12–19 ms per device, the yearly reuse
+# statement about 10 ms per batch, a device export 0.25 ms (CSV) to 0.7 ms (XLSX) per row — so
+# each limit keeps a document made in the request under about 3 to 4 seconds.
+FILIERE_SYNC_DOCUMENT_MAX_DEVICES = 200
+FILIERE_SYNC_STATEMENT_MAX_BATCHES = 200
+FILIERE_SYNC_EXPORT_MAX_ROWS = 5000
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -44,3 +44,17 @@ class DeviceFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.search(value)
+
+
+def devices_filtered(user, data) -> tuple[DeviceFilter, object]:
+    """The device list's rows for the user under the list's filters (`data`: the query
+    string, or None): (filterset, queryset). The screen, its export and the export built as a
+    report job share it, so a job exports what the list showed."""
+    qs = Device.objects.visible_to(user).with_list_related().prefetch_related("drives")
+    filterset = DeviceFilter(data or None, queryset=qs, user=user)
+    return filterset, (filterset.qs if filterset.is_bound else qs)
+
+
+def device_filter_params(data) -> dict[str, str]:
+    """The list's filters out of a query string (no paging, no export), as a job keeps them."""
+    return {name: data[name] for name in DeviceFilter.base_filters if name in data}

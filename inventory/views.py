@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +16,7 @@ from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_pag
 from core.pdf import pdf_response
 
 from . import importing, labels, spreadsheet
-from .filters import DeviceFilter
+from .filters import devices_filtered
 from .forms import (
     BatchEditForm,
     BatchForm,
@@ -303,11 +304,15 @@ def import_job_confirm(request, pk):
 
 
 def device_list(request):
-    qs = Device.objects.visible_to(request.user).with_list_related().prefetch_related("drives")
-    filterset = DeviceFilter(request.GET or None, queryset=qs, user=request.user)
-    devices = filterset.qs if filterset.is_bound else qs
+    filterset, devices = devices_filtered(request.user, request.GET)
     fmt = request.GET.get("export")
     if fmt in ("csv", "xlsx"):
+        if capped_count(devices, settings.FILIERE_SYNC_EXPORT_MAX_ROWS)[1]:
+            # Too long for the request: built as a report job, by the reports app (named by
+            # its URL only: inventory never imports reports).
+            query = request.GET.copy()
+            query.pop("after", None)
+            return redirect(f"{reverse('inventory:device_export_request')}?{query.urlencode()}")
         data = devices_export(devices, fmt)
         content_type = {
             "csv": "text/csv; charset=utf-8",

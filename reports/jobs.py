@@ -14,8 +14,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from beneficiaries.models import FundingProgramme
 from core import jobs
+from inventory.filters import devices_filtered
+from inventory.models import CollectionBatch, Donor
+from inventory.resources import devices_export
 from reports.stock import stock_report_build, stock_report_pdf, stock_report_xlsx
 
+from . import certificates, donor
 from .funder import (
     FunderFilters,
     funder_report_build,
@@ -27,6 +31,9 @@ from .models import ReportJob
 
 # kind -> builder(job, progress) -> (content, filename), filled by @builder below.
 BUILDERS: dict[str, Callable] = {}
+# kind -> allowed(job) -> bool: whether the requester may still have the file (asked again
+# at download time); kinds not listed have no object of their own to lose access to.
+STILL_ALLOWED: dict[str, Callable] = {}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,12 +41,24 @@ CONTENT_TYPES = {
 }
 
 
-def builder(kind: str):
+class JobRefused(Exception):
+    """The requester may not have this document (any more): the job fails with this
+    message, shown on its page; nothing is built, kept or retried."""
+
+
+def builder(kind: str, *, still_allowed: Callable | None = None):
     def register(func):
         BUILDERS[kind] = func
+        if still_allowed:
+            STILL_ALLOWED[kind] = still_allowed
         return func
 
     return register
+
+
+def report_job_still_allowed(job: ReportJob) -> bool:
+    check = STILL_ALLOWED.get(job.kind)
+    return check is None or check(job)
 
 
 def report_job_create(
@@ -51,6 +70,28 @@ def report_job_create(
     # Broker down: the job stays queued and says so (core.jobs), the request succeeds.
     jobs.publish_on_commit(job)
     return job
+
+
+# The same document asked again within this time while its job is still queued or running
+# (a second click on the link) follows that job instead of building it twice.
+FOLLOW_WITHIN = timedelta(minutes=15)
+
+
+def report_job_follow_or_create(
+    *, kind: str, fmt: str, user: User, params: dict
+) -> tuple[ReportJob, bool]:
+    """(job, created): the requester's unfinished job for the same document, or a new one."""
+    unfinished = ReportJob.objects.filter(
+        kind=kind,
+        fmt=fmt,
+        requested_by=user,
+        status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
+        created_at__gte=timezone.now() - FOLLOW_WITHIN,
+    )
+    for job in unfinished:
+        if job.params == params:
+            return job, False
+    return report_job_create(kind=kind, fmt=fmt, user=user, params=params), True
 
 
 def _progress(job_id: int, pct: int) -> None:
@@ -76,6 +117,12 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
     try:
         jobs.test_pause()
         content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
+    except JobRefused as refusal:
+        running.update(
+            status=ReportJob.Status.FAILED, finished_at=timezone.now(), message=str(refusal)
+        )
+        job.refresh_from_db()
+        return job
     except OperationalError:
         if not final:
             running.update(status=ReportJob.Status.QUEUED)
@@ -134,6 +181,90 @@ def build_funder(job: ReportJob, progress) -> tuple[bytes, str]:
     stamp = f"{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
     render = {"pdf": funder_report_pdf, "csv": funder_report_csv, "xlsx": funder_report_xlsx}
     return render[job.fmt](report), f"rapport-financeur-{stamp}.{job.fmt}"
+
+
+# Documents and exports too long for the request (settings.FILIERE_SYNC_*): rebuilt as the
+# requester sees them when the job runs, their access asked again then and at download.
+
+
+def _requester(job: ReportJob) -> User | None:
+    user = job.requested_by
+    return user if user is not None and user.is_active else None
+
+
+def _visible_batch(job: ReportJob) -> CollectionBatch | None:
+    user = _requester(job)
+    if user is None:
+        return None
+    return (
+        CollectionBatch.objects.visible_to(user)
+        .select_related("donor", "workshop")
+        .filter(pk=job.params.get("batch"))
+        .first()
+    )
+
+
+def _visible_donor(job: ReportJob) -> Donor | None:
+    user = _requester(job)
+    if user is None:
+        return None
+    return Donor.objects.visible_to(user).filter(pk=job.params.get("donor")).first()
+
+
+def _batch_or_refuse(job: ReportJob) -> CollectionBatch:
+    batch = _visible_batch(job)
+    if batch is None:
+        raise JobRefused(
+            _("You no longer have access to this batch, so the document was not produced.")
+        )
+    return batch
+
+
+@builder("certificate", still_allowed=lambda job: _visible_batch(job) is not None)
+def build_certificate(job: ReportJob, progress) -> tuple[bytes, str]:
+    batch = _batch_or_refuse(job)
+    pdf = certificates.batch_certificate_pdf(batch, user=job.requested_by, progress=progress)
+    return pdf, f"certificat-effacement-{batch.reference}.pdf"
+
+
+@builder("donor", still_allowed=lambda job: _visible_batch(job) is not None)
+def build_donor_batch(job: ReportJob, progress) -> tuple[bytes, str]:
+    batch = _batch_or_refuse(job)
+    return donor.donor_batch_report_pdf(batch, progress=progress), f"devenir-{batch.reference}.pdf"
+
+
+@builder("reuse_statement", still_allowed=lambda job: _visible_donor(job) is not None)
+def build_reuse_statement(job: ReportJob, progress) -> tuple[bytes, str]:
+    the_donor = _visible_donor(job)
+    if the_donor is None:
+        raise JobRefused(
+            _("You no longer have access to this donor, so the statement was not produced.")
+        )
+    year = job.params["year"]
+    batches = donor.donor_year_batches(job.requested_by, the_donor, year)
+    pdf = donor.donor_year_report_pdf(the_donor, year, batches, progress=progress)
+    return pdf, f"reemploi-{year}-{the_donor.pk}.pdf"
+
+
+@builder("devices")
+def build_devices(job: ReportJob, progress) -> tuple[bytes, str]:
+    """The device list's export under the filters the list had, with the rows the requester
+    sees now: a device they lost access to meanwhile is not in it."""
+    user = _requester(job)
+    if user is None:
+        raise JobRefused(_("Your account is no longer active, so the export was not produced."))
+    filterset, devices = devices_filtered(user, job.params.get("filters"))
+    if filterset.is_bound and not filterset.is_valid():
+        raise JobRefused(
+            _(
+                "The filters of this export no longer apply (a location you no longer see?), "
+                "so it was not produced: export again from the device list."
+            )
+        )
+    if not devices.exists():
+        raise JobRefused(_("You no longer see any device of this export, so it was not produced."))
+    stamp = timezone.localdate().isoformat()
+    return devices_export(devices, job.fmt, progress=progress), f"appareils-{stamp}.{job.fmt}"
 
 
 def last_month() -> tuple[date, date]:

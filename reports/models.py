@@ -23,6 +23,10 @@ class ReportJob(models.Model):
         STOCK = "stock", _("Stock report")
         FUNDER = "funder", _("Funder report")
         DONOR = "donor", _("Donor report")
+        # Documents and exports too long to build in the request (settings.FILIERE_SYNC_*).
+        CERTIFICATE = "certificate", _("Erasure certificate")
+        STATEMENT = "reuse_statement", _("Reuse statement")
+        DEVICES = "devices", _("Device export")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -58,6 +62,12 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def subject(self) -> str:
+        """What the document is about (a batch's reference, a donor and a year), as the
+        requester saw it when asking: shown on the job's page."""
+        return self.params.get("subject", "")
 
     @property
     def is_running(self) -> bool:

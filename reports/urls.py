@@ -15,6 +15,7 @@ inventory_urlpatterns = [
     ),
     path("rapports/stock/", views.stock_report, name="stock_report"),
     path("rapports/stock/demande/", views.stock_report_request, name="stock_report_request"),
+    path("appareils/export/", views.device_export_request, name="device_export_request"),
     path("rapports/travaux/<int:pk>/", views.report_job, name="report_job"),
     path("rapports/travaux/<int:pk>/fichier/", views.report_job_file, name="report_job_file"),
 ]

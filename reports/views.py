@@ -1,13 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from beneficiaries import privacy
 from beneficiaries.models import Allocation, AuditLog
+from core.pagination import capped_count
 from core.pdf import pdf_response
+from inventory.filters import device_filter_params, devices_filtered
 from inventory.models import CollectionBatch, Device, Donor
 
 from . import certificates, documents, donor
@@ -44,12 +49,21 @@ def stock_report_request(request):
 def report_job(request, pk):
     job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
     template = "reports/includes/job_status.html" if request.htmx else "reports/job.html"
-    return render(request, template, {"job": job})
+    done = job.status == ReportJob.Status.DONE and bool(job.file)
+    downloadable = done and report_jobs.report_job_still_allowed(job)
+    return render(
+        request,
+        template,
+        {"job": job, "downloadable": downloadable, "withdrawn": done and not downloadable},
+    )
 
 
 def report_job_file(request, pk):
     job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
     if job.status != ReportJob.Status.DONE or not job.file:
+        raise Http404
+    # A document about a batch or a donor: only while its requester may still read it.
+    if not report_jobs.report_job_still_allowed(job):
         raise Http404
     return FileResponse(
         job.file.open("rb"),
@@ -59,7 +73,29 @@ def report_job_file(request, pk):
     )
 
 
-# Documents: each one is built for what the user may see.
+# Documents: each one is built for what the user may see. Past a size (settings.FILIERE_SYNC_*)
+# the same address starts a report job and sends to its page (progress bar, then the file).
+
+
+def _too_long(queryset, limit: int) -> bool:
+    return capped_count(queryset, limit)[1]
+
+
+def _as_job(request, *, kind: str, params: dict, message: str, fmt: str = "pdf"):
+    job, _created = report_jobs.report_job_follow_or_create(
+        kind=kind, fmt=fmt, user=request.user, params=params
+    )
+    messages.info(request, message)
+    return redirect("inventory:report_job", pk=job.pk)
+
+
+def _long_document(request, *, kind: str, params: dict):
+    limit = settings.FILIERE_SYNC_DOCUMENT_MAX_DEVICES
+    message = _(
+        "This document covers more than %(limit)s devices: it is being prepared in the "
+        "background. Download it from this page once it is ready."
+    ) % {"limit": number_format(limit, force_grouping=True)}
+    return _as_job(request, kind=kind, params=params, message=message)
 
 
 def _batch_for(request, pk) -> CollectionBatch:
@@ -72,6 +108,10 @@ def _batch_for(request, pk) -> CollectionBatch:
 def batch_donor_report(request, pk):
     """What became of the batch: readable by the donor's own account."""
     batch = _batch_for(request, pk)
+    if _too_long(Device.objects.filter(batch=batch), settings.FILIERE_SYNC_DOCUMENT_MAX_DEVICES):
+        return _long_document(
+            request, kind=ReportJob.Kind.DONOR, params={"batch": batch.pk, "subject": str(batch)}
+        )
     return pdf_response(donor.donor_batch_report_pdf(batch), f"devenir-{batch.reference}.pdf")
 
 
@@ -90,11 +130,15 @@ def donor_year_report(request, pk, year):
     if not 2000 <= year <= 2100:
         raise Http404
     the_donor = get_object_or_404(Donor.objects.visible_to(request.user), pk=pk)
-    batches = (
-        CollectionBatch.objects.visible_to(request.user)
-        .filter(donor=the_donor, collected_on__year=year)
-        .order_by("collected_on")
-    )
+    batches = donor.donor_year_batches(request.user, the_donor, year)
+    limit = settings.FILIERE_SYNC_STATEMENT_MAX_BATCHES
+    if _too_long(batches, limit):
+        message = _(
+            "This statement covers more than %(limit)s batches: it is being prepared in the "
+            "background. Download it from this page once it is ready."
+        ) % {"limit": number_format(limit, force_grouping=True)}
+        params = {"donor": the_donor.pk, "year": year, "subject": f"{the_donor.name} — {year}"}
+        return _as_job(request, kind=ReportJob.Kind.STATEMENT, params=params, message=message)
     return pdf_response(
         donor.donor_year_report_pdf(the_donor, year, batches), f"reemploi-{year}-{the_donor.pk}.pdf"
     )
@@ -108,8 +152,35 @@ def device_certificate(request, pk):
 
 def batch_certificate(request, pk):
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
+    devices = Device.objects.visible_to(request.user).filter(batch=batch)
+    if _too_long(devices, settings.FILIERE_SYNC_DOCUMENT_MAX_DEVICES):
+        return _long_document(
+            request,
+            kind=ReportJob.Kind.CERTIFICATE,
+            params={"batch": batch.pk, "subject": str(batch)},
+        )
     pdf = certificates.batch_certificate_pdf(batch, user=request.user)
     return pdf_response(pdf, f"certificat-effacement-{batch.reference}.pdf")
+
+
+def device_export_request(request):
+    """The device list's export past FILIERE_SYNC_EXPORT_MAX_ROWS rows (the list sends here):
+    a report job with the list's filters. Under the limit, back to the export in the request."""
+    fmt = request.GET.get("export")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _filterset, devices = devices_filtered(request.user, request.GET)
+    limit = settings.FILIERE_SYNC_EXPORT_MAX_ROWS
+    if not _too_long(devices, limit):
+        query = request.GET.copy()
+        query.pop("after", None)
+        return redirect(f"{reverse('inventory:device_list')}?{query.urlencode()}")
+    message = _(
+        "This export has more than %(limit)s rows: it is being prepared in the background. "
+        "Download it from this page once it is ready."
+    ) % {"limit": number_format(limit, force_grouping=True)}
+    params = {"filters": device_filter_params(request.GET)}
+    return _as_job(request, kind=ReportJob.Kind.DEVICES, fmt=fmt, params=params, message=message)
 
 
 def _allocation_for(request, pk) -> Allocation:

@@ -100,6 +100,9 @@ MATRIX: dict[str, Rule] = {
     "inventory:import_template": Rule(args={"fmt": "csv"}),
     # Devices
     "inventory:device_list": Rule(note="scoped list and CSV/XLSX export"),
+    "inventory:device_export_request": Rule(
+        query="export=csv", note="a long export as a report job; a short one back to the list"
+    ),
     "inventory:scan": Rule(query="q=INCONNU-404"),
     "inventory:device_detail": Rule(args="device", get=BATCH_READERS),
     "inventory:device_edit": Rule(
