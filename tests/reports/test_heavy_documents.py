@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from accounts.enums import OrganisationKind, Role
 from accounts.models import Membership
 from inventory.enums import DeviceStatus as S
+from inventory.models import DeviceEvent
 from reconditioning.demo import walk_to
 from reconditioning.models import ErasureRecord
 from reports import jobs as report_jobs
@@ -78,9 +79,15 @@ def erased_batch(batch, technician):
         )
         for i in range(4)
     ]
-    for i, device in enumerate(devices):  # each medium erased on its own day
+    # Received on 1 November, each medium erased on its own day after that (an erasure counts
+    # only inside the device's current cycle).
+    DeviceEvent.objects.filter(device__in=devices).update(
+        at=timezone.make_aware(datetime(2026, 11, 1, 9, 0))
+    )
+    for i, device in enumerate(devices):
         ErasureRecord.objects.filter(device=device).update(
-            started_at=None, ended_at=timezone.make_aware(datetime(2026, 11, 10 + i, 14, 30))
+            started_at=timezone.make_aware(datetime(2026, 11, 10 + i, 13, 30)),
+            ended_at=timezone.make_aware(datetime(2026, 11, 10 + i, 14, 30)),
         )
     return batch, devices
 
