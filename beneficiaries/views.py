@@ -474,6 +474,16 @@ def allocation_pay(request, pk):
             )
         except (ValidationError, PermissionDenied) as exc:
             _errors(request, exc)
+        except DatabaseError:
+            # Another write held the database (SQLite's "database is locked"): the service's
+            # transaction rolled back, no receipt number was taken.
+            messages.error(
+                request,
+                _(
+                    "The payment could not be saved: nothing was recorded. Check the payments "
+                    "below and try again."
+                ),
+            )
         else:
             messages.success(
                 request, _("Payment recorded: receipt %(n)s.") % {"n": payment.receipt_number}
