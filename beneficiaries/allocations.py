@@ -201,7 +201,7 @@ def allocation_create(
     )
     if reservation is not None:
         Reservation.objects.filter(pk=reservation.pk).update(released_at=timezone.now())
-        order_after_handover(reservation.line.order)
+        order_after_handover(reservation.line.order, user)
     return allocation
 
 
