@@ -81,6 +81,11 @@ def _objects_structure(user, obj) -> bool:
     return obj.structure_id in acting_ids(user, OrganisationKind.MEDIATION)
 
 
+def _sees_objects_structure(user, obj) -> bool:
+    """Reading, not acting: a reader of the structure counts."""
+    return obj.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+
+
 def _any(*rules: Callable) -> Callable:
     return lambda user, obj=None: any(rule(user, obj) for rule in rules)
 
@@ -125,7 +130,7 @@ PERMISSIONS: dict[str, Permission] = {
     "reports.read_rows": Permission(
         _coordinator, _("Only the coordination opens the rows behind a figure."), "coordination"
     ),
-    # Orders
+    # Orders: every step of beneficiaries.orders asks one of these.
     "orders.order": Permission(
         _structure_staff, _("Only the structure's staff can do this."), "mediation structures"
     ),
@@ -134,18 +139,46 @@ PERMISSIONS: dict[str, Permission] = {
         _("Only the structure's staff can do this."),
         "members of the structure (the object)",
     ),
+    "orders.edit": Permission(
+        _objects_structure,
+        _("Only the ordering structure can change its order."),
+        "the ordering structure",
+    ),
+    "orders.submit": Permission(
+        _objects_structure,
+        _("Only the ordering structure can submit its order."),
+        "the ordering structure",
+    ),
     "orders.decide": Permission(
         _coordinator, _("Only a coordinator can approve or refuse an order."), "coordination"
+    ),
+    "orders.reserve": Permission(
+        _in_objects_workshop,
+        _("Only the preparing workshop can reserve devices for this order."),
+        "members of the order's workshop",
     ),
     "orders.prepare": Permission(
         _in_objects_workshop,
         _("Only the preparing workshop can do this."),
         "members of the order's workshop",
     ),
+    # The structure's order: the workshop prepares it, only the structure (or the
+    # coordination) may call it off.
     "orders.cancel": Permission(
-        _any(_objects_structure, _coordinator, _in_objects_workshop),
-        _("You cannot cancel this order."),
-        "the ordering structure, the preparing workshop, coordination",
+        _any(_objects_structure, _coordinator),
+        _("Only the ordering structure or the coordination can cancel this order."),
+        "the ordering structure, coordination",
+    ),
+    "orders.close": Permission(
+        _objects_structure,
+        _("Only the ordering structure can close its order."),
+        "the ordering structure",
+    ),
+    # Notes, reasons and the people named: the structure's words (readers included).
+    "orders.read_reason": Permission(
+        _any(_coordinator, _sees_objects_structure),
+        _("Only the ordering structure and the coordination read this."),
+        "the ordering structure (readers too), coordination",
     ),
     # Hand-over and after-sales
     "allocations.return": Permission(

@@ -11,6 +11,7 @@ from .models import (
     EligibilityCriterion,
     ExemptionReason,
     Order,
+    OrderEvent,
     Person,
     Structure,
     Tariff,
@@ -72,11 +73,38 @@ class CommuneAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    fields = ["at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    """Read-only: every step is taken on the order page, through beneficiaries.orders (its
+    permission and its log row); an edit here would bypass both."""
+
     list_display = ["reference", "structure", "status", "workshop", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status"]
+    inlines = [OrderEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Allocation)

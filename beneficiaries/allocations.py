@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
@@ -201,7 +201,7 @@ def allocation_create(
     )
     if reservation is not None:
         Reservation.objects.filter(pk=reservation.pk).update(released_at=timezone.now())
-        order_after_handover(reservation.line.order)
+        order_after_handover(reservation.line.order, user)
     return allocation
 
 
@@ -218,16 +218,23 @@ def payment_record(
     """Record what the person paid; the receipt number comes from a gapless yearly counter
     taken in the same transaction, so a refused payment never burns a number."""
     require_structure_member(user, allocation.structure)
-    paid = allocation.amount_paid()
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
+    # The allocation's row is the lock: a second payment taken at the same moment waits here,
+    # then reads the first one's payment, so the sum never goes beyond the charge.
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    paid = allocation.amount_paid()
     if amount > allocation.amount_due(paid):
         raise ValidationError(
             _(
                 "%(amount)s € would exceed the residual charge of %(charge)s € (already paid: "
                 "%(paid)s €)."
             )
-            % {"amount": amount, "charge": allocation.charge, "paid": paid}
+            % {
+                "amount": formats.number_format(amount, 2),
+                "charge": formats.number_format(allocation.charge, 2),
+                "paid": formats.number_format(paid, 2),
+            }
         )
     return Payment.objects.create(
         allocation=allocation,

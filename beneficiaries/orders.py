@@ -1,7 +1,9 @@
 """Orders: a structure orders, a coordinator decides, a workshop reserves and prepares.
 
-The order's workflow is data (ORDER_FLOW); `order_move` is the one writer of Order.status.
-Reserving locks candidate devices with SKIP LOCKED, so two orders never take the same device."""
+The order's workflow is data (ORDER_FLOW); `_move` is the one writer of Order.status and
+writes an OrderEvent (who, when, from, to, why) with every change. Each step asks its named
+action of accounts.permissions (ORDER_STEPS). Reserving locks candidate devices with SKIP
+LOCKED, so two orders never take the same device."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,9 +20,20 @@ from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition
 
 from .enums import OrderStatus as O
-from .models import Order, OrderLine, Reservation
+from .models import Order, OrderEvent, OrderLine, Reservation
 from .privacy import require_not_erased
 from .services import require_structure_member
+
+# Each step of an order and the action of accounts.permissions that decides who takes it.
+ORDER_STEPS: dict[str, str] = {
+    "edit": "orders.edit",
+    "submit": "orders.submit",
+    "decide": "orders.decide",
+    "reserve": "orders.reserve",
+    "ready": "orders.prepare",
+    "cancel": "orders.cancel",
+    "close": "orders.close",
+}
 
 ORDER_FLOW: dict[str, tuple[str, ...]] = {
     O.DRAFT: (O.SUBMITTED, O.CANCELLED),
@@ -37,18 +50,41 @@ ORDER_FLOW: dict[str, tuple[str, ...]] = {
 GRADE_ORDER = {"A": 3, "B": 2, "C": 1, "": 0}
 
 
-def _move(order: Order, to_status: str, **fields) -> Order:
+def _move(order: Order, to_status: str, *, user: User | None, note: str = "", **fields) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if to_status not in ORDER_FLOW[order.status]:
         raise ValidationError(
             _("An order cannot go from “%(from)s” to “%(to)s”.")
             % {"from": O(order.status).label, "to": O(to_status).label}
         )
+    from_status = order.status
     fields["status"] = to_status
     Order.objects.filter(pk=order.pk).update(**fields)
     for name, value in fields.items():
         setattr(order, name, value)
+    OrderEvent.objects.create(
+        order=order, from_status=from_status, to_status=to_status, actor=user, note=note[:300]
+    )
     return order
+
+
+def _require_step(user: User, step: str, order: Order) -> None:
+    # Asked of the order as stored now, not as the caller's copy says (structure, workshop).
+    current = Order.objects.only("structure_id", "workshop_id").get(pk=order.pk)
+    permissions.require(user, ORDER_STEPS[step], current)
+
+
+def _lines_create(order: Order, structure: Organisation, lines: list[dict]) -> None:
+    if not lines:
+        raise ValidationError(_("An order needs at least one line."))
+    for line in lines:
+        person = line.get("person")
+        if person is not None and person.structure_id != structure.pk:
+            raise ValidationError(_("This person is referred by another structure."))
+        require_not_erased(person)
+        if person is not None and line["quantity"] != 1:
+            raise ValidationError(_("A line for a named person is for one device."))
+        OrderLine.objects.create(order=order, **line)
 
 
 @transaction.atomic
@@ -65,21 +101,29 @@ def order_create(
     order = Order.objects.create(
         reference=f"CMD-{year}-{number:04d}", structure=structure, created_by=user, notes=notes
     )
-    for line in lines:
-        person = line.get("person")
-        if person is not None and person.structure_id != structure.pk:
-            raise ValidationError(_("This person is referred by another structure."))
-        require_not_erased(person)
-        if person is not None and line["quantity"] != 1:
-            raise ValidationError(_("A line for a named person is for one device."))
-        OrderLine.objects.create(order=order, **line)
+    _lines_create(order, structure, lines)
+    OrderEvent.objects.create(order=order, from_status="", to_status=O.DRAFT, actor=user)
+    return order
+
+
+@transaction.atomic
+def order_edit(*, order: Order, user: User, lines: list[dict], notes: str = "") -> Order:
+    """Change a draft's lines and notes: before it is submitted nothing rests on them."""
+    _require_step(user, "edit", order)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != O.DRAFT:
+        raise ValidationError(_("Only a draft order can be changed."))
+    order.lines.all().delete()
+    _lines_create(order, order.structure, lines)
+    Order.objects.filter(pk=order.pk).update(notes=notes)
+    order.notes = notes
     return order
 
 
 @transaction.atomic
 def order_submit(*, order: Order, user: User) -> Order:
-    require_structure_member(user, order.structure)
-    return _move(order, O.SUBMITTED, submitted_at=timezone.now())
+    _require_step(user, "submit", order)
+    return _move(order, O.SUBMITTED, user=user, submitted_at=timezone.now())
 
 
 @transaction.atomic
@@ -92,13 +136,15 @@ def order_decide(
     note: str = "",
     funding_programme=None,
 ) -> Order:
-    permissions.require(user, "orders.decide", order)
+    _require_step(user, "decide", order)
     if approve:
         if workshop is None or workshop.kind != OrganisationKind.WORKSHOP:
             raise ValidationError(_("Choose the workshop that will prepare the order."))
         return _move(
             order,
             O.APPROVED,
+            user=user,
+            note=note,
             decided_by=user,
             decided_at=timezone.now(),
             decision_note=note,
@@ -107,12 +153,15 @@ def order_decide(
         )
     if not note.strip():
         raise ValidationError(_("Say why the order is refused."))
-    return _move(order, O.REFUSED, decided_by=user, decided_at=timezone.now(), decision_note=note)
-
-
-def _require_preparer(user: User, order: Order) -> None:
-    # The workshop as stored now, not as the caller's copy of the order says.
-    permissions.require(user, "orders.prepare", Order.objects.only("workshop_id").get(pk=order.pk))
+    return _move(
+        order,
+        O.REFUSED,
+        user=user,
+        note=note,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decision_note=note,
+    )
 
 
 def suitable_devices(line: OrderLine, workshop_id: int):
@@ -142,10 +191,10 @@ def suitable_devices(line: OrderLine, workshop_id: int):
 def order_reserve(*, order: Order, user: User) -> list[Reservation]:
     """Reserve suitable ready devices for every line (oldest in stock first). All lines are
     served or nothing is reserved; devices another order is locking are skipped, never shared."""
-    _require_preparer(user, order)
+    _require_step(user, "reserve", order)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status == O.APPROVED:
-        order = _move(order, O.PREPARING)
+        order = _move(order, O.PREPARING, user=user)
     elif order.status != O.PREPARING:
         raise ValidationError(_("Only an approved order is prepared."))
     reservations = []
@@ -187,8 +236,8 @@ def order_reserve(*, order: Order, user: User) -> list[Reservation]:
 
 @transaction.atomic
 def order_mark_ready(*, order: Order, user: User) -> Order:
-    _require_preparer(user, order)
-    return _move(order, O.READY)
+    _require_step(user, "ready", order)
+    return _move(order, O.READY, user=user)
 
 
 def _release(order: Order, user: User) -> int:
@@ -212,26 +261,27 @@ def _release(order: Order, user: User) -> int:
 
 @transaction.atomic
 def order_cancel(*, order: Order, user: User, reason: str = "") -> Order:
-    """Cancel, releasing every reserved device back to the stock."""
-    permissions.require(user, "orders.cancel", order)
-    order = _move(order, O.CANCELLED, decision_note=reason[:300])
+    """Cancel, releasing every reserved device back to the stock. The reason is kept in the
+    order's log only (not as the decision note, which the workshop reads)."""
+    _require_step(user, "cancel", order)
+    order = _move(order, O.CANCELLED, user=user, note=reason)
     _release(order, user)
     return order
 
 
-def order_after_handover(order: Order) -> None:
+def order_after_handover(order: Order, user: User) -> None:
     """Once every reserved device of the order is handed over, the order is handed over."""
     pending = Reservation.objects.filter(
         line__order=order, released_at__isnull=True, device__status=DeviceStatus.RESERVED
     ).exists()
     if not pending and order.status == O.READY:
-        _move(order, O.HANDED_OVER)
+        _move(order, O.HANDED_OVER, user=user)
 
 
 @transaction.atomic
 def order_close(*, order: Order, user: User) -> Order:
-    require_structure_member(user, order.structure)
-    return _move(order, O.CLOSED)
+    _require_step(user, "close", order)
+    return _move(order, O.CLOSED, user=user)
 
 
 def orders_to_prepare(user: User):

@@ -8,6 +8,7 @@ count stays: age band, situation, commune, structure, eligibility criterion."""
 
 import hashlib
 import json
+import re
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from .models import (
     AuditLog,
     Enrolment,
     Order,
+    OrderEvent,
     OrderLine,
     Payment,
     Person,
@@ -170,6 +172,46 @@ def _scrub_admin_history(person: Person, identifiers: set[str]) -> int:
     return changed
 
 
+def _scrub_orders(person: Person, identifiers: set[str]) -> None:
+    """The structure's words on its orders (notes, decision notes, the reasons in the order's
+    log) may name the person: on an order for her alone they go whole; on any other order of
+    her structure, each identifier of hers becomes her pseudonym. The log's rows stay (who,
+    when, from, to): only their free text is blanked."""
+    pattern = _identifier_pattern(identifiers)
+    own = Order.objects.filter(lines__person=person).exclude(
+        lines__person__in=Person.objects.exclude(pk=person.pk)
+    )
+    own_ids = set(own.values_list("pk", flat=True))
+    Order.objects.filter(pk__in=own_ids).update(notes="", decision_note="")
+    OrderEvent.objects.filter(order_id__in=own_ids).exclude(note="").update(note="")
+    if pattern is None:
+        return
+    others = Order.objects.filter(
+        Q(structure_id=person.structure_id) | Q(lines__person=person)
+    ).exclude(pk__in=own_ids)
+    for order in others.distinct().only("pk", "notes", "decision_note"):
+        notes = pattern.sub(person.reference, order.notes)
+        decision = pattern.sub(person.reference, order.decision_note)
+        if (notes, decision) != (order.notes, order.decision_note):
+            Order.objects.filter(pk=order.pk).update(notes=notes, decision_note=decision)
+    events = OrderEvent.objects.filter(order__in=others).exclude(note="")
+    for event in events.only("pk", "note"):
+        note = pattern.sub(person.reference, event.note)
+        if note != event.note:
+            # A queryset update: the ledger's row keeps its who, when, from and to.
+            OrderEvent.objects.filter(pk=event.pk).update(note=note[:300])
+
+
+def _identifier_pattern(identifiers: set[str]):
+    """Whole words, any case, longest first ("Awa Traoré" before "Awa")."""
+    ordered = sorted(identifiers, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(v) for v in ordered) + r")(?!\w)", re.IGNORECASE
+    )
+
+
 def _blank(person: Person, label: str) -> Person:
     identifiers = _identifiers(person)
     person.first_name = person.last_name = ""
@@ -185,11 +227,7 @@ def _blank(person: Person, label: str) -> Person:
     # Append-only ledger, but its free text may describe the person: the reason goes, the
     # fact that a waiver was granted (and by whom) stays.
     TrainingWaiver.objects.filter(person=person).update(reason="")
-    # Notes of orders that concern this person alone.
-    own_orders = Order.objects.filter(lines__person=person).exclude(
-        lines__person__in=Person.objects.exclude(pk=person.pk)
-    )
-    Order.objects.filter(pk__in=own_orders.values("pk")).update(notes="", decision_note="")
+    _scrub_orders(person, identifiers)
     _scrub_admin_history(person, identifiers)
     return person
 
@@ -348,6 +386,15 @@ def person_export(*, person: Person, user: User) -> dict:
                 "quantity": line.quantity,
                 "notes": line.order.notes,
                 "decision_note": line.order.decision_note,
+                "log": [
+                    {
+                        "at": _iso(e.at),
+                        "from": e.from_status,
+                        "to": e.to_status,
+                        "note": e.note,
+                    }
+                    for e in line.order.events.order_by("at", "id")
+                ],
             }
             for line in lines
         ],

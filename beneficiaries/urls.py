@@ -19,6 +19,7 @@ urlpatterns = [
     path("commandes/", views.order_list, name="order_list"),
     path("commandes/nouvelle/", views.order_create, name="order_create"),
     path("commandes/<int:pk>/", views.order_detail, name="order_detail"),
+    path("commandes/<int:pk>/modifier/", views.order_edit, name="order_edit"),
     path("commandes/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
     path("remise/<int:device_pk>/", views.handover, name="handover"),
     path("attributions/<int:pk>/", views.allocation_detail, name="allocation_detail"),

@@ -273,12 +273,56 @@ def order_create(request):
         else:
             messages.success(request, _("Order %(ref)s saved.") % {"ref": order.reference})
             return redirect(order)
-    return render(request, "beneficiaries/order_form.html", {"formset": formset, "notes": notes})
+    return render(
+        request,
+        "beneficiaries/order_form.html",
+        {"formset": formset, "notes": notes, "title": _("New order")},
+    )
 
 
 def _order_for(request, pk) -> Order:
     return get_object_or_404(
         Order.objects.visible_to(request.user).select_related("structure", "workshop"), pk=pk
+    )
+
+
+def _line_initial(line) -> dict:
+    return {
+        "device_type": line.device_type,
+        "quantity": line.quantity,
+        "min_ram_gb": line.min_ram_mb // 1024 if line.min_ram_mb else None,
+        "min_storage_gb": line.min_storage_gb,
+        "min_grade": line.min_grade,
+        "person": line.person_id,
+    }
+
+
+def order_edit(request, pk):
+    """A draft's lines and notes, changed by the structure before it submits."""
+    order = _order_for(request, pk)
+    permissions.require(request.user, "orders.edit", order)
+    people = Person.objects.visible_to(request.user).filter(structure=order.structure)
+    formset = OrderLineFormSet(
+        request.POST or None,
+        form_kwargs={"people": people},
+        initial=[_line_initial(line) for line in order.lines.all()],
+    )
+    notes = request.POST.get("notes", "") if request.method == "POST" else order.notes
+    if request.method == "POST" and formset.is_valid():
+        lines = [line for form in formset if (line := form.line())]
+        try:
+            order = orders.order_edit(order=order, user=request.user, lines=lines, notes=notes)
+            if "submit" in request.POST:
+                orders.order_submit(order=order, user=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Order %(ref)s saved.") % {"ref": order.reference})
+            return redirect(order)
+    return render(
+        request,
+        "beneficiaries/order_form.html",
+        {"formset": formset, "notes": notes, "title": order.reference, "order": order},
     )
 
 
@@ -290,8 +334,9 @@ def order_detail(request, pk):
         .select_related("device", "line__person")
         .order_by("id")
     )
-    is_structure = order.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
-    if is_structure or user.is_coordinator:  # only they see the people's names
+    # The structure's words and the people it names: the structure and the coordination.
+    sees_words = permissions.can(user, "orders.read_reason", order)
+    if sees_words:
         named = {pk for pk in order.lines.values_list("person_id", flat=True) if pk}
         if named:
             privacy.audit(
@@ -300,6 +345,9 @@ def order_detail(request, pk):
                 person_id=next(iter(named)) if len(named) == 1 else None,
                 detail=f"order {order.reference}",
             )
+    may = {
+        step: permissions.can(user, action, order) for step, action in orders.ORDER_STEPS.items()
+    }
     return render(
         request,
         "beneficiaries/order_detail.html",
@@ -310,12 +358,11 @@ def order_detail(request, pk):
             "allocations": Allocation.objects.filter(order_line__order=order).select_related(
                 "device", "person"
             ),
-            "is_structure": is_structure,
-            "is_workshop": order.workshop_id in user.workshop_ids(),
-            "is_coordinator": user.is_coordinator,
-            "decision_form": (
-                DecisionForm() if permissions.can(user, "orders.decide", order) else None
-            ),
+            "events": order.events.select_related("actor"),
+            "sees_words": sees_words,
+            "may": may,
+            "may_hand_over": permissions.can(user, "structures.act_for", order.structure),
+            "decision_form": DecisionForm() if may["decide"] else None,
             "next": orders.ORDER_FLOW[order.status],
         },
     )
@@ -474,6 +521,16 @@ def allocation_pay(request, pk):
             )
         except (ValidationError, PermissionDenied) as exc:
             _errors(request, exc)
+        except DatabaseError:
+            # Another write held the database (SQLite's "database is locked"): the service's
+            # transaction rolled back, no receipt number was taken.
+            messages.error(
+                request,
+                _(
+                    "The payment could not be saved: nothing was recorded. Check the payments "
+                    "below and try again."
+                ),
+            )
         else:
             messages.success(
                 request, _("Payment recorded: receipt %(n)s.") % {"n": payment.receipt_number}

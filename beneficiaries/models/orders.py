@@ -11,7 +11,7 @@ from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceType, Grade
-from inventory.models import Device
+from inventory.models import AppendOnlyModel, Device
 
 from ..enums import OrderStatus
 from .people import Person
@@ -138,3 +138,29 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} → {self.line.order}"
+
+
+class OrderEvent(AppendOnlyModel):
+    """A step of an order: who, when, from, to, why (append-only). The why of a cancellation
+    or a refusal is the structure's or the coordination's words and may name a person: the
+    order page shows it only to those `orders.read_reason` lets read it, and erasing the
+    person blanks it (beneficiaries.privacy)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("why"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"

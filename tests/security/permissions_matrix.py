@@ -177,6 +177,9 @@ MATRIX: dict[str, Rule] = {
         get=frozenset({MED}), post=frozenset({MED}), action="orders.order"
     ),
     "beneficiaries:order_detail": Rule(args="order", get=STRUCTURE | NANTERRE),
+    "beneficiaries:order_edit": Rule(
+        args="draft_order", get=frozenset({MED}), post=frozenset({MED}), action="orders.edit"
+    ),
     "beneficiaries:order_action": Rule(
         args="order_submit",
         get=POST_ONLY,
@@ -212,8 +215,13 @@ MATRIX: dict[str, Rule] = {
 SERVICE_ACTIONS: dict[str, tuple[str | None, frozenset]] = {
     "structures.act_for": ("structure_org", frozenset({MED})),
     "orders.decide": ("order", COORDINATION),
+    "orders.submit": ("order", frozenset({MED})),
+    "orders.reserve": ("order", NANTERRE),
     "orders.prepare": ("order", NANTERRE),
-    "orders.cancel": ("order", NANTERRE | STRUCTURE),
+    # The structure's order: the workshop prepares it and cannot cancel it.
+    "orders.cancel": ("order", STRUCTURE),
+    "orders.close": ("order", frozenset({MED})),
+    "orders.read_reason": ("order", STRUCTURE),
     "allocations.hand_over": ("structure_org", STRUCTURE),
     "allocations.grant_coordinator_exemption": (None, COORDINATION),
     "allocations.late_return": (None, COORDINATION),

@@ -67,6 +67,7 @@ ARGS = {
     "session": lambda ids: {"pk": ids["session"]},
     "order": lambda ids: {"pk": ids["order"]},
     "order_submit": lambda ids: {"pk": ids["draft_order"], "action": "submit"},
+    "draft_order": lambda ids: {"pk": ids["draft_order"]},
     "handover": lambda ids: {"device_pk": ids["handover_device"]},
     "allocation": lambda ids: {"pk": ids["allocation"]},
     "receipt": lambda ids: {"pk": ids["allocation"], "payment_pk": ids["payment"]},
@@ -121,6 +122,13 @@ def post_data(name: str, ids: dict) -> dict:
             "fmt": "csv",
         },
         "beneficiaries:person_erase": {"confirm": "yes"},
+        "beneficiaries:order_edit": {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "0",
+            "form-0-device_type": "tablet",
+            "form-0-quantity": "7",
+            "notes": "intrusion",
+        },
         "password_change": {
             "old_password": "filiere-demo",
             "new_password1": "un-mot-de-passe-intrus-2026",

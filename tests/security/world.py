@@ -132,7 +132,12 @@ def build_world(run_on_commit) -> World:
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
     world.objects.update(
-        batch=batch, device=device, person=person, allocation=allocation, order=ready_order
+        batch=batch,
+        device=device,
+        person=person,
+        allocation=allocation,
+        order=ready_order,
+        draft_order=Order.objects.filter(structure=med_org, status="draft").first(),
     )
     world.foreign = _build_foreign(world, run_on_commit)
     assert Person.objects.filter(first_name="Zéphyrine").exists()
