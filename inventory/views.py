@@ -30,6 +30,7 @@ from .models import CollectionBatch, Device, Donor, ImportJob, Location
 from .resources import devices_export
 from .services import (
     DeviceSpecs,
+    DrivesLockedError,
     DuplicateSerialError,
     device_move,
     device_receive,
@@ -399,6 +400,8 @@ def device_edit(request, pk):
                 )
             except DuplicateSerialError as exc:
                 form.add_error("serial_number", exc)
+            except DrivesLockedError as exc:
+                form.add_error("storage", exc)
             else:
                 messages.success(request, _("Device updated."))
                 return redirect(device)
