@@ -138,7 +138,8 @@ class IntakeForm(DeviceSpecsForm):
 
 
 class DeviceEditForm(DeviceSpecsForm):
-    """Correcting a device's facts; drives are replaced only when storage is typed."""
+    """Correcting a device's facts; drives are replaced only when the typed storage differs
+    from them, and only before the diagnosis (the service refuses otherwise)."""
 
     device_type = forms.ChoiceField(label=_("Type"), choices=DeviceType.choices)
     keyboard_layout = forms.ChoiceField(

@@ -220,7 +220,7 @@ class DeviceQuerySet(WorkshopScopedQuerySet):
     def search(self, text: str):
         """One search for the list and the scan box: asset tag, serial (partial, any case),
         model, manufacturer and donor. PostgreSQL answers the partial matches from trigram
-        indexes (migration 0009); SQLite scans, which is fine at its sizes."""
+        indexes (migration 0010); SQLite scans, which is fine at its sizes."""
         text = " ".join(text.split())
         if not text:
             return self
@@ -422,8 +422,19 @@ def milestone_updates(to_status: str, at) -> dict:
     return {name: Coalesce(F(name), Value(at), output_field=models.DateTimeField())}
 
 
+class CurrentDriveManager(models.Manager):
+    """Only the drives still in the device: what every screen, guard and certificate reads."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class StorageDrive(models.Model):
-    """A storage device inside a device; a device may have several, or none."""
+    """A storage device inside a device; a device may have several, or none.
+
+    Drives are evidence (erasure records point at them): a drive taken out or corrected is
+    marked removed, never deleted. `objects` (and `device.drives`) hold the current drives,
+    `all_objects` every row; erasure records reach removed drives through the base manager."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="drives")
     kind = models.CharField(_("kind"), max_length=10, choices=StorageKind.choices)
@@ -432,11 +443,29 @@ class StorageDrive(models.Model):
     serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
     smart_passed = models.BooleanField(_("SMART passed"), null=True, blank=True)
     power_on_hours = models.PositiveIntegerField(_("power-on hours"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("removed by"),
+    )
+    removal_note = models.CharField(
+        _("why removed"), max_length=300, blank=True, default="", db_default="", editable=False
+    )
+
+    all_objects = models.Manager()
+    objects = CurrentDriveManager()
 
     class Meta:
         verbose_name = _("storage drive")
         verbose_name_plural = _("storage drives")
         ordering = ["id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         size = self.capacity_display

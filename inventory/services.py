@@ -520,12 +520,64 @@ def locations_ensure(
     ]
 
 
+# Until the diagnosis of the current cycle drives may be corrected by hand; from it on they
+# are evidence (erasures point at them) and change only through the recorded drive change step.
+DRIVES_EDITABLE = frozenset({DeviceStatus.RECEIVED, DeviceStatus.RETURNED})
+
+
+class DrivesLockedError(ValidationError):
+    """An edit would change the drives of a device past its diagnosis."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "The drives of a device are evidence from its diagnosis on: use “Change a "
+                "drive” on the device page to add, remove or swap one (the device then goes "
+                "back to the erasure step)."
+            ),
+            code="drives_locked",
+        )
+
+
+def drive_layout(drives: Iterable[Any]) -> list[tuple[int, str]]:
+    """Drives as the edit form shows them (size and kind; drives of unknown size are not
+    shown), to tell whether the typed storage changes anything."""
+    pairs = (
+        (d["capacity_gb"], d["kind"]) if isinstance(d, dict) else (d.capacity_gb, d.kind)
+        for d in drives
+    )
+    return sorted((gb, kind) for gb, kind in pairs if gb)
+
+
+def drives_remove(
+    *, drives: Iterable[StorageDrive], user: User | None, note: str
+) -> list[StorageDrive]:
+    """Mark drives as taken out: the rows stay, with who, when and why."""
+    now = timezone.now()
+    removed = []
+    for drive in drives:
+        drive.removed_at, drive.removed_by, drive.removal_note = now, user, note[:300]
+        drive.save(update_fields=["removed_at", "removed_by", "removal_note"])
+        removed.append(drive)
+    return removed
+
+
+def drives_add(*, device: Device, drives: Iterable[dict[str, Any]]) -> list[StorageDrive]:
+    return [StorageDrive.objects.create(device=device, **drive) for drive in drives]
+
+
 @transaction.atomic
 def device_update_specs(
     *, device: Device, specs: DeviceSpecs, replace_drives: bool, user: User | None = None
 ) -> Device:
-    """Correct what was typed or imported; the serial stays unique per manufacturer."""
+    """Correct what was typed or imported; the serial stays unique per manufacturer.
+    Drives change only when the typed storage differs from the current drives, and only
+    before the diagnosis; the drives replaced stay as removed rows."""
     device = Device.objects.select_for_update().get(pk=device.pk)
+    current = list(device.drives.all())
+    replace_drives = replace_drives and drive_layout(specs.drives) != drive_layout(current)
+    if replace_drives and device.status not in DRIVES_EDITABLE:
+        raise DrivesLockedError()
     if specs.serial_number:
         existing = device_find_duplicate(
             manufacturer=specs.manufacturer, serial_number=specs.serial_number
@@ -538,10 +590,8 @@ def device_update_specs(
         setattr(device, name, value)
     device.save(update_fields=[*values, "updated_at"])
     if replace_drives:
-        device.drives.all().delete()
-        StorageDrive.objects.bulk_create(
-            StorageDrive(device=device, **drive) for drive in specs.drives
-        )
+        drives_remove(drives=current, user=user, note=_("Corrected on the edit form"))
+        drives_add(device=device, drives=specs.drives)
     return device
 
 

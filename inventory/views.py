@@ -32,6 +32,7 @@ from .resources import devices_export
 from .scanning import read_scan
 from .services import (
     DeviceSpecs,
+    DrivesLockedError,
     DuplicateSerialError,
     device_move,
     device_receive,
@@ -416,6 +417,8 @@ def device_edit(request, pk):
                 )
             except DuplicateSerialError as exc:
                 form.add_error("serial_number", exc)
+            except DrivesLockedError as exc:
+                form.add_error("storage", exc)
             else:
                 messages.success(request, _("Device updated."))
                 return redirect(device)

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.uploads import check_upload_size
 from inventory.enums import DeviceStatus, Grade
+from inventory.forms import ParsedCharField
+from inventory.values import parse_storage
 
 from .checklists import GRADE_CRITERIA, NEEDS_IMEI, QA_CRITERIA, checks_for
 from .enums import (
@@ -130,6 +132,55 @@ class ErasureForm(StepForm):
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, device=device, **kwargs)
         self.fields["drive"].queryset = device.drives.all()
+
+
+class DriveChangeForm(StepForm):
+    """Take drives out, add one (or several of the same description), and say why."""
+
+    remove = forms.ModelMultipleChoiceField(
+        label=_("Drives taken out"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    add = ParsedCharField(
+        label=_("Drives added"), parser=parse_storage, help_text=_("e.g. 1 To HDD")
+    )
+    add_model = forms.CharField(label=_("Model of the drive added"), max_length=150, required=False)
+    add_serial = forms.CharField(
+        label=_("Serial number of the drive added"), max_length=100, required=False
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, device=device, **kwargs)
+        del self.fields["notes"]
+        self.fields["remove"].queryset = device.drives.all()
+
+    def clean(self):
+        data = super().clean()
+        added = data.get("add") or []
+        if "add" in data and not added and not data.get("remove"):
+            raise forms.ValidationError(_("Choose a drive to take out or type the drive added."))
+        if (data.get("add_serial") or data.get("add_model")) and len(added) != 1:
+            raise forms.ValidationError(
+                _("A model or serial number describes one drive: add one drive at a time.")
+            )
+        return data
+
+    def drives_added(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "capacity_gb": gb,
+                "kind": kind,
+                "model": data.get("add_model", ""),
+                "serial_number": data.get("add_serial", ""),
+            }
+            for gb, kind in data.get("add") or []
+        ]
 
 
 class NwipeUploadForm(forms.Form):

@@ -36,6 +36,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.SCRAPPED: (),
 }
 
+# A drive added or swapped after erasure sends the device back to the erasure step
+# (drive_change_record): off the forward graph, but a valid step of the log.
+SENT_BACK_FROM = (S.ERASED, S.REPAIRED, S.OS_INSTALLED, S.READY)
+SEND_BACK_TO = S.DIAGNOSED
+# A reserved or handed-over device belongs to an order; a scrapped one is gone.
+DRIVE_CHANGE_STATUSES = frozenset({S.RECEIVED, S.DIAGNOSED, S.RETURNED, *SENT_BACK_FROM})
+
 # The step a technician takes next from each status (the queue groups devices by it).
 NEXT_STEP: dict[str, str] = {
     S.RECEIVED: S.DIAGNOSED,
@@ -71,6 +78,21 @@ def concurrent_change(current: str) -> ConcurrentChangeError:
 def _since(qs, device: Device):
     start = cycle_start(device)
     return qs.filter(recorded_at__gte=start) if start else qs
+
+
+def _since_rework(qs, device: Device):
+    """Evidence of the steps after erasure (system, quality check) counts only if recorded
+    after the device was last sent back to the erasure step."""
+    back = (
+        DeviceEvent.objects.filter(
+            device=device, to_status=SEND_BACK_TO, from_status__in=SENT_BACK_FROM
+        )
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    qs = _since(qs, device)
+    return qs.filter(recorded_at__gt=back) if back else qs
 
 
 def _guard_diagnosed(device: Device) -> str | None:
@@ -117,14 +139,14 @@ def _guard_repaired(device: Device) -> str | None:
 
 
 def _guard_os_installed(device: Device) -> str | None:
-    if not _since(OsInstall.objects.filter(device=device), device).exists():
+    if not _since_rework(OsInstall.objects.filter(device=device), device).exists():
         return _("Record the system installation first.")
     return None
 
 
 def latest_quality_check(device: Device):
     return (
-        _since(QualityCheck.objects.filter(device=device), device)
+        _since_rework(QualityCheck.objects.filter(device=device), device)
         .order_by("-recorded_at", "-id")
         .first()
     )
@@ -220,6 +242,18 @@ def device_transition(
     return _apply(device, current, to_status, user, note)
 
 
+def device_send_back(*, device: Device, user, note: str) -> DeviceEvent | None:
+    """Back to the erasure step after a drive change (the caller holds the row lock); a
+    device not past erasure stays where it is."""
+    if device.status not in SENT_BACK_FROM:
+        return None
+    event = _apply(device, device.status, SEND_BACK_TO, user, note)
+    # The grade comes with the quality check, which is to be done again.
+    Device.objects.filter(pk=device.pk).update(grade="")
+    device.grade = ""
+    return event
+
+
 @dataclass
 class BulkFault:
     device: Device
@@ -260,7 +294,8 @@ def replay(events: Iterable[DeviceEvent]) -> str | None:
             assert event.from_status == "" and event.to_status == S.RECEIVED, event
         else:
             assert event.from_status == status, (event.from_status, status)
-            assert event.to_status in TRANSITIONS[status], (status, event.to_status)
+            sent_back = status in SENT_BACK_FROM and event.to_status == SEND_BACK_TO
+            assert sent_back or event.to_status in TRANSITIONS[status], (status, event.to_status)
         status = event.to_status
     return status
 

@@ -341,3 +341,25 @@ class ScrapRecord(Evidence):
 
     def __str__(self) -> str:
         return f"{self.device_id} scrapped ({self.reason})"
+
+
+class DriveChange(Evidence):
+    """Drives added to or taken out of a device after intake: its own recorded step, which
+    sends a device past erasure back to the erasure step. The drives taken out stay as rows
+    marked removed, with the erasure records that point at them."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="drive_changes")
+    from_status = models.CharField(_("status before"), max_length=20, blank=True)
+    removed = models.ManyToManyField(
+        StorageDrive, related_name="removed_by_changes", blank=True, verbose_name=_("removed")
+    )
+    added = models.ManyToManyField(
+        StorageDrive, related_name="added_by_changes", blank=True, verbose_name=_("added")
+    )
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("drive change")
+        verbose_name_plural = _("drive changes")
+
+    def __str__(self) -> str:
+        return f"{self.device_id} drive change {self.recorded_at:%Y-%m-%d}"

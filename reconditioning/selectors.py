@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Device
+from inventory.models import CollectionBatch, Device, StorageDrive
 
 from .checklists import QA_CRITERIA, checks_for
 from .enums import NistRevision
+from .lifecycle import DRIVE_CHANGE_STATUSES
 
 
 @dataclass
@@ -130,8 +131,22 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(s.recorded_at, "scrap", _("Scrapped"), s.recorded_by, details, s.notes)
         )
+    for c in device.drive_changes.select_related("recorded_by"):
+        # The drives taken out are removed rows: read them past the current-drive manager.
+        drives = StorageDrive.all_objects.filter(device=device)
+        details = [(_("Taken out"), _drive_label(d)) for d in drives.filter(removed_by_changes=c)]
+        details += [(_("Added"), _drive_label(d)) for d in drives.filter(added_by_changes=c)]
+        entries.append(
+            TimelineEntry(
+                c.recorded_at, "drives", _("Drive change"), c.recorded_by, details, c.notes
+            )
+        )
     entries.sort(key=lambda e: (e.at, e.kind != "event"), reverse=True)
     return entries
+
+
+def _drive_label(drive: StorageDrive) -> str:
+    return " ".join(p for p in [str(drive), drive.model, drive.serial_number] if p)
 
 
 def format_duration(delta: timedelta | None) -> str:
@@ -247,6 +262,8 @@ def next_actions(device: Device) -> list[tuple[str, str, bool]]:
         actions.append(("systeme", _("Record the system installation"), True))
     if status == S.OS_INSTALLED:
         actions.append(("controle", _("Quality check and grade"), True))
+    if status in DRIVE_CHANGE_STATUSES:
+        actions.append(("disques", _("Change a drive"), False))
     if status not in (S.SCRAPPED, S.RESERVED, S.ALLOCATED):
         actions.append(("rebut", _("Scrap"), False))
     return actions

@@ -17,6 +17,7 @@ from accounts.models import User
 from inventory.enums import DeviceStatus as S
 from inventory.enums import StorageKind
 from inventory.models import CollectionBatch, Device, StorageDrive
+from inventory.services import drives_add, drives_remove, normalise_serial, normalise_text
 
 from . import lifecycle
 from .checklists import NEEDS_IMEI, QA_CRITERIA, checks_for
@@ -34,6 +35,7 @@ from .enums import (
 )
 from .models import (
     Diagnosis,
+    DriveChange,
     ErasureRecord,
     OperatingSystem,
     OsInstall,
@@ -405,6 +407,58 @@ def nwipe_log_import(
             )
         )
     return records
+
+
+@transaction.atomic
+def drive_change_record(
+    *,
+    device: Device,
+    user: User,
+    reason: str,
+    add: Sequence[dict] = (),
+    remove: Sequence[StorageDrive] = (),
+    expected_status: str | None = None,
+) -> DriveChange:
+    """Add, take out or swap drives as a step of its own: the drives taken out stay as
+    removed rows, and a device past erasure goes back to the erasure step, as every current
+    drive must have been erased in this cycle."""
+    device = _lock(device, expected_status)
+    if device.status not in lifecycle.DRIVE_CHANGE_STATUSES:
+        raise lifecycle.TransitionError(
+            _("The drives of a device that is “%(status)s” cannot be changed.")
+            % {"status": S(device.status).label}
+        )
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the drives change."))
+    if not add and not remove:
+        raise ValidationError(_("Choose a drive to take out or type the drive added."))
+    current = {d.pk: d for d in device.drives.all()}
+    if any(d.pk not in current for d in remove):
+        raise ValidationError(_("This drive is not in this device."))
+    added = [
+        {
+            "kind": d["kind"],
+            "capacity_gb": d.get("capacity_gb"),
+            "model": normalise_text(d.get("model", ""))[:150],
+            "serial_number": normalise_serial(d.get("serial_number", ""))[:100],
+        }
+        for d in add
+    ]
+    serials = [d["serial_number"] for d in added if d["serial_number"]]
+    taken = StorageDrive.objects.filter(device=device, serial_number__in=serials).exclude(
+        pk__in=[d.pk for d in remove]
+    )
+    if len(set(serials)) != len(serials) or taken.exists():
+        raise ValidationError(_("This device already has a drive with this serial number."))
+    change = DriveChange.objects.create(
+        device=device, recorded_by=user, notes=reason.strip(), from_status=device.status
+    )
+    change.removed.set(drives_remove(drives=remove, user=user, note=reason.strip()))
+    change.added.set(drives_add(device=device, drives=added))
+    lifecycle.device_send_back(
+        device=device, user=user, note=_("Drive change: %(reason)s") % {"reason": reason.strip()}
+    )
+    return change
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from .forms import (
     BulkQualityCheckForm,
     BulkStepForm,
     DiagnosisForm,
+    DriveChangeForm,
     ErasureForm,
     HarvestForm,
     NwipeUploadForm,
@@ -77,11 +78,22 @@ STEP_FORMS = {
     "systeme": (OsInstallForm, gettext_lazy("System installation")),
     "controle": (QualityCheckForm, gettext_lazy("Quality check and grade")),
     "rebut": (ScrapForm, gettext_lazy("Scrap and recycle")),
+    "disques": (DriveChangeForm, gettext_lazy("Change a drive")),
 }
 
 
 def _record(step: str, form, device, user) -> None:
     data = form.cleaned_data
+    if step == "disques":
+        services.drive_change_record(
+            device=device,
+            user=user,
+            reason=data["reason"],
+            add=form.drives_added(),
+            remove=list(data["remove"]),
+            expected_status=data["expected_status"],
+        )
+        return
     common = {
         "device": device,
         "user": user,

@@ -36,5 +36,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inventory", "0008_reportjob_moved_to_reports")]
+    dependencies = [("inventory", "0009_drive_removed_marker")]
     operations = [migrations.RunPython(create, drop)]
