@@ -9,10 +9,13 @@ cost stays per page and not per element."""
 import io
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.pdf import render_pdf
+from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device
 from reconditioning.enums import NistRevision
+from reconditioning.lifecycle import erasure_missing
 from reconditioning.models import ErasureRecord
 
 
@@ -54,6 +57,20 @@ def _records(devices_qs):
 
 def _revisions(records) -> dict:
     return {"rev1_records": any(r.nist_revision == NistRevision.REV1 for r in records)}
+
+
+def certificate_refusal(device: Device) -> str | None:
+    """Why no certificate can be issued for the device yet: a certificate states that every
+    medium was erased in this cycle, so each current drive (or, for a phone or tablet, its
+    factory reset) needs a passed erasure first."""
+    if device.device_type == DeviceType.MONITOR:
+        return _("A monitor holds no user data: it has no erasure certificate.")
+    missing = erasure_missing(device)
+    if missing:
+        return _("No erasure certificate yet: no passed erasure in this cycle for %(media)s.") % {
+            "media": ", ".join(missing)
+        }
+    return None
 
 
 def device_certificate_pdf(device: Device) -> bytes:

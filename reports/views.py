@@ -146,6 +146,10 @@ def donor_year_report(request, pk, year):
 
 def device_certificate(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
+    refusal = certificates.certificate_refusal(device)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(device)
     pdf = certificates.device_certificate_pdf(device)
     return pdf_response(pdf, f"certificat-effacement-{device.asset_tag}.pdf")
 
