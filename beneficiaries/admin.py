@@ -23,6 +23,36 @@ from .models import (
 from .privacy import audit
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin pages that show people's names write to the access log, as the screens do: one
+    line per list shown (not per person; a search's words are not copied, they may be a
+    name), one per object page with the person it names."""
+
+    def audited_person_id(self, obj) -> int | None:
+        return None
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            searched = " search" if request.GET.get("q") else ""
+            detail = f"admin {self.model._meta.model_name} list{searched}"
+            audit(user=request.user, action=AuditLog.Action.VIEW, detail=detail)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                audit(
+                    user=request.user,
+                    action=AuditLog.Action.VIEW,
+                    person_id=self.audited_person_id(obj),
+                    detail=f"admin {self.model._meta.model_name} {obj.pk}",
+                )
+        return response
+
+
 class TariffForm(forms.ModelForm):
     class Meta:
         model = Tariff
@@ -88,7 +118,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AuditedAdmin):
     """Read-only: every step is taken on the order page, through beneficiaries.orders (its
     permission and its log row); an edit here would bypass both."""
 
@@ -96,6 +126,10 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = ["status"]
     inlines = [OrderEventInline]
+
+    def audited_person_id(self, obj):
+        named = {pk for pk in obj.lines.values_list("person_id", flat=True) if pk}
+        return next(iter(named)) if len(named) == 1 else None
 
     def has_add_permission(self, request):
         return False
@@ -108,9 +142,12 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(AuditedAdmin):
     list_display = ["device", "structure", "person", "charge", "handed_over_at", "returned_at"]
     raw_id_fields = ["device", "person", "order_line", "replaces", "waiver"]
+
+    def audited_person_id(self, obj):
+        return obj.person_id
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -124,15 +161,12 @@ admin.site.register(TrainingSession)
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["__str__", "structure", "age_band", "created_at"]
+    search_fields = ["last_name", "first_name", "reference"]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        person = Person.objects.filter(pk=object_id).first() if object_id.isdigit() else None
-        if request.method == "GET" and response.status_code == 200 and person:
-            audit(user=request.user, action=AuditLog.Action.VIEW, person=person, detail="admin")
-        return response
+    def audited_person_id(self, obj):
+        return obj.pk
 
 
 @admin.register(AuditLog)

@@ -102,4 +102,8 @@ def test_a_person_read_in_the_back_office_is_logged(client, person, admin_user):
     url = reverse("admin:beneficiaries_person_change", args=[person.pk])
     assert client.get(url).status_code == 200
     entry = AuditLog.objects.get()
-    assert (entry.action, entry.person, entry.detail) == ("view", person, "admin")
+    assert (entry.action, entry.person, entry.detail) == (
+        "view",
+        person,
+        f"admin person {person.pk}",
+    )
