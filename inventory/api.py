@@ -18,7 +18,7 @@ from core.uploads import too_large_message
 
 from .enums import DeviceStatus, DeviceType
 from .hardware import HardwareReportError
-from .hardware_ingest import HardwarePermissionError, hardware_report_ingest
+from .hardware_ingest import HardwarePermissionError, hardware_report_ingest, held_message
 from .models import CollectionBatch, Device, StorageDrive
 
 
@@ -175,8 +175,24 @@ class HardwareReportInSerializer(serializers.Serializer):
 
 class HardwareReportOutSerializer(serializers.Serializer):
     created = serializers.BooleanField()
+    held = serializers.BooleanField(default=False)
     warnings = serializers.ListField(child=serializers.CharField())
     device = DeviceSerializer()
+
+
+class DifferenceSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    current = serializers.CharField()
+    reported = serializers.CharField()
+
+
+class HardwareReportHeldSerializer(serializers.Serializer):
+    held = serializers.BooleanField()
+    detail = serializers.CharField()
+    pending_report = serializers.IntegerField()
+    differences = DifferenceSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    device = DeviceSerializer(help_text=_("The device as it is, unchanged."))
 
 
 class ReportTooLarge(exceptions.APIException):
@@ -210,6 +226,13 @@ class HardwareReportView(APIView):
         responses={
             200: HardwareReportOutSerializer,
             201: HardwareReportOutSerializer,
+            202: OpenApiResponse(
+                HardwareReportHeldSerializer,
+                description=_(
+                    "The report would change the device's manufacturer, model or number of "
+                    "drives: held for a technician's confirmation, nothing applied."
+                ),
+            ),
             400: OpenApiResponse(description=_("The report could not be read.")),
             401: NOT_AUTHENTICATED,
             403: OpenApiResponse(ErrorSerializer, description=_("Not a member of the workshop.")),
@@ -226,9 +249,22 @@ class HardwareReportView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except HardwareReportError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        if result.held:
+            body = HardwareReportHeldSerializer(
+                {
+                    "held": True,
+                    "detail": held_message(result.pending),
+                    "pending_report": result.pending.pk,
+                    "differences": result.pending.differences,
+                    "warnings": result.warnings,
+                    "device": result.device,
+                }
+            ).data
+            return Response(body, status=status.HTTP_202_ACCEPTED)
         body = HardwareReportOutSerializer(
             {
                 "created": result.created,
+                "held": False,
                 "warnings": result.warnings,
                 "device": result.device,
             }

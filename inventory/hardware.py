@@ -62,6 +62,10 @@ _CHASSIS = {
 _VM_RE = re.compile(
     r"qemu|kvm|virtualbox|innotek|vmware|virtual machine|hyper-v|\bxen\b|bochs|parallels", re.I
 )
+# Virtual disks: a hypervisor gives every disk the same model and a default or cloned serial
+# (QEMU's "QM00001", VirtualBox's "VB…-…"), so their serials never identify a machine.
+_VIRTUAL_DISK_RE = re.compile(r"qemu|vbox|virtualbox|vmware|virtual|msft|virtio|\bxen\b", re.I)
+_VIRTUAL_SERIAL_RE = re.compile(r"QM\d{5}|VB[0-9a-f]{8}-[0-9a-f]{8}", re.I)
 _CODE_RE = re.compile(r"(?=.*\d)[A-Z0-9]{4,12}")  # Lenovo/Asus machine-type codes: 20L5CTO1WW
 _DISK_RE = re.compile(r"/dev/(?:sd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+|x?vd[a-z]+)")
 _OPTICAL_RE = re.compile(r"\b(?:DVD|CD|BD)\b|CD-?ROM|Blu-?ray", re.I)
@@ -91,6 +95,15 @@ class DiskFacts:
     serial: str = ""  # "" when missing/placeholder
     smart_passed: bool | None = None
     power_on_hours: int | None = None
+
+    @property
+    def is_virtual(self) -> bool:
+        return is_virtual_disk(self.model, self.serial)
+
+
+def is_virtual_disk(model: str, serial: str) -> bool:
+    """A disk whose serial a hypervisor made up: never evidence of which machine it is in."""
+    return bool(_VIRTUAL_DISK_RE.search(model or "") or _VIRTUAL_SERIAL_RE.fullmatch(serial or ""))
 
 
 @dataclass
@@ -334,7 +347,12 @@ def parse_lshw(data: Any) -> HardwareFacts:
     core = next((n for n in nodes if rd.text(n, "id") == "core"), {})
     vendor, raw_serial = rd.text(root, "vendor"), rd.text(root, "serial")
     probe = " ".join(rd.text(n, k) for n in (root, core) for k in ("vendor", "product", "version"))
-    is_virtual = bool(_VM_RE.search(probe))
+    disks: list[DiskFacts] = []
+    for node, parent, in_usb in walked:
+        if rd.text(node, "class") == "disk" and (disk := _disk(rd, node, parent, in_usb)):
+            disks.append(disk)
+    # Firmware strings can be set to anything in a VM: its internal virtual disks give it away.
+    is_virtual = bool(_VM_RE.search(probe)) or any(d.is_virtual for d in disks)
 
     serial = "" if _is_placeholder(raw_serial) else raw_serial.upper()
     if not raw_serial:
@@ -357,7 +375,8 @@ def parse_lshw(data: Any) -> HardwareFacts:
     device_type = _CHASSIS.get(chassis) or _CHASSIS.get(described.replace(" ", "-"))
     if is_virtual:
         device_type = device_type or "other"
-        rd.warn(_("This report comes from a virtual machine (%(name)s)."), name=vendor or model)
+        name = vendor or model or next((d.model for d in disks if d.is_virtual), "")
+        rd.warn(_("This report comes from a virtual machine (%(name)s)."), name=name)
     elif device_type is None:
         rd.warn(_("Unknown chassis type: set the device type by hand."))
 
@@ -371,10 +390,6 @@ def parse_lshw(data: Any) -> HardwareFacts:
     if ram_mb is None:
         rd.warn(_("No memory size found in the report."))
 
-    disks: list[DiskFacts] = []
-    for node, parent, in_usb in walked:
-        if rd.text(node, "class") == "disk" and (disk := _disk(rd, node, parent, in_usb)):
-            disks.append(disk)
     if not disks:
         rd.warn(_("No internal disk found in the report."))
     nvme_driver = any(rd.text(rd.get(n, "configuration", dict), "driver") == "nvme" for n in nodes)

@@ -635,3 +635,57 @@ class HardwareReport(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.device_id} @ {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class PendingReportQuerySet(WorkshopScopedQuerySet):
+    def pending(self):
+        return self.filter(status=PendingHardwareReport.Status.PENDING)
+
+
+class PendingHardwareReport(models.Model):
+    """A hardware report that would change what a known device is (manufacturer, model or
+    number of drives): held, with the raw report and the differences, until a technician of
+    the workshop confirms it (it is then applied, as its own HardwareReport) or rejects it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    workshop = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="pending_reports", verbose_name=_("device")
+    )
+    batch = models.ForeignKey(
+        CollectionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    lshw = models.JSONField(_("lshw output"))
+    smartctl = models.JSONField(_("smartctl outputs"), default=list, blank=True)
+    battery = models.JSONField(_("battery"), default=dict, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # [{"field": "model", "current": "IdeaPad 5", "reported": "ThinkPad T480"}, ...]
+    differences = models.JSONField(_("differences"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    applied_report = models.OneToOneField(
+        HardwareReport, on_delete=models.PROTECT, null=True, blank=True, related_name="held_as"
+    )
+
+    objects = PendingReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("held hardware report")
+        verbose_name_plural = _("held hardware reports")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} @ {self.received_at:%Y-%m-%d %H:%M} ({self.status})"

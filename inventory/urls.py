@@ -23,4 +23,9 @@ urlpatterns = [
     path("emplacements/", views.location_list, name="location_list"),
     path("appareils/<int:pk>/etiquette.pdf", views.device_label, name="device_label"),
     path("appareils/<int:pk>/deplacer/", views.device_move_view, name="device_move"),
+    path(
+        "rapports-materiel/<int:pk>/decision/",
+        views.hardware_pending_decide,
+        name="hardware_pending_decide",
+    ),
 ]

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,9 @@ from .forms import (
     LocationForm,
     MoveForm,
 )
-from .models import CollectionBatch, Device, Donor, ImportJob, Location
+from .hardware import HardwareReportError
+from .hardware_ingest import pending_report_confirm, pending_report_reject
+from .models import CollectionBatch, Device, Donor, ImportJob, Location, PendingHardwareReport
 from .resources import devices_export
 from .scanning import read_scan
 from .services import (
@@ -433,6 +435,33 @@ def device_edit(request, pk):
             "back": device.get_absolute_url(),
         },
     )
+
+
+@require_POST
+def hardware_pending_decide(request, pk):
+    """A technician confirms a held hardware report (it is applied) or rejects it."""
+    pending = get_object_or_404(
+        PendingHardwareReport.objects.visible_to(request.user).select_related("device"), pk=pk
+    )
+    permissions.require(request.user, "inventory.work_on", pending.device)
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "reject"):
+        return HttpResponseBadRequest(_("Choose to confirm or to reject the report."))
+    try:
+        if decision == "confirm":
+            pending_report_confirm(pending=pending, user=request.user)
+        else:
+            pending_report_reject(pending=pending, user=request.user)
+    except HardwareReportError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Hardware report applied.")
+            if decision == "confirm"
+            else _("Hardware report rejected."),
+        )
+    return redirect(pending.device)
 
 
 def location_list(request):

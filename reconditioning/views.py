@@ -13,6 +13,7 @@ from accounts import permissions
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.forms import MoveForm
+from inventory.hardware_ingest import difference_rows
 from inventory.models import CollectionBatch, Device, ImportJob
 
 from . import bulk, lifecycle, services
@@ -421,6 +422,12 @@ def device_detail(request, pk):
                 "from_location", "to_location", "moved_by"
             ),
             "reports": device.hardware_reports.only("id", "received_at", "warnings"),
+            "pending_reports": [
+                (p, difference_rows(p.differences))
+                for p in device.pending_reports.pending().select_related("submitted_by")
+            ]
+            if can_edit
+            else [],
             "move_form": MoveForm(user=request.user, device=device) if can_edit else None,
             "can_edit": can_edit,
         },

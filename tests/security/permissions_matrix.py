@@ -112,6 +112,9 @@ MATRIX: dict[str, Rule] = {
     "inventory:device_move": Rule(
         args="device", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
     ),
+    "inventory:hardware_pending_decide": Rule(
+        args="pending_report", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
+    ),
     "inventory:location_list": Rule(
         post=WORKSHOPS, note="scoped list; creating needs a workshop", action="inventory.log"
     ),

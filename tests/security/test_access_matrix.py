@@ -314,6 +314,7 @@ ALLOWED_WRITES = [
     ("inventory:device_move", "technicien"),
     ("inventory:location_list", "technicien2"),
     ("inventory:import_job_confirm", "technicien"),
+    ("inventory:hardware_pending_decide", "technicien"),
     ("inventory:stock_report_request", "coordinatrice"),
     ("api-hardware-report", "technicien"),
     ("beneficiaries:funder_report_request", "financeur"),

@@ -110,12 +110,14 @@ def build_world(run_on_commit) -> World:
     person = allocation.person
     ready_order = Order.objects.filter(structure=med_org, status="ready").order_by("id").first()
     reserved = ready_order.lines.first().reservations.filter(released_at__isnull=True).first()
+    pending = held_report(device, tech)
     world.own = _kwargs(
         donor=sge,
         batch=batch,
         device=device,
         import_job=import_job,
         report_job=report_job,
+        pending_report=pending,
         person=person,
         session=TrainingSession.objects.filter(structure=med_org).first(),
         order=allocation.order_line.order,
@@ -134,6 +136,7 @@ def build_world(run_on_commit) -> World:
     world.objects.update(
         batch=batch,
         device=device,
+        pending_report=pending,
         person=person,
         allocation=allocation,
         order=ready_order,
@@ -142,6 +145,19 @@ def build_world(run_on_commit) -> World:
     world.foreign = _build_foreign(world, run_on_commit)
     assert Person.objects.filter(first_name="Zéphyrine").exists()
     return world
+
+
+def held_report(device, user):
+    """A hardware report waiting for a technician's confirmation on the device's page."""
+    from inventory.models import PendingHardwareReport
+
+    return PendingHardwareReport.objects.create(
+        workshop_id=device.workshop_id,
+        device=device,
+        submitted_by=user,
+        lshw={"id": "held", "class": "system", "product": "Autre modèle"},
+        differences=[{"field": "model", "current": device.model, "reported": "Autre modèle"}],
+    )
 
 
 def _kwargs(**objects) -> dict:
@@ -278,6 +294,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         device=devices[0],
         import_job=import_job,
         report_job=report_job,
+        pending_report=held_report(devices[0], tech),
         person=person,
         session=session,
         order=first,

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from inventory.hardware import HardwareReportError
-from inventory.hardware_ingest import hardware_report_ingest
+from inventory.hardware_ingest import describe_differences, hardware_report_ingest
 from inventory.models import CollectionBatch
 
 
@@ -58,6 +58,12 @@ class Command(BaseCommand):
             except (HardwareReportError, OSError) as exc:
                 failures += 1
                 self.stderr.write(f"{name}: {exc}")
+                continue
+            if result.held:
+                self.stdout.write(
+                    f"{name}: {result.device.asset_tag} held for a technician's confirmation "
+                    f"(nothing applied): {describe_differences(result.pending.differences)}"
+                )
                 continue
             verb = "created" if result.created else "updated"
             self.stdout.write(f"{name}: {result.device.asset_tag} {verb}")
