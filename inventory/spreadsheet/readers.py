@@ -13,6 +13,7 @@ import io
 import math
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
@@ -190,7 +191,14 @@ def check_xlsx_archive(content: bytes) -> None:
             try:
                 with archive.open(info) as part:
                     head = part.read(_DTD_SCAN_BYTES)
-            except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError) as e:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                NotImplementedError,
+                ValueError,
+                OSError,
+                EOFError,
+            ) as e:
                 raise SpreadsheetError(_damaged_xlsx_message()) from e
             except RuntimeError as error:  # an encrypted member
                 raise SpreadsheetError(_damaged_xlsx_message()) from error

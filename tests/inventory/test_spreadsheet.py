@@ -467,6 +467,28 @@ def test_broken_xlsx_and_binary_files():
         read_sheet(b"\x00\x01\x02\x03" * 100, "image.csv")
 
 
+def _corrupt_deflate(workbook: bytes, member: str) -> bytes:
+    """The workbook with one member's compressed bytes flipped (its header kept)."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        info = archive.getinfo(member)
+    header = 30 + len(info.filename.encode()) + len(info.extra)
+    start = info.header_offset + header
+    data = bytearray(workbook)
+    for i in range(start, start + min(info.compress_size, 64)):
+        data[i] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("member", ["[Content_Types].xml", "xl/worksheets/sheet1.xml"])
+def test_a_workbook_with_corrupt_compressed_data_is_refused_clearly(member):
+    workbook = xlsx_bytes(
+        lambda wb: (wb.active.append(["Serial", "Brand"]), wb.active.append(["S1", "HP"]))
+    )
+    with pytest.raises(SpreadsheetError) as caught:
+        read_sheet(_corrupt_deflate(workbook, member), "abime.xlsx")
+    assert str(caught.value)
+
+
 def test_format_from_content_when_the_name_does_not_say():
     workbook = xlsx_bytes(
         lambda wb: (wb.active.append(["Serial", "Brand"]), wb.active.append(["S1", "HP"]))
