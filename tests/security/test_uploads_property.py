@@ -23,6 +23,7 @@ from inventory.models import (
     HardwareReport,
     ImportJob,
     Movement,
+    PendingHardwareReport,
     StorageDrive,
 )
 from reconditioning.models import ErasureRecord
@@ -113,7 +114,15 @@ def any_file(samples, extra=()):
 def _rows():
     return {
         model.__name__: model.objects.count()
-        for model in (Device, StorageDrive, Movement, DeviceEvent, ImportJob, HardwareReport)
+        for model in (
+            Device,
+            StorageDrive,
+            Movement,
+            DeviceEvent,
+            ImportJob,
+            HardwareReport,
+            PendingHardwareReport,
+        )
     }
 
 
@@ -241,12 +250,19 @@ def test_hardware_report_api_never_fails_and_never_half_writes(machine, batch, b
     response = machine.generic(
         "POST", "/api/hardware-reports/", body, content_type="application/json"
     )
-    assert response.status_code in (200, 201, 400, 403, 413), response.status_code
+    assert response.status_code in (200, 201, 202, 400, 403, 413), response.status_code
     event(f"hardware report: {response.status_code}")
     after = _rows()
     if response.status_code >= 400:
         assert response.json()
         assert after == before
+    elif response.status_code == 202:
+        # Held for a technician: only the held report is written, the device is untouched.
+        held = after["PendingHardwareReport"] - before["PendingHardwareReport"]
+        assert held == 1
+        assert {k: v for k, v in after.items() if k != "PendingHardwareReport"} == {
+            k: v for k, v in before.items() if k != "PendingHardwareReport"
+        }
     else:
         assert after["HardwareReport"] == before["HardwareReport"] + 1
         assert after["Device"] - before["Device"] == (1 if response.status_code == 201 else 0)
