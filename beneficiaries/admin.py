@@ -42,7 +42,8 @@ class AuditedAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
-            obj = self.get_object(request, object_id)
+            # The page's own object: no second query for it.
+            obj = getattr(response, "context_data", {}).get("original")
             if obj is not None:
                 audit(
                     user=request.user,

@@ -613,10 +613,9 @@ class ImportJob(models.Model):
         return self.status in {ImportStatus.ANALYSING, ImportStatus.IMPORTING}
 
 
-class HardwareReport(AppendOnlyModel):
-    """What a machine said about itself (lshw, smartctl), kept as evidence of the specs."""
+class ReportPayload(models.Model):
+    """What a machine sent about itself, as it came: kept alike whether applied or held."""
 
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="hardware_reports")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -625,6 +624,15 @@ class HardwareReport(AppendOnlyModel):
     smartctl = models.JSONField(_("smartctl outputs"), default=list, blank=True)
     battery = models.JSONField(_("battery"), default=dict, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class HardwareReport(AppendOnlyModel, ReportPayload):
+    """What a machine said about itself (lshw, smartctl), kept as evidence of the specs."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="hardware_reports")
 
     objects = DeviceLedgerQuerySet.as_manager()
 
@@ -642,7 +650,7 @@ class PendingReportQuerySet(WorkshopScopedQuerySet):
         return self.filter(status=PendingHardwareReport.Status.PENDING)
 
 
-class PendingHardwareReport(models.Model):
+class PendingHardwareReport(ReportPayload):
     """A hardware report that would change what a known device is (manufacturer, model or
     number of drives): held, with the raw report and the differences, until a technician of
     the workshop confirms it (it is then applied, as its own HardwareReport) or rejects it."""
@@ -659,14 +667,6 @@ class PendingHardwareReport(models.Model):
     batch = models.ForeignKey(
         CollectionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    lshw = models.JSONField(_("lshw output"))
-    smartctl = models.JSONField(_("smartctl outputs"), default=list, blank=True)
-    battery = models.JSONField(_("battery"), default=dict, blank=True)
-    warnings = models.JSONField(_("warnings"), default=list, blank=True)
     # [{"field": "model", "current": "IdeaPad 5", "reported": "ThinkPad T480"}, ...]
     differences = models.JSONField(_("differences"), default=list)
     status = models.CharField(

@@ -2,8 +2,10 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.enums import OrganisationKind, Role
+from accounts.services import machine_token_create
 from tests.factories import OrganisationFactory, make_batch, member
 
 # Django's default hasher (PBKDF2, a million iterations) costs about half a second of CPU per
@@ -94,6 +96,15 @@ def _os_catalogue(request):
 @pytest.fixture
 def workshop(db):
     return OrganisationFactory(name="Atelier Nanterre", kind=OrganisationKind.WORKSHOP)
+
+
+@pytest.fixture
+def machine(workshop):
+    """The API client of the workshop's intake workstation (a machine token)."""
+    _token, key = machine_token_create(workshop=workshop, label="Poste d'entrée")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
 
 
 @pytest.fixture

@@ -21,14 +21,6 @@ def sample(name):
     return json.loads((SAMPLES / name).read_text())
 
 
-@pytest.fixture
-def machine(workshop):
-    token, key = machine_token_create(workshop=workshop, label="Poste d'entrée 1")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 def test_report_creates_device_in_batch(machine, batch):
     response = machine.post(
         "/api/hardware-reports/",

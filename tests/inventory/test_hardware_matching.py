@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.services import machine_token_create
 from inventory.enums import DeviceStatus as S
 from inventory.models import Device, HardwareReport, PendingHardwareReport, StorageDrive
 from reconditioning.demo import walk_to
@@ -35,14 +33,6 @@ def disks(node):
         yield node
     for child in node.get("children") or []:
         yield from disks(child)
-
-
-@pytest.fixture
-def machine(workshop):
-    _token, key = machine_token_create(workshop=workshop, label="Poste d'entrée 1")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def post(machine, lshw, **extra):

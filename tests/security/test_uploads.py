@@ -8,9 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.test import APIClient
 
-from accounts.services import machine_token_create
 from beneficiaries.models import Structure
 from inventory.importing import analyse_file
 from inventory.models import Device, DeviceEvent, HardwareReport, ImportJob, StorageDrive
@@ -164,14 +162,6 @@ def test_binary_csv_refused_but_stray_nul_bytes_tolerated():
 
 
 # --- hardware reports (API) -----------------------------------------------------------------
-
-
-@pytest.fixture
-def machine(workshop):
-    _token, key = machine_token_create(workshop=workshop, label="Poste d'entrée")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def test_hardware_report_over_two_megabytes_is_413_and_writes_nothing(machine, batch):

@@ -12,9 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from rest_framework.test import APIClient
 
-from accounts.services import machine_token_create
 from beneficiaries.models import Structure
 from inventory.enums import ImportStatus
 from inventory.models import (
@@ -232,14 +230,6 @@ def hardware_body(draw) -> bytes:
 
 
 BATCH_PLACEHOLDER = 987654321
-
-
-@pytest.fixture
-def machine(workshop):
-    _token, key = machine_token_create(workshop=workshop, label="Poste d'entrée")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 @PROPERTY
