@@ -1,9 +1,12 @@
 """Funder reports: what the money did, in aggregates only.
 
-Every figure is a database aggregate over Allocation.objects.for_reports(user). For funders,
-any figure counting fewer than 5 people is masked ("< 5"); staff see the exact figures and can
-open each one down to the rows it counts (the allocation list with the same filters)."""
+Every figure is a database aggregate over Allocation.objects.for_reports(user). Funders choose a
+whole month, quarter or year (reports/periods.py) and read figures protected by
+reports/disclosure.py: below 5, or computable from other figures, a figure reads "—". Staff see
+the exact figures and can open each one down to the rows it counts (the allocation list with the
+same filters)."""
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -29,9 +32,12 @@ from core.pdf import render_pdf
 from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device, Donor
 from reconditioning.models import PartMovement
+from reports import disclosure
+from reports.periods import Period
 from reports.stock import LeadTime, lead_times
 
-SMALL = 5  # below this many people, a funder sees "< 5"
+SMALL = disclosure.THRESHOLD
+HIDDEN = "—"  # every figure a funder may not read, whatever the reason
 
 
 @dataclass
@@ -40,6 +46,15 @@ class FunderFilters:
     date_to: date
     programme: FundingProgramme | None = None
     territory: str = ""  # commune INSEE code, EPT/EPCI SIREN, or "D92" for a department
+
+    @property
+    def period(self) -> Period | None:
+        """The whole month, quarter or year the dates cover, if they do."""
+        return Period.from_range(self.date_from, self.date_to)
+
+    @classmethod
+    def for_period(cls, period: Period, programme=None, territory: str = "") -> "FunderFilters":
+        return cls(period.start, period.end, programme, territory)
 
     def query(self, **extra) -> str:
         params = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
@@ -118,6 +133,7 @@ class FunderReport:
     chart_svgs: dict | None = None
     # Donors beyond the first DONORS_SHOWN, summed: (how many, collected, reused, scrapped).
     other_donors: tuple | None = None
+    donor_ids: list = field(default_factory=list)
 
     @property
     def top_donors(self) -> list[tuple[str, int, int, int]]:
@@ -125,9 +141,7 @@ class FunderReport:
         return self.donors[:DONORS_SHOWN]
 
     def show(self, value) -> str:
-        """A count of people as a funder may see it."""
-        if self.masked and 0 < value < SMALL:
-            return "< 5"
+        """A figure as the reader may see it (already protected for funders)."""
         return str(value)
 
     def charts(self) -> dict[str, str]:
@@ -135,12 +149,8 @@ class FunderReport:
             return self.chart_svgs
 
         def masked(rows):
-            # A bar reveals its value: for funders, only groups of 5 or more are drawn.
-            return [
-                (label, n)
-                for _c, label, n in rows
-                if isinstance(n, int) and not (self.masked and n < SMALL)
-            ]
+            # A bar reveals its value: for funders, only the figures shown are drawn.
+            return [(label, n) for _c, label, n in rows if isinstance(n, int) and n > 0]
 
         return {
             "type": bar_chart(masked(self.by_type), title=_("Devices handed over by type")),
@@ -183,6 +193,10 @@ def _impact(allocations) -> tuple[Decimal, Decimal, list[ImpactFactor], int]:
 
 
 def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
+    masked = not permissions.can(user, "reports.read_unmasked")
+    if masked and filters.period is None:
+        # Two overlapping free ranges, subtracted, would isolate one person.
+        raise ValueError(_("Funders choose a whole month, quarter or year."))
     allocations = allocations_filtered(user, filters)
     territory_label = territory_communes(filters.territory)[0] if filters.territory else ""
     type_counts = dict(
@@ -228,32 +242,32 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
             "pk", "name", "kind"
         )
     }
-    donors = []
-    for donor_id, reused in sorted(reused_by_donor.items(), key=lambda x: (-x[1], x[0])):
+    donors, donor_ids = [], []
+    # For funders, by name: ranked by figure, a hidden figure between two shown ones is bounded.
+    order = (lambda x: (donor_info[x[0]][0].lower(), x[0])) if masked else (lambda x: (-x[1], x[0]))
+    for donor_id, reused in sorted(reused_by_donor.items(), key=order):
         given, scrapped = donor_stats.get(donor_id, (0, 0))
         name, kind = donor_info[donor_id]
         # A private person who gave devices is not named in a funder's report.
         label = _("A private donor") if kind == "individual" else name
         donors.append((label, given, reused, scrapped))
+        donor_ids.append(donor_id)
     rest = donors[DONORS_SHOWN:]
     other_donors = (len(rest), *(sum(d[i] for d in rest) for i in (1, 2, 3))) if rest else None
     co2e, materials, factors, without = _impact(allocations)
     report = FunderReport(
         filters=filters,
         territory_label=territory_label,
-        masked=not permissions.can(user, "reports.read_unmasked"),
+        masked=masked,
         generated_at=timezone.now(),
         devices=total,
-        by_type=[
-            (v, str(label), type_counts[v]) for v, label in DeviceType.choices if type_counts.get(v)
-        ],
+        # Every category is listed, empty or not: a missing line would itself say "nobody".
+        by_type=[(v, str(label), type_counts.get(v, 0)) for v, label in DeviceType.choices],
         to_people=with_person.count(),
         to_structures=allocations.filter(person__isnull=True).count(),
         people=people.count(),
-        by_age=[(v, str(label), age[v]) for v, label in AgeBand.choices if age.get(v)],
-        by_situation=[
-            (v, str(label), situation[v]) for v, label in Situation.choices if situation.get(v)
-        ],
+        by_age=[(v, str(label), age.get(v, 0)) for v, label in AgeBand.choices],
+        by_situation=[(v, str(label), situation.get(v, 0)) for v, label in Situation.choices],
         trained=with_person.filter(waiver__isnull=True).values("person").distinct().count(),
         waived=with_person.filter(waiver__isnull=False).values("person").distinct().count(),
         charges_due=money["due"] or Decimal("0"),
@@ -265,66 +279,199 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         to_allocated=to_allocated,
         donors=donors,
         other_donors=other_donors,
+        donor_ids=donor_ids,
         co2e_kg=co2e,
         materials_kg=materials,
         factors=factors,
         without_factor=without,
     )
     if report.masked:
+        _protect(report, _hidden_measures(user, filters))
         report.chart_svgs = report.charts()
-        _protect(report, qpv)
     return report
 
 
-HIDDEN = "—"
+# The figures of the protection table ("measures"), per allocation or per distinct person.
+PERSON_MEASURES = ("people", "age:", "situation:", "trained", "waived")
 
 
-def _protect(report: FunderReport, qpv_count: int) -> None:
-    """Disclosure control for funders: counts of 1 to 4 people read "< 5"; in a group whose
-    total is shown, a single masked cell would be found by subtraction, so the next smallest
-    cell is hidden too; money and impact, which divided by the tariff or the factor give a
-    count back, are hidden when the counts behind them are masked."""
+def _measures(row) -> tuple[list[str], list[str]]:
+    """(allocation measures, person measures) one allocation counts in."""
+    (_at, person, _pc, _sc, _prog, dtype, age, situation, waiver, exempt, qpv, donor) = row
+    counted = ["devices", f"type:{dtype}", "to_people" if person else "to_structures"]
+    counted += ["qpv" if qpv else "nonqpv", f"donor:{donor}"]
+    if exempt:
+        counted.append("exemptions")
+    people = []
+    if person:
+        people = ["people", f"age:{age}", f"situation:{situation}"]
+        people.append("waived" if waiver else "trained")
+    return counted, people
 
-    def small(value) -> bool:
-        return isinstance(value, int) and 0 < value < SMALL
 
-    def protect_group(values: list[int]) -> list:
-        shown = ["< 5" if small(v) else v for v in values]
-        masked = [i for i, v in enumerate(values) if small(v)]
-        if len(masked) == 1:
-            others = [(v, i) for i, v in enumerate(values) if i not in masked and v > 0]
-            if others:
-                shown[min(others)[1]] = HIDDEN
-        return shown
+CATEGORY_GROUPS = [
+    ("devices", "type:"),
+    ("devices", ("to_people", "to_structures")),
+    ("devices", ("qpv", "nonqpv")),
+    ("devices", "donor:"),
+    ("people", "age:"),
+    ("people", "situation:"),
+    ("people", ("trained", "waived")),
+]
 
-    def protect_rows(rows):
-        values = protect_group([n for _c, _l, n in rows])
-        return [(c, label, v) for (c, label, _n), v in zip(rows, values, strict=True)]
 
-    raw_people, raw_devices = report.people, report.devices
-    report.to_people, report.to_structures = protect_group([report.to_people, report.to_structures])
-    report.by_type = protect_rows(report.by_type)
-    report.by_age = protect_rows(report.by_age)
-    report.by_situation = protect_rows(report.by_situation)
-    report.trained, report.waived = protect_group([report.trained, report.waived])
-    report.people = "< 5" if small(raw_people) else raw_people
-    report.devices = "< 5" if small(raw_devices) else raw_devices
-    counts_hidden = small(raw_people) or small(raw_devices) or 0 < raw_devices < SMALL
-    if counts_hidden:
+def _hidden_measures(user, filters: FunderFilters):
+    """Whether a measure of the asked figure is hidden from a funder.
+
+    The protection table holds every month, quarter and year of the period's calendar year,
+    every territory (commune, EPT or EPCI, department, all) and every programme (each, all)
+    the user's allocations fall in, each with its categories; disclosure.suppress() hides the
+    cells that alone could be worked out from the others. The decision for a figure does not
+    depend on which report asked for it, so nested reports hide consistently."""
+    year = filters.period.year
+    start = timezone.make_aware(datetime.combine(date(year, 1, 1), time.min))
+    end = timezone.make_aware(datetime.combine(date(year, 12, 31), time.max))
+    rows = (
+        Allocation.objects.for_reports(user)
+        .filter(handed_over_at__range=(start, end))
+        .values_list(
+            "handed_over_at",
+            "person_id",
+            "person__commune_id",
+            "structure__structure__commune_id",
+            "order_line__order__funding_programme_id",
+            "device__device_type",
+            "person__age_band",
+            "person__situation",
+            "waiver_id",
+            "exemption_reason_id",
+            "structure__structure__in_qpv",
+            "device__batch__donor_id",
+        )
+        .iterator(chunk_size=2000)
+    )
+    # Base cells: (month, commune, programme) → allocation counts and sets of people.
+    counts: dict[tuple, Counter] = defaultdict(Counter)
+    people: dict[tuple, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        month = timezone.localtime(row[0]).month
+        base = (month, row[2] or row[3], row[4])
+        counted, person_measures = _measures(row)
+        counts[base].update(counted)
+        for measure in person_measures:
+            people[base][measure].add(row[1])
+    communes = {code for _m, code, _p in counts if code}
+    parents = {
+        code: [f"D{dept}", *(t for t in (epci, ept) if t)]
+        for code, dept, epci, ept in Commune.objects.filter(code_insee__in=communes).values_list(
+            "code_insee", "department", "epci__code", "ept__code"
+        )
+    }
+
+    def periods(month: int) -> list[Period]:
+        m = Period(year, "month", month)
+        return [m, Period(year, "quarter", (month - 1) // 3 + 1), Period(year)]
+
+    def territories(code) -> list:
+        return [code or "?", *parents.get(code, []), ""]
+
+    cells: Counter = Counter()
+    person_sets: dict[tuple, set] = defaultdict(set)
+    for base, counter in counts.items():
+        month, code, programme = base
+        for node in _nodes(periods(month), territories(code), [programme, "all"]):
+            for measure, n in counter.items():
+                cells[(*node, measure)] += n
+            for measure, ids in people[base].items():
+                person_sets[(*node, measure)] |= ids
+    for key, ids in person_sets.items():
+        cells[key] = len(ids)
+    hidden = disclosure.suppress(cells, _groups(cells, year, parents))
+    programme = filters.programme.pk if filters.programme else "all"
+    node = (filters.period, filters.territory or "", programme)
+
+    def is_hidden(measure: str) -> bool:
+        return disclosure.is_hidden((*node, measure), cells, hidden)
+
+    return is_hidden
+
+
+def _nodes(periods, territories, programmes):
+    return [(p, t, g) for p in periods for t in territories for g in programmes]
+
+
+def _groups(cells, year: int, parents: dict[str, list[str]]):
+    """The additive groups of the protection table: (parent cell, child cells)."""
+    keys = list(cells)
+    by_node = defaultdict(set)  # (period, territory, programme) → measures present
+    for period, territory, programme, measure in keys:
+        by_node[(period, territory, programme)].add(measure)
+    lines = {(t, g, m) for _p, t, g, m in keys}
+    for t, g, m in lines:
+        for parent, children in Period.hierarchy(year):
+            yield (parent, t, g, m), [(c, t, g, m) for c in children]
+    # Territories: each grouping is its communes; all territories are the departments plus
+    # the allocations whose commune is unknown ("?").
+    members = defaultdict(set)
+    for commune, groupings in parents.items():
+        for grouping in groupings:
+            members[grouping].add(commune)
+    members[""] = {g for gs in parents.values() for g in gs if g.startswith("D")} | {"?"}
+    programmes = {g for _p, _t, g, _m in keys if g != "all"}
+    points = {(p, g, m) for p, _t, g, m in keys}
+    for p, g, m in points:
+        for grouping, children in members.items():
+            yield (p, grouping, g, m), [(p, c, g, m) for c in sorted(children)]
+    for p, t, _g, m in {(p, t, "all", m) for p, t, _g, m in keys}:
+        yield (p, t, "all", m), [(p, t, g, m) for g in sorted(programmes, key=repr)]
+    for node, measures in by_node.items():
+        for parent, children in CATEGORY_GROUPS:
+            if isinstance(children, str):
+                children = sorted(m for m in measures if m.startswith(children))
+            yield (*node, parent), [(*node, c) for c in children]
+
+
+def _protect(report: FunderReport, hidden) -> None:
+    """Replace every figure a funder may not read by HIDDEN. Money, impact, shares and lead
+    times are computed from counts (a charge divided by the tariff gives a count back): each
+    is hidden with the counts it stands on."""
+
+    def cell(measure: str, value):
+        return HIDDEN if hidden(measure) else value
+
+    devices_hidden = hidden("devices")
+    report.devices = cell("devices", report.devices)
+    report.people = cell("people", report.people)
+    report.to_people = cell("to_people", report.to_people)
+    report.to_structures = cell("to_structures", report.to_structures)
+    report.by_type = [(c, label, cell(f"type:{c}", n)) for c, label, n in report.by_type]
+    report.by_age = [(c, label, cell(f"age:{c}", n)) for c, label, n in report.by_age]
+    report.by_situation = [
+        (c, label, cell(f"situation:{c}", n)) for c, label, n in report.by_situation
+    ]
+    report.trained = cell("trained", report.trained)
+    report.waived = cell("waived", report.waived)
+    if devices_hidden or hidden("to_people"):
         report.charges_due = report.collected = HIDDEN
+    if devices_hidden:
         report.co2e_kg = report.materials_kg = HIDDEN
-    if small(report.exemptions) or counts_hidden:
-        report.exempted_amount = HIDDEN
-        report.exemptions = "< 5" if small(report.exemptions) else report.exemptions
-    if small(qpv_count) or small(raw_devices - qpv_count) or counts_hidden:
+        report.to_ready = report.to_allocated = LeadTime(0, None, None)
+    if hidden("exemptions"):
+        report.exemptions = report.exempted_amount = HIDDEN
+    if hidden("qpv") or hidden("nonqpv"):
         report.qpv_share = HIDDEN
+    # Donors are listed by name: their "handed over" column is a category of the devices.
+    donor_ids = report.donor_ids
     report.donors = [
-        (name, collected, "< 5" if small(reused) else reused, scrapped)
-        for name, collected, reused, scrapped in report.donors
+        (name, given, cell(f"donor:{pk}", reused), scrapped)
+        for pk, (name, given, reused, scrapped) in zip(donor_ids, report.donors, strict=True)
     ]
     if report.other_donors:
-        n, collected, reused, scrapped = report.other_donors
-        report.other_donors = (n, collected, "< 5" if small(reused) else reused, scrapped)
+        n, given, reused, scrapped = report.other_donors
+        rest = donor_ids[DONORS_SHOWN:]
+        if any(hidden(f"donor:{pk}") for pk in rest):
+            reused = HIDDEN
+        report.other_donors = (n, given, reused, scrapped)
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:
@@ -336,7 +483,7 @@ def _rows(report: FunderReport) -> list[list]:
         return value
 
     rows = [
-        [_("Period"), f"{report.filters.date_from:%d/%m/%Y} – {report.filters.date_to:%d/%m/%Y}"],
+        [_("Period"), str(report.filters.period or _period_range(report.filters))],
         [_("Funding programme"), str(report.filters.programme or _("All"))],
         [_("Territory"), report.territory_label or _("All")],
         [_("Devices handed over"), s(report.devices)],
@@ -372,6 +519,10 @@ def _rows(report: FunderReport) -> list[list]:
         [str(a), b if isinstance(b, int | float | Decimal) or b is None else str(b)]
         for a, b in rows
     ]
+
+
+def _period_range(filters: FunderFilters) -> str:
+    return f"{filters.date_from:%d/%m/%Y} – {filters.date_to:%d/%m/%Y}"
 
 
 def funder_report_csv(report: FunderReport) -> bytes:

@@ -18,19 +18,26 @@ from reports.funder import (
     funder_report_build,
     territory_communes,
 )
+from reports.periods import Period, period_choices
 
 from . import jobs as report_jobs
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _programmes(user):
     return FundingProgramme.objects.visible_to(user).select_related("funder")
 
 
+def _years() -> list[tuple[int, int]]:
+    this_year = timezone.localdate().year
+    return [(y, y) for y in range(this_year, 2019, -1)]
+
+
 class FunderFilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=DATE)
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=DATE)
+    """A whole calendar period: a year, or one of its quarters or months (reports/periods.py
+    says why no free dates)."""
+
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, choices=_years)
+    part = forms.ChoiceField(label=gettext_lazy("Period"), required=False, choices=period_choices)
     programme = forms.ModelChoiceField(
         label=gettext_lazy("Funding programme"),
         required=False,
@@ -52,12 +59,14 @@ class FunderFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        for value in (start, end):
-            if value and not 2000 <= value.year <= 2100:
-                raise forms.ValidationError(_("Choose a period between 2000 and 2100."))
+        if data.get("year"):
+            part = data.get("part") or ""
+            try:
+                data["period"] = Period.parse(
+                    f"{data['year']}-{part}" if part else str(data["year"])
+                )
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
         territory = (data.get("territory") or "").strip().upper()
         if territory:
             try:
@@ -69,17 +78,16 @@ class FunderFilterForm(forms.Form):
 
     def filters(self) -> FunderFilters:
         d = self.cleaned_data
-        return FunderFilters(d["date_from"], d["date_to"], d.get("programme"), d["territory"])
+        return FunderFilters.for_period(d["period"], d.get("programme"), d["territory"])
 
 
 def _default_period() -> dict:
-    today = timezone.localdate()
-    return {"date_from": date(today.year, 1, 1), "date_to": today}
+    return {"year": timezone.localdate().year, "part": ""}
 
 
 def funder_report(request):
     permissions.require(request.user, "reports.read_funder")
-    data = request.GET if "date_from" in request.GET else _default_period()
+    data = request.GET if "year" in request.GET else _default_period()
     form = FunderFilterForm(data, user=request.user)
     report = None
     if form.is_valid():
@@ -107,8 +115,7 @@ def funder_report_request(request):
         return redirect("beneficiaries:funder_report")
     f = form.filters()
     params = {
-        "from": f.date_from.isoformat(),
-        "to": f.date_to.isoformat(),
+        "period": f.period.key,
         "programme": f.programme.pk if f.programme else None,
         "territory": f.territory,
     }

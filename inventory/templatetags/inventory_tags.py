@@ -1,4 +1,5 @@
 from django import template
+from django.utils import formats
 
 register = template.Library()
 
@@ -16,3 +17,19 @@ def mask(value, masked):
     if masked and isinstance(value, int) and 0 < value < 5:
         return "< 5"
     return value
+
+
+@register.filter
+def unit(value, symbol):
+    """A figure with its unit ("12,5 kg"); a hidden figure ("—") stays bare."""
+    if value is None or isinstance(value, str):
+        return value
+    return f"{formats.localize(value)} {symbol}"
+
+
+@register.filter
+def euros(value):
+    """An amount as "40,00 €"; a hidden amount ("—") stays bare."""
+    if value is None or isinstance(value, str):
+        return value
+    return f"{formats.number_format(value, 2, use_l10n=True)} €"

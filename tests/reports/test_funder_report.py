@@ -1,6 +1,5 @@
-"""Funder reports: figures against the data the test builds, the "< 5" rule, territories."""
+"""Funder reports: figures against the data the test builds, the disclosure rule, territories."""
 
-import datetime
 import io
 import json
 from decimal import Decimal
@@ -19,15 +18,18 @@ from beneficiaries import allocations, orders, services
 from beneficiaries.models import EligibilityCriterion, FundingProgramme, Structure
 from inventory.enums import DeviceStatus as S
 from reconditioning.demo import walk_to
-from reports.funder import FunderFilters, funder_report_build
+from reports.funder import HIDDEN, FunderFilters, funder_report_build
 from reports.models import ReportJob
+from reports.periods import MONTH, Period
 from tests.beneficiaries.conftest import train
 from tests.factories import OrganisationFactory, make_batch, make_device, member
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-PERIOD = FunderFilters(TODAY - datetime.timedelta(days=30), TODAY)
+PERIOD = FunderFilters.for_period(Period(TODAY.year, MONTH, TODAY.month))
+# The same period as the form asks for it: a year and a month.
+PERIOD_FORM = {"year": TODAY.year, "part": f"{TODAY.month:02d}"}
 
 
 class PageParts(HTMLParser):
@@ -127,25 +129,34 @@ def funded(workshop, technician, coordinator):
             )
         return allocation
 
-    people = []
-    for i, band in enumerate(["26-44"] * 5 + ["65+"]):
+    def equip(structure, user, reference, band, situation="job_seeker"):
+        """A trained person of `structure` handed a laptop under the programme."""
         person = services.person_create(
-            structure=colombes,
-            user=med,
-            reference=f"P{i}",
+            structure=structure,
+            user=user,
+            reference=reference,
             age_band=band,
-            situation="job_seeker",
+            situation=situation,
             eligibility=rsa,
             consent_purpose="x",
             consent_given_on=TODAY,
             eligibility_checked_on=TODAY,
         )
-        train(person, training, med)
-        people.append(person)
-        hand_over(colombes, med, person)
+        train(person, training, user)
+        return hand_over(structure, user, person)
+
+    for i, band in enumerate(["26-44"] * 5 + ["65+"]):
+        equip(colombes, med, f"P{i}", band)
     hand_over(nanterre, med2, None)
     hand_over(colombes, med, None, programme=other_programme)
-    return {"funder": funder, "programme": programme}
+    return {
+        "funder": funder,
+        "programme": programme,
+        # For tests that need more people: equip("colombes" | "nanterre", reference, band).
+        "equip": lambda where, ref, band, situation="job_seeker": equip(
+            *((colombes, med) if where == "colombes" else (nanterre, med2)), ref, band, situation
+        ),
+    }
 
 
 def test_figures_for_staff(funded, coordinator):
@@ -155,7 +166,8 @@ def test_figures_for_staff(funded, coordinator):
     )
     assert report.devices == 7 and report.to_people == 6 and report.to_structures == 1
     assert report.people == 6 and report.trained == 6 and report.waived == 0
-    assert dict((c, n) for c, _l, n in report.by_age) == {"26-44": 5, "65+": 1}
+    assert dict((c, n) for c, _l, n in report.by_age if n) == {"26-44": 5, "65+": 1}
+    assert len(report.by_age) == 5 and len(report.by_situation) == 6  # every category listed
     assert report.qpv_share == round(100 * 6 / 7, 1)
     assert report.charges_due == Decimal("240") and report.collected == Decimal("240")
     assert report.exemptions == 1 and report.exempted_amount == Decimal("40")
@@ -168,15 +180,15 @@ def test_funder_sees_aggregates_with_small_counts_masked(client, funded):
     reader = member(funded["funder"], Role.READER, username="funder-reader")
     report = funder_report_build(user=reader, filters=PERIOD)
     assert report.masked and report.devices == 7  # only its own programme
-    assert report.show(1) == "< 5" and report.show(5) == "5" and report.show(0) == "0"
+    ages = dict((c, n) for c, _l, n in report.by_age)
+    # 65+: 1 is hidden, and so is 26-44: 5, else 6 people − 5 would give it back.
+    assert ages == dict.fromkeys(["u18", "18-25", "26-44", "45-64", "65+"], HIDDEN)
+    assert report.people == 6
     client.force_login(reader)
-    page = client.get(
-        reverse("beneficiaries:funder_report"),
-        {"date_from": PERIOD.date_from.isoformat(), "date_to": PERIOD.date_to.isoformat()},
-    )
+    page = client.get(reverse("beneficiaries:funder_report"), PERIOD_FORM)
     body = page.content.decode()
     people = body.split('id="people-figures"')[1].split("</table>")[0]
-    assert "&lt; 5" in people  # the single person aged 65+
+    assert '65 ans et plus</td><td class="num">—' in people
     assert not found_in_page("P0", body)  # no person's reference, in a cell or anywhere else
     assert "allocation_rows" not in body and "/attributions/" not in body
 
@@ -199,11 +211,7 @@ def test_staff_open_the_rows_behind_a_figure(client, funded, coordinator):
     client.force_login(coordinator)
     page = client.get(
         reverse("beneficiaries:funder_report"),
-        {
-            "date_from": PERIOD.date_from.isoformat(),
-            "date_to": PERIOD.date_to.isoformat(),
-            "programme": funded["programme"].pk,
-        },
+        PERIOD_FORM | {"programme": funded["programme"].pk},
     )
     assert reverse("beneficiaries:allocation_rows") in page.content.decode()
     rows = client.get(
@@ -230,11 +238,7 @@ def test_funders_cannot_open_rows_nor_other_programmes(client, funded):
     other = FundingProgramme.objects.get(name="CAF 2026")
     page = client.get(
         reverse("beneficiaries:funder_report"),
-        {
-            "date_from": PERIOD.date_from.isoformat(),
-            "date_to": PERIOD.date_to.isoformat(),
-            "programme": other.pk,
-        },
+        PERIOD_FORM | {"programme": other.pk},
     )
     assert "CAF 2026" not in page.content.decode().split("<select")[1].split("</select>")[0]
 
@@ -242,12 +246,7 @@ def test_funders_cannot_open_rows_nor_other_programmes(client, funded):
 def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_callbacks):
     reader = member(funded["funder"], Role.READER, username="funder-reader")
     client.force_login(reader)
-    data = {
-        "date_from": PERIOD.date_from.isoformat(),
-        "date_to": PERIOD.date_to.isoformat(),
-        "programme": "",
-        "territory": "",
-    }
+    data = PERIOD_FORM | {"programme": "", "territory": ""}
     for fmt in ("pdf", "csv", "xlsx"):
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("beneficiaries:funder_report_request"), data | {"fmt": fmt})
@@ -261,9 +260,9 @@ def test_pdf_csv_xlsx_through_jobs(client, funded, django_capture_on_commit_call
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content(jobs["pdf"]))).pages)
     assert "Rapport financeur" in text and "ADEME" in text
-    assert "65 ans et plus\n< 5" in text or "65 ans et plus < 5" in text
+    assert "65 ans et plus\n—" in text or "65 ans et plus —" in text
     csv_text = content(jobs["csv"]).decode("utf-8-sig")
-    assert "Appareils remis;7" in csv_text and "Tranche d'âge : 65 ans et plus;< 5" in csv_text
+    assert "Appareils remis;7" in csv_text and "Tranche d'âge : 65 ans et plus;—" in csv_text
     ws = openpyxl.load_workbook(io.BytesIO(content(jobs["xlsx"]))).active
     values = {row[0].value: row[1].value for row in ws.iter_rows()}
     assert values["Appareils remis"] == 7

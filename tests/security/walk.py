@@ -118,11 +118,7 @@ def post_data(name: str, ids: dict) -> dict:
             "consent_given_on": today,
             "eligibility_checked_on": today,
         },
-        "beneficiaries:funder_report_request": {
-            "date_from": "2026-01-01",
-            "date_to": today,
-            "fmt": "csv",
-        },
+        "beneficiaries:funder_report_request": {"year": "2026", "part": "", "fmt": "csv"},
         "beneficiaries:person_erase": {"confirm": "yes"},
         "beneficiaries:order_edit": {
             "form-TOTAL_FORMS": "1",
