@@ -69,6 +69,13 @@ def _in_objects_workshop(user, obj) -> bool:
     return obj.workshop_id in acting_ids(user, OrganisationKind.WORKSHOP)
 
 
+def _manages_objects_workshop(user, obj) -> bool:
+    return any(
+        m.organisation_id == obj.workshop_id and m.role == Role.MANAGER
+        for m in user.memberships_cached()
+    )
+
+
 def _structure_staff(user, obj=None) -> bool:
     return bool(acting_ids(user, OrganisationKind.MEDIATION))
 
@@ -107,6 +114,11 @@ PERMISSIONS: dict[str, Permission] = {
         _in_objects_workshop,
         _("Only the workshop's staff can do this."),
         "members of the object's workshop",
+    ),
+    "inventory.accept_stocktake": Permission(
+        _manages_objects_workshop,
+        _("Only the workshop's manager can accept a stocktake."),
+        "managers of the stocktake's workshop",
     ),
     # Reports
     "reports.read_stock": Permission(

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from core.pdf import render_pdf
 
-from .models import Device
+from .models import Device, Location
 
 
 def device_public_url(device: Device) -> str:
@@ -64,7 +64,23 @@ def label_pdf(device: Device) -> bytes:
 LABELS_PER_SHEET = 21
 
 
-def label_sheet_pdf(devices: Sequence[Device]) -> bytes:
-    labels = _label_context(devices)
+def _sheet(labels: list[dict], template: str) -> bytes:
     pages = [labels[i : i + LABELS_PER_SHEET] for i in range(0, len(labels), LABELS_PER_SHEET)]
-    return render_pdf("inventory/labels/sheet.html", {"pages": pages})
+    return render_pdf("inventory/labels/sheet.html", {"pages": pages, "label_template": template})
+
+
+def label_sheet_pdf(devices: Sequence[Device]) -> bytes:
+    return _sheet(_label_context(devices), "inventory/labels/_label.html")
+
+
+def shelf_label_sheet_pdf(locations: Sequence[Location]) -> bytes:
+    """One label per location: its code as QR and Code 128, which the scan box reads back."""
+    labels = [
+        {
+            "location": loc,
+            "qr": segno.make_qr(loc.code, error="m").svg_data_uri(border=0, scale=4),
+            "barcode": code128_svg_data_uri(loc.code),
+        }
+        for loc in locations
+    ]
+    return _sheet(labels, "inventory/labels/_shelf.html")

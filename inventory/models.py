@@ -129,6 +129,9 @@ class Donor(models.Model):
         return reverse("inventory:donor_detail", args=[self.pk])
 
 
+LOCATION_PREFIX = "LOC"
+
+
 class LocationQuerySet(WorkshopScopedQuerySet):
     pass
 
@@ -160,6 +163,14 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} / {self.shelf}" if self.shelf else self.zone
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:location_detail", args=[self.pk])
+
+    @property
+    def code(self) -> str:
+        """What its shelf label's barcode holds (inventory/scanning.py reads it back)."""
+        return f"{LOCATION_PREFIX}{self.pk:06d}"
 
 
 class BatchQuerySet(WorkshopScopedQuerySet):
@@ -689,3 +700,66 @@ class PendingHardwareReport(ReportPayload):
 
     def __str__(self) -> str:
         return f"{self.device_id} @ {self.received_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class StocktakeQuerySet(WorkshopScopedQuerySet):
+    pass
+
+
+class Stocktake(models.Model):
+    """A count of one location: what was scanned there, against what the records expected.
+    Its lines are the evidence; accepting it writes the movements, nothing is edited."""
+
+    workshop = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("workshop")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="stocktakes", verbose_name=_("location")
+    )
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    counted_at = models.DateTimeField(_("counted at"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    objects = StocktakeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-counted_at", "-id"]
+
+    def __str__(self) -> str:
+        return _("Stocktake no. %(n)s") % {"n": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stocktake_detail", args=[self.pk])
+
+
+class StocktakeLine(AppendOnlyModel):
+    class Result(models.TextChoices):
+        FOUND = "found", _("Found")
+        MISSING = "missing", _("Missing")
+        UNEXPECTED = "unexpected", _("Unexpected")
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.PROTECT, related_name="lines")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    # Where the records had the device when it was counted (an unexpected one: elsewhere).
+    recorded_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        ordering = ["result", "device__asset_tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "device"], name="one_line_per_device")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stocktake_id}: {self.device_id} {self.result}"

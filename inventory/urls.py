@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shelf_views, views
 
 app_name = "inventory"
 
@@ -21,6 +21,26 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
     path("emplacements/", views.location_list, name="location_list"),
+    path("emplacements/etiquettes.pdf", shelf_views.shelf_labels, name="shelf_labels"),
+    path("emplacements/<int:pk>/", shelf_views.location_detail, name="location_detail"),
+    path("emplacements/<int:pk>/ranger/", shelf_views.location_put_away, name="location_put_away"),
+    path(
+        "emplacements/<int:pk>/inventaire/", shelf_views.stocktake_create, name="stocktake_create"
+    ),
+    path("inventaires/<int:pk>/", shelf_views.stocktake_detail, name="stocktake_detail"),
+    path("inventaires/<int:pk>/accepter/", shelf_views.stocktake_accept, name="stocktake_accept"),
+    path(
+        "inventaires/<int:pk>/rapport.pdf",
+        shelf_views.stocktake_export,
+        {"fmt": "pdf"},
+        name="stocktake_pdf",
+    ),
+    path(
+        "inventaires/<int:pk>/rapport.xlsx",
+        shelf_views.stocktake_export,
+        {"fmt": "xlsx"},
+        name="stocktake_xlsx",
+    ),
     path("appareils/<int:pk>/etiquette.pdf", views.device_label, name="device_label"),
     path("appareils/<int:pk>/deplacer/", views.device_move_view, name="device_move"),
     path(

@@ -354,6 +354,15 @@ def scan(request):
     scan = read_scan(request.GET.get("q", ""))
     if scan is None:
         return redirect("inventory:device_list")
+    if scan.kind == "location":
+        location = Location.objects.visible_to(request.user).filter(pk=int(scan.value)).first()
+        if location is not None:
+            return redirect(location)
+        if Location.objects.filter(pk=int(scan.value)).exists():
+            messages.warning(request, _("This location is not in your workshop."))
+        else:
+            messages.warning(request, _("No location matches “%(q)s”.") % {"q": scan.value})
+        return redirect("inventory:location_list")
     visible = Device.objects.visible_to(request.user)
     if scan.kind in ("tag", "pk"):
         lookup = {"asset_tag": scan.value} if scan.kind == "tag" else {"pk": int(scan.value)}

@@ -118,6 +118,24 @@ MATRIX: dict[str, Rule] = {
     "inventory:location_list": Rule(
         post=WORKSHOPS, note="scoped list; creating needs a workshop", action="inventory.log"
     ),
+    "inventory:shelf_labels": Rule(get=WORKSHOPS, action="inventory.log"),
+    "inventory:location_detail": Rule(args="location", get=NANTERRE | COORDINATION),
+    "inventory:location_put_away": Rule(
+        args="location", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
+    ),
+    "inventory:stocktake_create": Rule(
+        args="location", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"
+    ),
+    "inventory:stocktake_detail": Rule(args="stocktake", get=NANTERRE | COORDINATION),
+    "inventory:stocktake_pdf": Rule(args="stocktake", get=NANTERRE | COORDINATION),
+    "inventory:stocktake_xlsx": Rule(args="stocktake", get=NANTERRE | COORDINATION),
+    "inventory:stocktake_accept": Rule(
+        args="stocktake",
+        get=POST_ONLY,
+        post=frozenset({RESP}),
+        action="inventory.accept_stocktake",
+        note="the workshop's manager",
+    ),
     # Reports
     "inventory:stock_report": Rule(get=WORKSHOPS | COORDINATION, action="reports.read_stock"),
     "inventory:stock_report_request": Rule(

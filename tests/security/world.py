@@ -83,7 +83,7 @@ def build_world(run_on_commit) -> World:
         Structure,
         TrainingSession,
     )
-    from inventory import importing
+    from inventory import importing, shelves
     from inventory.models import CollectionBatch, Device, Donor, Location
     from reports import jobs as report_jobs
 
@@ -111,6 +111,14 @@ def build_world(run_on_commit) -> World:
     ready_order = Order.objects.filter(structure=med_org, status="ready").order_by("id").first()
     reserved = ready_order.lines.first().reservations.filter(released_at__isnull=True).first()
     pending = held_report(device, tech)
+    own_location = (
+        Location.objects.filter(workshop=batch.workshop)
+        .exclude(pk=device.location_id)
+        .order_by("pk")
+        .first()
+    )
+    # A count of a location with nothing scanned: accepting it has moves to write.
+    own_stocktake = shelves.stocktake_record(user=tech, location=own_location, text="")
     world.own = _kwargs(
         donor=sge,
         batch=batch,
@@ -127,13 +135,19 @@ def build_world(run_on_commit) -> World:
         handover_device=reserved.device,
         structure=Structure.objects.get(organisation=med_org),
         year=batch.collected_on.year,
-        location=Location.objects.filter(workshop=batch.workshop)
-        .exclude(pk=device.location_id)
+        location=own_location,
+        stocktake=own_stocktake,
+        # A device of the workshop elsewhere than `location`, for putting away there.
+        away_device=Device.objects.filter(workshop=batch.workshop)
+        .exclude(location=own_location)
+        .exclude(pk=device.pk)
         .order_by("pk")
         .first(),
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
     world.objects.update(
+        location=own_location,
+        stocktake=own_stocktake,
         batch=batch,
         device=device,
         pending_report=pending,
@@ -176,7 +190,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         Structure,
         TrainingProgramme,
     )
-    from inventory import importing
+    from inventory import importing, shelves
     from inventory.enums import DeviceStatus as S
     from inventory.models import Donor, Location
     from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
@@ -288,6 +302,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         import_job = importing.import_job_create(batch=batch, user=tech, uploaded_file=upload)
         report_job = report_jobs.report_job_create(kind="stock", fmt="xlsx", user=tech)
     world.objects.update(foreign_batch=batch, foreign_device=devices[0])
+    foreign_location = Location.objects.filter(workshop=workshop).order_by("pk").first()
     return _kwargs(
         donor=donor,
         batch=batch,
@@ -304,7 +319,9 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         handover_device=reserved.device,
         structure=Structure.objects.get(organisation=mediation),
         year=batch.collected_on.year,
-        location=Location.objects.filter(workshop=workshop).order_by("pk").first(),
+        location=foreign_location,
+        stocktake=shelves.stocktake_record(user=tech, location=foreign_location, text=""),
+        away_device=devices[-1],
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
 
