@@ -12,7 +12,8 @@ from accounts import permissions
 from core.exports import Sheet, xlsx_bytes
 from core.pdf import pdf_response, render_pdf
 
-from . import labels, shelves
+from . import shelves
+from .label_views import labels_response
 from .models import Device, Location, Stocktake, StocktakeLine
 
 SHOWN = 200
@@ -173,7 +174,7 @@ def shelf_labels(request):
     if not locations:
         messages.warning(request, _("No location yet."))
         return redirect("inventory:location_list")
-    return pdf_response(labels.shelf_label_sheet_pdf(locations), "etiquettes-emplacements.pdf")
+    return labels_response(request, locations=locations, name="etiquettes-emplacements")
 
 
 def _int(value: str) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import shelf_views, views
+from . import label_views, shelf_views, views
 
 app_name = "inventory"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("scan/", views.scan, name="scan"),
     path("appareils/<int:pk>/modifier/", views.device_edit, name="device_edit"),
     path("emplacements/", views.location_list, name="location_list"),
+    path("etiquettes/", label_views.labels_selection, name="labels_selection"),
+    path("imprimante/", label_views.printer_settings, name="printer_settings"),
     path("emplacements/etiquettes.pdf", shelf_views.shelf_labels, name="shelf_labels"),
     path("emplacements/<int:pk>/", shelf_views.location_detail, name="location_detail"),
     path("emplacements/<int:pk>/ranger/", shelf_views.location_put_away, name="location_put_away"),

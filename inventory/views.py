@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
-from core.pdf import pdf_response
 
-from . import importing, labels, spreadsheet
+from . import importing, printing, spreadsheet
 from .filters import devices_filtered
 from .forms import (
     BatchEditForm,
@@ -29,6 +28,7 @@ from .forms import (
 )
 from .hardware import HardwareReportError
 from .hardware_ingest import pending_report_confirm, pending_report_reject
+from .label_views import labels_response
 from .models import CollectionBatch, Device, Donor, ImportJob, Location, PendingHardwareReport
 from .resources import devices_export
 from .scanning import read_scan
@@ -224,6 +224,8 @@ def batch_intake(request, pk):
         "created": created,
         "duplicate": duplicate if duplicate_visible else None,
         "logged_count": Device.objects.filter(batch=batch).count(),
+        "print_on_intake": request.COOKIES.get(printing.PRINT_ON_INTAKE_COOKIE) == "1",
+        "printer": printing.printer_of(request),
     }
     template = (
         "inventory/includes/intake_feedback.html" if request.htmx else "inventory/intake.html"
@@ -238,7 +240,7 @@ def batch_labels(request, pk):
     if not devices:
         messages.warning(request, _("This batch has no device yet."))
         return redirect(batch)
-    return pdf_response(labels.label_sheet_pdf(devices), f"etiquettes-{batch.reference}.pdf")
+    return labels_response(request, devices=devices, name=f"etiquettes-{batch.reference}")
 
 
 # Spreadsheet import
@@ -386,7 +388,7 @@ def scan(request):
 
 def device_label(request, pk):
     device = get_object_or_404(Device.objects.visible_to(request.user), pk=pk)
-    return pdf_response(labels.label_pdf(device), f"etiquette-{device.asset_tag}.pdf")
+    return labels_response(request, devices=[device], name=f"etiquette-{device.asset_tag}")
 
 
 @require_POST

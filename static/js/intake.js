@@ -2,6 +2,29 @@
 // server answers. Each scan is captured at once (with the sticky fields), the serial field is
 // cleared for the next scan, and the requests are sent one after another, in order.
 (function () {
+  // "Print on intake" (the workstation's printer settings): the PDF label opens in a hidden
+  // frame and asks the browser to print it; a ZPL or Brother file is downloaded for the
+  // station's print helper.
+  function autoprint(link) {
+    if (!link) return;
+    if (link.dataset.autoprint === "pdf") {
+      const frame = document.createElement("iframe");
+      frame.hidden = true;
+      frame.src = link.href;
+      frame.addEventListener("load", function () {
+        frame.contentWindow.print();
+      });
+      document.body.appendChild(frame);
+    } else {
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.download = "";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    }
+  }
+
   const form = document.getElementById("intake-form");
   if (!form) return;
   const serial = form.querySelector("[name=serial_number]");
@@ -31,6 +54,7 @@
       })
       .then(function (html) {
         feedback.innerHTML = html;
+        autoprint(feedback.querySelector("[data-autoprint]"));
       })
       .catch(function () {
         const div = document.createElement("div");

@@ -119,6 +119,12 @@ MATRIX: dict[str, Rule] = {
         post=WORKSHOPS, note="scoped list; creating needs a workshop", action="inventory.log"
     ),
     "inventory:shelf_labels": Rule(get=WORKSHOPS, action="inventory.log"),
+    "inventory:labels_selection": Rule(
+        get=POST_ONLY, post=LOGGED_IN, note="labels of the devices the user sees; writes nothing"
+    ),
+    "inventory:printer_settings": Rule(
+        get=WORKSHOPS, post=WORKSHOPS, action="inventory.log", note="a cookie of the station"
+    ),
     "inventory:location_detail": Rule(args="location", get=NANTERRE | COORDINATION),
     "inventory:location_put_away": Rule(
         args="location", get=POST_ONLY, post=NANTERRE, action="inventory.work_on"

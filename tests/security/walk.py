@@ -104,6 +104,8 @@ def post_data(name: str, ids: dict) -> dict:
         "inventory:location_put_away": {"scans": f"https://x.test/appareils/{ids['away_device']}/"},
         "inventory:stocktake_create": {"scans": ""},
         "inventory:stocktake_accept": {},
+        "inventory:labels_selection": {"devices": [ids["device"]]},
+        "inventory:printer_settings": {"printer": "zpl", "print_on_intake": "on"},
         "inventory:import_job_confirm": {"action": "cancel"},
         "inventory:hardware_pending_decide": {"decision": "reject"},
         "inventory:stock_report_request": {"fmt": "xlsx"},
