@@ -40,9 +40,7 @@ def weights_load(DeviceTypeWeight=DeviceTypeWeight) -> None:
 def type_default_kg():
     """The default weight of the outer device's type, as a subquery."""
     return Subquery(
-        DeviceTypeWeight.objects.filter(device_type=OuterRef("device_type")).values("weight_kg")[
-            :1
-        ]
+        DeviceTypeWeight.objects.filter(device_type=OuterRef("device_type")).values("weight_kg")[:1]
     )
 
 
