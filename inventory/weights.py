@@ -8,10 +8,13 @@ reconditioning app, above this one."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import Case, Subquery, When
 from django.db.models.functions import Coalesce
 
+from .enums import DeviceType
 from .models import DeviceTypeWeight
+
+_KG_FIELD = models.DecimalField(max_digits=12, decimal_places=2)
 
 # Usual weights of each type, in kg, as seeded by migration 0012. Orders of magnitude from
 # manufacturers' data sheets and the averages eco-organisms use (ADEME / ecosystem WEEE
@@ -38,9 +41,22 @@ def weights_load(DeviceTypeWeight=DeviceTypeWeight) -> None:
 
 
 def type_default_kg():
-    """The default weight of the outer device's type, as a subquery."""
-    return Subquery(
-        DeviceTypeWeight.objects.filter(device_type=OuterRef("device_type")).values("weight_kg")[:1]
+    """The default weight of the device's type: one uncorrelated subquery per type, which the
+    database computes once per query (a subquery on the device's type would run for every
+    device, and the stock report reads them all)."""
+    return Case(
+        *(
+            When(
+                device_type=value,
+                then=Subquery(
+                    DeviceTypeWeight.objects.filter(device_type=value)
+                    .order_by()
+                    .values("weight_kg")[:1]
+                ),
+            )
+            for value in DeviceType.values
+        ),
+        output_field=_KG_FIELD,
     )
 
 
@@ -50,11 +66,9 @@ def device_weight_kg():
     return Coalesce(
         "weight_kg",
         type_default_kg(),
-        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+        output_field=_KG_FIELD,
     )
 
-
-ZERO = Value(Decimal("0"), output_field=models.DecimalField(max_digits=12, decimal_places=2))
 
 _KG = Decimal("0.001")
 _TENTH = Decimal("0.1")

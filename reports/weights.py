@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 
 from inventory.enums import DeviceStatus as S
 from inventory.weights import device_weight_kg, tonnes_display, type_default_kg
@@ -42,23 +43,21 @@ def weight_totals(devices) -> dict:
      "reused_t": "1,25 t", "recycled_t": "0,003 t"}  # French display, to the kilogram
 
     Reused: handed over (or given back since); recycled: scrapped."""
-    row = (
-        devices.order_by()
-        .annotate(
-            _w=device_weight_kg(),
-            _rw=Coalesce(_scrap_kg(), "weight_kg", type_default_kg(), output_field=_KG),
-        )
-        .aggregate(
-            reused_kg=Sum("_w", filter=Q(status__in=REUSED), output_field=_KG),
-            recycled_kg=Sum("_rw", filter=Q(status__in=RECYCLED), output_field=_KG),
-            reused=Count("pk", filter=Q(status__in=REUSED)),
-            recycled=Count("pk", filter=Q(status__in=RECYCLED)),
-            unweighed=Count(
-                "pk",
-                filter=Q(status__in=REUSED, _w__isnull=True)
-                | Q(status__in=RECYCLED, _rw__isnull=True),
-            ),
-        )
+    reused, recycled = Q(status__in=REUSED), Q(status__in=RECYCLED)
+    weight = device_weight_kg()
+    recycled_weight = Coalesce(_scrap_kg(), "weight_kg", type_default_kg(), output_field=_KG)
+    # The weights straight in the aggregates, each under its status filter: the database
+    # looks a scrap record up only for the scrapped devices (an annotation would be computed
+    # for every device, in a subquery).
+    row = devices.order_by().aggregate(
+        reused_kg=Sum(weight, filter=reused, output_field=_KG),
+        recycled_kg=Sum(recycled_weight, filter=recycled, output_field=_KG),
+        reused=Count("pk", filter=reused),
+        recycled=Count("pk", filter=recycled),
+        unweighed=Count(
+            "pk",
+            filter=(reused & IsNull(weight, True)) | (recycled & IsNull(recycled_weight, True)),
+        ),
     )
     totals = {
         "reused_kg": (row["reused_kg"] or Decimal(0)).quantize(_CENT),
