@@ -104,6 +104,10 @@ class DeviceTypeWeightAdmin(admin.ModelAdmin):
     list_display = ["device_type", "weight_kg", "source"]
     list_editable = ["weight_kg"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Without its default a type's devices would weigh nothing in the reports.
+        return False
+
 
 @admin.register(DeviceEvent)
 class DeviceEventAdmin(ReadOnlyLedgerAdmin):

@@ -125,3 +125,10 @@ def test_coordination_edits_a_default_in_the_back_office(admin_client):
     assert refused.status_code == 200
     row.refresh_from_db()
     assert row.weight_kg == Decimal("2.20")
+
+
+def test_a_default_cannot_be_deleted_from_the_back_office(admin_client):
+    row = DeviceTypeWeight.objects.get(device_type="monitor")
+    url = reverse("admin:inventory_devicetypeweight_delete", args=[row.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert DeviceTypeWeight.objects.filter(pk=row.pk).exists()
