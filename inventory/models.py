@@ -263,7 +263,7 @@ def choice_label(choices: type[models.TextChoices], value: str) -> str:
 class DeviceTypeWeight(models.Model):
     """The weight counted for a device of a type when none was weighed: the reports give
     tonnes reused and recycled, the unit eco-organisms and funders count in. Set by the
-    coordination (seeded by migration 0012, from inventory/weights.py)."""
+    coordination (seeded by migration 0013, from inventory/weights.py)."""
 
     device_type = models.CharField(
         _("device type"), max_length=20, choices=DeviceType.choices, unique=True

@@ -16,7 +16,7 @@ from .models import DeviceTypeWeight
 
 _KG_FIELD = models.DecimalField(max_digits=12, decimal_places=2)
 
-# Usual weights of each type, in kg, as seeded by migration 0012. Orders of magnitude from
+# Usual weights of each type, in kg, as seeded by migration 0013. Orders of magnitude from
 # manufacturers' data sheets and the averages eco-organisms use (ADEME / ecosystem WEEE
 # studies) — to be checked against the coordination's own weighings, then set in the back office.
 DEFAULT_SOURCE = (

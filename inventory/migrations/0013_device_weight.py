@@ -15,7 +15,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0011_pending_hardware_report'),
+        ('inventory', '0012_stocktake'),
     ]
 
     operations = [
