@@ -5,6 +5,7 @@ from .models import (
     CollectionBatch,
     Device,
     DeviceEvent,
+    DeviceTypeWeight,
     Donor,
     HardwareReport,
     ImportJob,
@@ -71,6 +72,7 @@ class DeviceAdmin(ExportMixin, admin.ModelAdmin):
         "model",
         "serial_number",
         "status",
+        "weight_kg",
         "workshop",
     ]
     list_filter = ["status", "device_type", "workshop"]
@@ -92,6 +94,18 @@ class DeviceAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # Devices come in through intake, import or hardware reports (asset tag, ledger).
+        return False
+
+
+@admin.register(DeviceTypeWeight)
+class DeviceTypeWeightAdmin(admin.ModelAdmin):
+    """The coordination adjusts the defaults; every type keeps one (the reports count it)."""
+
+    list_display = ["device_type", "weight_kg", "source"]
+    list_editable = ["weight_kg"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Without its default a type's devices would weigh nothing in the reports.
         return False
 
 

@@ -18,6 +18,7 @@ from .values import (
     parse_ram_mb,
     parse_screen_size,
     parse_storage,
+    parse_weight_kg,
 )
 
 
@@ -68,6 +69,11 @@ class DeviceSpecsForm(forms.Form):
     )
     purchase_date = ParsedCharField(label=_("Purchase date"), parser=parse_date)
     declared_value = ParsedCharField(label=_("Declared value (€)"), parser=parse_money)
+    weight = ParsedCharField(
+        label=_("Weight (kg)"),
+        parser=parse_weight_kg,
+        help_text=_("empty = the default weight of the type"),
+    )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
     def clean_device_type(self):
@@ -113,6 +119,7 @@ class IntakeForm(DeviceSpecsForm):
         "screen_size",
         "keyboard_layout",
         "battery_health",
+        "weight",
         "location",
         "notes",
     ]
@@ -169,6 +176,7 @@ class DeviceEditForm(DeviceSpecsForm):
             if device.purchase_date
             else "",
             "declared_value": device.declared_value,
+            "weight": str(device.weight_kg).replace(".", ",") if device.weight_kg else "",
             "notes": device.notes,
         }
 

@@ -23,6 +23,7 @@ from .enums import (
     KeyboardLayout,
     StorageKind,
 )
+from .values import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
 
 class AppendOnlyError(Exception):
@@ -259,6 +260,31 @@ def choice_label(choices: type[models.TextChoices], value: str) -> str:
     return table.get(value, value)
 
 
+class DeviceTypeWeight(models.Model):
+    """The weight counted for a device of a type when none was weighed: the reports give
+    tonnes reused and recycled, the unit eco-organisms and funders count in. Set by the
+    coordination (seeded by migration 0013, from inventory/weights.py)."""
+
+    device_type = models.CharField(
+        _("device type"), max_length=20, choices=DeviceType.choices, unique=True
+    )
+    weight_kg = models.DecimalField(
+        _("default weight (kg)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(WEIGHT_MIN_KG), MaxValueValidator(WEIGHT_MAX_KG)],
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("default weight of a device type")
+        verbose_name_plural = _("default weights of device types")
+        ordering = ["device_type"]
+
+    def __str__(self) -> str:
+        return f"{choice_label(DeviceType, self.device_type)}: {self.weight_kg} kg"
+
+
 def device_url(pk: int) -> str:
     """A device page's address without resolving the URL patterns for each row of a list."""
     return _device_url_pattern().replace("999999999", str(pk))
@@ -338,6 +364,15 @@ class Device(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
+    )
+    # Empty: the type's default (DeviceTypeWeight) counts in the tonnes reports show.
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(WEIGHT_MIN_KG), MaxValueValidator(WEIGHT_MAX_KG)],
     )
     notes = models.TextField(_("notes"), blank=True)
     is_virtual = models.BooleanField(_("virtual machine"), default=False, editable=False)

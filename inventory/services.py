@@ -174,6 +174,7 @@ class DeviceSpecs:
     keyboard_layout: str = ""
     purchase_date: date | None = None
     declared_value: Decimal | None = None
+    weight_kg: Decimal | None = None
     notes: str = ""
     is_virtual: bool = False
 
@@ -189,6 +190,7 @@ class DeviceSpecs:
         "keyboard_layout",
         "purchase_date",
         "declared_value",
+        "weight_kg",
         "notes",
         "is_virtual",
     )
@@ -216,6 +218,7 @@ class DeviceSpecs:
             keyboard_layout=data.get("keyboard_layout") or "",
             purchase_date=data.get("purchase_date"),
             declared_value=data.get("declared_value"),
+            weight_kg=data.get("weight"),
             notes=(data.get("notes") or "").strip(),
         )
 
@@ -366,6 +369,7 @@ DEVICE_COPY_COLUMNS = (
     "keyboard_layout",
     "purchase_date",
     "declared_value",
+    "weight_kg",
     "notes",
     "is_virtual",
     "source",
@@ -406,6 +410,7 @@ def _receive_many_copy(batch, specs_list, tags, user, source, note) -> None:
                 s.keyboard_layout,
                 s.purchase_date,
                 s.declared_value,
+                s.weight_kg,
                 s.notes,
                 s.is_virtual,
                 source,

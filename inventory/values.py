@@ -29,6 +29,7 @@ __all__ = [
     "parse_ram_mb",
     "parse_screen_size",
     "parse_storage",
+    "parse_weight_kg",
 ]
 
 # Cell contents meaning "nothing to say" (compared folded): parsed like an empty cell.
@@ -408,6 +409,38 @@ def parse_screen_size(text: str) -> Decimal | None:
         _(
             "“%(value)s” is not a screen size: write the diagonal in inches, for example 15,6 "
             "or 14 pouces (or in cm: 39,6 cm)."
+        )
+        % {"value": text.strip()}
+    )
+
+
+# Weight -----------------------------------------------------------------------------------
+
+# Below a SIM card or above a rack server is a typing slip (5000 typed for 5 kg): refused
+# rather than counted in the tonnes the reports give.
+WEIGHT_MIN_KG = Decimal("0.01")
+WEIGHT_MAX_KG = Decimal("150")
+_WEIGHT_RE = re.compile(r"(-?\s*\d+(?:[.,]\d+)?)\s*(?P<unit>kg|kilos?|kilogrammes?|g|grammes?)?\.?")
+_CENTI = Decimal("0.01")
+
+
+def parse_weight_kg(text: str) -> Decimal | None:
+    """Weight in kg, two decimals ("2,3", "2.3 kg", "850 g" -> 0.85), between 0,01 and 150."""
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    match = _WEIGHT_RE.fullmatch(cleaned)
+    if match:
+        kg = _number(match[1].replace(" ", ""))
+        if match["unit"] and match["unit"].startswith("g"):
+            kg /= 1000
+        kg = kg.quantize(_CENTI, ROUND_HALF_UP)
+        if WEIGHT_MIN_KG <= kg <= WEIGHT_MAX_KG:
+            return kg
+    raise ValueError(
+        _(
+            "“%(value)s” is not a plausible weight: write it in kg, between 0,01 and 150, for "
+            "example 2,3 (or in grams: 850 g)."
         )
         % {"value": text.strip()}
     )

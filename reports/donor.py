@@ -14,6 +14,7 @@ from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device
 from reconditioning.models import ErasureRecord, ScrapRecord
 from reports.certificates import _records, no_progress
+from reports.weights import weight_totals, weight_totals_sum
 
 REUSED = [S.ALLOCATED, S.RETURNED]
 REFURBISHED = [S.READY, S.RESERVED, S.ALLOCATED, S.RETURNED]
@@ -32,6 +33,8 @@ class BatchOutcome:
     declared_value: Decimal
     co2e_kg: Decimal
     materials_kg: Decimal
+    # reports.weights.weight_totals: the tonnes eco-organisms count (reused_t, recycled_t...)
+    weights: dict
 
 
 def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
@@ -72,6 +75,7 @@ def batch_outcome(batch: CollectionBatch) -> BatchOutcome:
         declared_value=value or Decimal("0"),
         co2e_kg=co2e,
         materials_kg=materials,
+        weights=weight_totals(devices),
     )
 
 
@@ -126,6 +130,7 @@ def donor_year_report_pdf(donor, year: int, batches, *, progress=no_progress) ->
             "materials_kg",
         )
     }
+    totals["weights"] = weight_totals_sum([o.weights for o in outcomes])
     reuse_rate = (
         round(100 * totals["handed_over"] / totals["received"], 1) if totals["received"] else None
     )

@@ -23,6 +23,8 @@ from inventory.models import Device, DeviceEvent
 from reconditioning.enums import ScrapReason
 from reconditioning.models import ScrapRecord
 
+from .weights import weight_totals
+
 IN_STOCK = [
     S.RECEIVED,
     S.DIAGNOSED,
@@ -71,6 +73,8 @@ class StockReport:
     reused: int
     scrap_rate: float | None
     scrap_reasons: list[tuple[str, int, float]] = field(default_factory=list)
+    # reports.weights.weight_totals: kg and tonnes reused and recycled.
+    weights: dict = field(default_factory=dict)
 
     def charts(self) -> dict[str, str]:
         return {
@@ -282,6 +286,7 @@ def stock_report_build(
         reused=reused,
         scrap_rate=round(100 * scrapped / out, 1) if out else None,
         scrap_reasons=reasons,
+        weights=weight_totals(devices),
     )
 
 
@@ -307,6 +312,8 @@ def stock_report_xlsx(report: StockReport) -> bytes:
         (_("Ready → handed over, median (days)"), report.to_allocated.median_days),
         (_("Ready → handed over, 90th percentile (days)"), report.to_allocated.p90_days),
         (_("Scrap rate (%)"), report.scrap_rate),
+        (_("Weight reused (kg)"), report.weights["reused_kg"]),
+        (_("Weight recycled (kg)"), report.weights["recycled_kg"]),
     ]
     sheets = [Sheet(_("Summary"), summary, bold_first_cell=True)]
     for title, table in [

@@ -91,6 +91,9 @@ def _os_catalogue(request):
         from beneficiaries.defaults import impact_load
 
         impact_load(apps.get_model("beneficiaries", "ImpactFactor"))
+        from inventory.weights import weights_load
+
+        weights_load()
 
 
 @pytest.fixture

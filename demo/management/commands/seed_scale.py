@@ -234,6 +234,7 @@ class Command(BaseCommand):
                     "",
                     None,
                     Decimal("50"),
+                    None,  # weight: the type's default
                     "",
                     False,
                     "scan",
