@@ -60,7 +60,7 @@ def _errors(request, exc) -> None:
 PERSON_SORTS = {
     "created": "created_at",
     "name": (Lower("last_name"), Lower("first_name"), Lower("reference")),
-    "structure": Lower("structure__organisation__name"),
+    "structure": Lower("structure__name"),
     "age_band": choice_order("age_band", AgeBand),
     "eligibility": Lower("eligibility__label"),
     "devices": "n_alloc",
@@ -71,7 +71,7 @@ def person_list(request):
     sort = sort_for(request, PERSON_SORTS, "-created")
     people = sort.apply(
         Person.objects.visible_to(request.user)
-        .select_related("structure__organisation", "eligibility")
+        .select_related("structure", "eligibility")
         .annotate(n_alloc=Count("allocations"))
     )
     q = request.GET.get("q", "").strip()
@@ -186,7 +186,6 @@ def person_waiver(request, pk):
 
 SESSION_SORTS = {
     "date": "starts_at",
-    "programme": (Lower("programme__title"), "starts_at"),
     "place": Lower("place"),
     "trainer": Lower("trainer"),
     "enrolled": "n",
@@ -267,7 +266,7 @@ def session_detail(request, pk):
 
 ORDER_SORTS = {
     "reference": "reference",
-    "structure": Lower("structure__organisation__name"),
+    "structure": Lower("structure__name"),
     "status": choice_order("status", OrderStatus),
     "workshop": Lower("workshop__name"),
     "created": "created_at",
@@ -278,7 +277,7 @@ def order_list(request):
     sort = sort_for(request, ORDER_SORTS, "-created")
     qs = sort.apply(
         Order.objects.visible_to(request.user)
-        .select_related("structure__organisation", "workshop")
+        .select_related("structure", "workshop")
         .annotate(n_lines=Count("lines"))
     )
     status = request.GET.get("status", "")
