@@ -1,5 +1,6 @@
-"""Tags of the lists: the header of a sortable column, `{% sort_th sort "key" label "num" %}`,
-and how long a row has waited, `{{ device.entered_at|waited }}`.
+"""Tags of the lists: the header of a sortable column, `{% sort_th "key" label "num" %}` (the
+view's `sort`, from core.sorting, read from the context), and how long a row has waited,
+`{{ device.entered_at|waited }}`.
 
 With no `sort` in the context (a table included on a page that does not sort), a plain
 header: one table template serves both."""
@@ -12,8 +13,9 @@ from django.utils.translation import gettext, ngettext
 register = template.Library()
 
 
-@register.simple_tag
-def sort_th(sort, key: str, label, css_class: str = ""):
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label, css_class: str = ""):
+    sort = context.get("sort")
     class_attr = format_html(' class="{}"', css_class) if css_class else ""
     if not sort:
         return format_html('<th scope="col"{}>{}</th>', class_attr, label)
@@ -50,9 +52,10 @@ def waited(since, now=None) -> str:
     return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
 
 
-@register.simple_tag
-def sort_input(sort):
+@register.simple_tag(takes_context=True)
+def sort_input(context):
     """Inside a list's filter form: filtering again keeps the order chosen in the headers."""
+    sort = context.get("sort")
     if not sort or sort.is_default:
         return ""
     return format_html('<input type="hidden" name="sort" value="{}">', sort.param)
