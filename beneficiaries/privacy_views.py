@@ -6,11 +6,13 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from core.sorting import sort_for
 
 from . import privacy
 from .models import AuditLog, Person
@@ -60,6 +62,15 @@ def person_erase(request, pk):
     )
 
 
+AUDIT_SORTS = {
+    "at": "at",
+    "who": Lower("username"),
+    "organisation": Lower("organisation__name"),
+    "action": "action",
+    "person": "person_id",
+}
+
+
 def audit_log(request):
     """Coordinators: who viewed, exported, erased or anonymised personal data."""
     permissions.require(request.user, "people.read_access_log")
@@ -81,9 +92,8 @@ def audit_log(request):
             entries = entries.filter(**{lookup: date.fromisoformat(g.get(key, ""))})
         except ValueError:
             pass
-    page = Paginator(entries, 100).get_page(g.get("page"))
-    query = g.copy()
-    query.pop("page", None)
+    sort = sort_for(request, AUDIT_SORTS, "-at")
+    page = Paginator(sort.apply(entries), 100).get_page(g.get("page"))
     return render(
         request,
         "beneficiaries/audit_log.html",
@@ -97,6 +107,7 @@ def audit_log(request):
                 "from": g.get("from", ""),
                 "to": g.get("to", ""),
             },
-            "query": query.urlencode(),
+            "query": sort.page_query,
+            "sort": sort,
         },
     )

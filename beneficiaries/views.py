@@ -2,16 +2,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from core.sorting import choice_order, sort_for
 from inventory.models import Device
 
 from . import allocations, orders, privacy, services
-from .enums import OrderStatus
+from .enums import AgeBand, OrderStatus
 from .forms import (
     DecisionForm,
     EnrolForm,
@@ -55,8 +57,19 @@ def _errors(request, exc) -> None:
 # People
 
 
+PERSON_SORTS = {
+    "created": "created_at",
+    "name": (Lower("last_name"), Lower("first_name"), Lower("reference")),
+    "structure": Lower("structure__name"),
+    "age_band": choice_order("age_band", AgeBand),
+    "eligibility": Lower("eligibility__label"),
+    "devices": "n_alloc",
+}
+
+
 def person_list(request):
-    people = (
+    sort = sort_for(request, PERSON_SORTS, "-created")
+    people = sort.apply(
         Person.objects.visible_to(request.user)
         .select_related("structure", "eligibility")
         .annotate(n_alloc=Count("allocations"))
@@ -68,7 +81,11 @@ def person_list(request):
         )
     # One line for the list (it names people), not one per person shown.
     privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail="list")
-    return render(request, "beneficiaries/person_list.html", {"people": people[:200], "q": q})
+    return render(
+        request,
+        "beneficiaries/person_list.html",
+        {"people": people[:200], "q": q, "sort": sort},
+    )
 
 
 def person_create(request):
@@ -167,13 +184,26 @@ def person_waiver(request, pk):
 # Trainings
 
 
+SESSION_SORTS = {
+    "date": "starts_at",
+    "place": Lower("place"),
+    "trainer": Lower("trainer"),
+    "enrolled": "n",
+}
+
+
 def session_list(request):
-    sessions = (
+    sort = sort_for(request, SESSION_SORTS, "-date")
+    sessions = sort.apply(
         TrainingSession.objects.visible_to(request.user)
         .select_related("programme", "structure")
         .annotate(n=Count("enrolments"))
     )
-    return render(request, "beneficiaries/session_list.html", {"sessions": sessions[:200]})
+    return render(
+        request,
+        "beneficiaries/session_list.html",
+        {"sessions": sessions[:200], "sort": sort},
+    )
 
 
 def session_create(request):
@@ -234,8 +264,18 @@ def session_detail(request, pk):
 # Orders
 
 
+ORDER_SORTS = {
+    "reference": "reference",
+    "structure": Lower("structure__name"),
+    "status": choice_order("status", OrderStatus),
+    "workshop": Lower("workshop__name"),
+    "created": "created_at",
+}
+
+
 def order_list(request):
-    qs = (
+    sort = sort_for(request, ORDER_SORTS, "-created")
+    qs = sort.apply(
         Order.objects.visible_to(request.user)
         .select_related("structure", "workshop")
         .annotate(n_lines=Count("lines"))
@@ -248,6 +288,7 @@ def order_list(request):
         "beneficiaries/order_list.html",
         {
             "orders": qs[:200],
+            "sort": sort,
             "status": status,
             "statuses": OrderStatus.choices,
             "can_order": permissions.can(request.user, "orders.order"),
@@ -590,15 +631,24 @@ def allocation_return(request, pk):
 # Structures
 
 
+STRUCTURE_SORTS = {
+    "name": Lower("organisation__name"),
+    "commune": (Lower("commune__name"), "postal_code"),
+    "updated": "updated_on",
+}
+
+
 def structure_list(request):
-    structures = Structure.objects.visible_to(request.user).select_related(
-        "organisation", "commune"
+    sort = sort_for(request, STRUCTURE_SORTS, "name")
+    structures = sort.apply(
+        Structure.objects.visible_to(request.user).select_related("organisation", "commune")
     )
     return render(
         request,
         "beneficiaries/structure_list.html",
         {
             "structures": structures[:500],
+            "sort": sort,
             "can_import": permissions.can(request.user, "structures.import"),
         },
     )

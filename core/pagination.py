@@ -4,6 +4,7 @@ and no page runs COUNT(*) over the whole table."""
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import F, Q
 from rest_framework.pagination import CursorPagination
 
 COUNT_CAP = 1000
@@ -18,15 +19,37 @@ class KeysetPage:
     count: int | None = None
 
 
-def keyset_page(qs, *, after: str | None, size: int = 50) -> KeysetPage:
-    """Newest first on the primary key; `after` is the last id of the previous page."""
+def keyset_page(qs, *, after: str | None, size: int = 50, keyset=None) -> KeysetPage:
+    """Newest first on the primary key; `after` is the last id of the previous page.
+
+    `keyset`: (expression, descending) to page on that expression then the primary key, as
+    core.sorting orders a list; the expression must never be NULL. The cursor stays the last
+    row's id: the value to start after is read from that row (one indexed query, from page 2)."""
     try:
         after_id = int(after) if after else None
     except ValueError:
         after_id = None
-    if after_id is not None:
-        qs = qs.filter(pk__lt=after_id)
-    rows = list(qs.order_by("-pk")[: size + 1])
+    if keyset is None:
+        if after_id is not None:
+            qs = qs.filter(pk__lt=after_id)
+        rows = list(qs.order_by("-pk")[: size + 1])
+    else:
+        expr, desc = keyset
+        if after_id is not None:
+            anchor = qs.filter(pk=after_id).annotate(keyset_anchor=expr)
+            anchor = list(anchor.values_list("keyset_anchor", flat=True)[:1])
+        qs = qs.alias(keyset_value=expr)
+        if after_id is not None:
+            if anchor:
+                op = "lt" if desc else "gt"
+                qs = qs.filter(
+                    Q(**{f"keyset_value__{op}": anchor[0]})
+                    | Q(keyset_value=anchor[0], **{f"pk__{op}": after_id})
+                )
+            else:  # the row is gone or hidden: start again from the first page
+                after_id = None
+        ordering = (F("keyset_value").desc(), F("pk").desc()) if desc else ("keyset_value", "pk")
+        rows = list(qs.order_by(*ordering)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(rows, rows[-1].pk if more and rows else None, after_id is None)

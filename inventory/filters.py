@@ -1,10 +1,32 @@
 import django_filters
+from django.db.models import CharField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
+from core.sorting import choice_order
 from core.widgets import FastSelect
 
 from .enums import DeviceStatus, DeviceType
 from .models import Device, Location
+
+# The device table's sortable columns (core.sorting). Never NULL: the device list pages on
+# them by keyset. "id" is the default, newest first, which the workshop index answers.
+DEVICE_SORTS = {
+    "id": "pk",
+    "asset_tag": "asset_tag",
+    "type": choice_order("device_type", DeviceType),
+    "model": Concat("manufacturer", Value(" "), "model", output_field=CharField()),
+    "serial": "serial_number",
+    "ram": Coalesce("ram_mb", Value(0)),
+    "status": choice_order("status", DeviceStatus),
+    "location": Concat(
+        Coalesce("location__zone", Value("")),
+        Value(" "),
+        Coalesce("location__shelf", Value("")),
+        output_field=CharField(),
+    ),
+}
+DEVICE_DEFAULT_SORT = "-id"
 
 
 def filter_by_batch(queryset, value: str):

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
+from core.sorting import sort_for
 
 from . import importing, printing, spreadsheet
-from .filters import devices_filtered
+from .filters import DEVICE_DEFAULT_SORT, DEVICE_SORTS, devices_filtered
 from .forms import (
     BatchEditForm,
     BatchForm,
@@ -46,17 +48,33 @@ from .services import batch_create as batch_create_service
 # Donors
 
 
+DONOR_SORTS = {
+    "name": Lower("name"),
+    "kind": "kind",
+    "siret": "siret",
+    "batches": "batch_count",
+}
+
+BATCH_SORTS = {
+    "reference": "reference",
+    "donor": Lower("donor__name"),
+    "collected_on": "collected_on",
+    "declared": "declared_quantity",
+    "logged": "device_count",
+}
+
+
 def donor_list(request):
-    donors = (
-        Donor.objects.visible_to(request.user)
-        .annotate(batch_count=Count("batches"))
-        .order_by("name")
+    sort = sort_for(request, DONOR_SORTS, "name")
+    donors = sort.apply(
+        Donor.objects.visible_to(request.user).annotate(batch_count=Count("batches"))
     )
     return render(
         request,
         "inventory/donor_list.html",
         {
             "donors": donors,
+            "sort": sort,
             "can_create": permissions.can(request.user, "inventory.log"),
         },
     )
@@ -101,11 +119,11 @@ def donor_detail(request, pk):
 
 
 def batch_list(request):
-    batches = (
+    sort = sort_for(request, BATCH_SORTS, "-collected_on")
+    batches = sort.apply(
         CollectionBatch.objects.visible_to(request.user)
         .select_related("donor")
         .annotate(device_count=Count("devices"))
-        .order_by("-collected_on", "-id")
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     return render(
@@ -113,6 +131,8 @@ def batch_list(request):
         "inventory/batch_list.html",
         {
             "page": page,
+            "sort": sort,
+            "query": sort.page_query,
             "can_create": permissions.can(request.user, "inventory.log"),
         },
     )
@@ -326,7 +346,10 @@ def device_list(request):
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="appareils.{fmt}"'
         return response
-    page = keyset_page(devices, after=request.GET.get("after"))
+    sort = sort_for(request, DEVICE_SORTS, DEVICE_DEFAULT_SORT)
+    # The default order is the keyset on the primary key alone (the workshop index).
+    keyset = None if sort.is_default else sort.keyset
+    page = keyset_page(devices, after=request.GET.get("after"), keyset=keyset)
     # Counting a million rows on every page costs more than the page: capped count when
     # filtered (or on small tables), the planner's estimate for a whole large table.
     # The table's estimate is the answer only for someone who sees the whole table.
@@ -337,15 +360,14 @@ def device_list(request):
     else:
         page.count, more = capped_count(devices, COUNT_CAP)
         page.count_label = "more" if more else "exact"
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "inventory/device_list.html",
         {
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
+            "query": sort.page_query,
+            "sort": sort,
         },
     )
 
@@ -475,12 +497,20 @@ def hardware_pending_decide(request, pk):
     return redirect(pending.device)
 
 
+LOCATION_SORTS = {
+    "workshop": ("workshop__name", "zone", "shelf"),
+    "zone": ("zone", "shelf"),
+    "shelf": "shelf",
+    "devices": "device_count",
+}
+
+
 def location_list(request):
-    locations = (
+    sort = sort_for(request, LOCATION_SORTS, "workshop")
+    locations = sort.apply(
         Location.objects.visible_to(request.user)
         .select_related("workshop")
         .annotate(device_count=Count("devices"))
-        .order_by("workshop__name", "zone", "shelf")
     )
     workshop = request.user.default_workshop()
     form = LocationForm(request.POST or None) if workshop else None
@@ -499,6 +529,7 @@ def location_list(request):
         "inventory/location_list.html",
         {
             "locations": locations,
+            "sort": sort,
             "form": form,
         },
     )

@@ -4,12 +4,15 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory.enums import DeviceStatus as S
-from inventory.models import CollectionBatch, Device, StorageDrive
+from inventory.filters import DEVICE_SORTS
+from inventory.models import CollectionBatch, Device, DeviceEvent, StorageDrive
 
 from .checklists import QA_CRITERIA, checks_for
 from .enums import NistRevision
@@ -238,11 +241,41 @@ QUEUE_GROUPS = [
 ]
 
 
-def queue_groups(devices) -> list[dict]:
-    """Devices waiting, grouped by the step they wait for, oldest first."""
+# The queue's sortable columns (core.sorting). "waiting" is the time spent in the current
+# status: the longest wait is the earliest entry, so its ascending order is the latest entry.
+QUEUE_SORTS = {
+    "asset_tag": DEVICE_SORTS["asset_tag"],
+    "type": DEVICE_SORTS["type"],
+    "model": DEVICE_SORTS["model"],
+    "status": DEVICE_SORTS["status"],
+    "batch": Lower("batch__reference"),
+    "location": DEVICE_SORTS["location"],
+    "waiting": "-entered_at",
+}
+QUEUE_DEFAULT_SORT = "-waiting"  # the device that has waited longest comes first
+
+
+def with_entered_at(devices):
+    """Each device's `entered_at`: when it entered its current status (its latest event to
+    that status, its creation if it has none), in the list's own query (a subquery on the
+    event index by device and status), not one query per row."""
+    entered = (
+        DeviceEvent.objects.filter(device=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by()
+        .values("device")
+        .annotate(at=Max("at"))
+        .values("at")
+    )
+    return devices.annotate(entered_at=Coalesce(Subquery(entered), "created_at"))
+
+
+def queue_groups(devices, order_by=("entered_at", "pk")) -> list[dict]:
+    """Devices waiting, grouped by the step they wait for, longest waiting first unless
+    `order_by` (QUEUE_SORTS through core.sorting) says otherwise."""
+    devices = with_entered_at(devices)
     groups = []
     for step, statuses in QUEUE_GROUPS:
-        qs = devices.filter(status__in=statuses).order_by("id")
+        qs = devices.filter(status__in=statuses).order_by(*order_by)
         groups.append({"step": S(step), "statuses": statuses, "devices": qs})
     return groups
 

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from core.sorting import sort_for
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
+from inventory.filters import DEVICE_DEFAULT_SORT, DEVICE_SORTS
 from inventory.forms import MoveForm
 from inventory.hardware_ingest import difference_rows
 from inventory.models import CollectionBatch, Device, ImportJob
@@ -36,6 +38,8 @@ from .forms import (
 )
 from .nwipe import NwipeLogError
 from .selectors import (
+    QUEUE_DEFAULT_SORT,
+    QUEUE_SORTS,
     batch_progress,
     device_lead_times,
     device_timeline,
@@ -57,7 +61,8 @@ def queue(request):
     filterset = QueueFilter(request.GET or None, queryset=base, user=request.user)
     devices = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     counts = dict(devices.order_by().values_list("status").annotate(n=Count("id")))
-    groups = queue_groups(devices)
+    sort = sort_for(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
+    groups = queue_groups(devices, sort.order_by)
     for group in groups:
         group["count"] = sum(counts.get(s, 0) for s in group["statuses"])
         group["devices"] = group["devices"][:QUEUE_LIMIT]
@@ -68,6 +73,7 @@ def queue(request):
             "filter": filterset,
             "groups": groups,
             "limit": QUEUE_LIMIT,
+            "sort": sort,
         },
     )
 
@@ -377,7 +383,8 @@ def batch_detail(request, pk):
         CollectionBatch.objects.visible_to(request.user).select_related("donor", "workshop"),
         pk=pk,
     )
-    devices = (
+    sort = sort_for(request, DEVICE_SORTS, DEVICE_DEFAULT_SORT)
+    devices = sort.apply(
         Device.objects.visible_to(request.user)
         .filter(batch=batch)
         .select_related("location")
@@ -390,6 +397,8 @@ def batch_detail(request, pk):
         {
             "batch": batch,
             "page": page,
+            "sort": sort,
+            "query": sort.page_query,
             "device_count": page.paginator.count,
             "imports": ImportJob.objects.visible_to(request.user).filter(batch=batch)[:5],
             "can_edit": permissions.can(request.user, "inventory.work_on", batch),
