@@ -103,9 +103,16 @@ ROOT_URLCONF = "config.urls"
 # The kinds of background job the sweep looks after (core.jobs.JobKind), each declared by its app.
 JOB_KINDS = ["inventory.tasks.IMPORT_JOBS", "reports.tasks.REPORT_JOBS"]
 # The home page's sections, in order: each app provides its own (core knows none of them).
+# The "Today" sections (reports.today) come first: each shows only to the roles it is for.
 HOME_SECTIONS = [
     "inventory.home.actions",
     "beneficiaries.home.actions",
+    "reports.today.technician",
+    "reports.today.workshop_manager",
+    "reports.today.coordinator",
+    "reports.today.mediation",
+    "reports.today.funder",
+    "reports.today.donor",
     "beneficiaries.home.orders",
     "inventory.home.stock",
 ]

@@ -27,6 +27,8 @@ class ReportJob(models.Model):
         CERTIFICATE = "certificate", _("Erasure certificate")
         STATEMENT = "reuse_statement", _("Reuse statement")
         DEVICES = "devices", _("Device export")
+        # The nightly audit's outcome, kept so that pages read it instead of re-auditing.
+        CHAIN_AUDIT = "chain_audit", _("Chain-of-proof audit")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
