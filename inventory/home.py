@@ -13,15 +13,16 @@ def actions(request):
 
 
 def stock(request):
+    # Donors read their batches in their own "Today" section (reports.today.donor).
     user = request.user
+    if not (user.is_workshop_staff or user.is_coordinator):
+        return None
     batches = (
         CollectionBatch.objects.visible_to(user)
         .select_related("donor")
         .annotate(device_count=Count("devices"))
         .order_by("-collected_on", "-id")[:8]
     )
-    if not (user.is_workshop_staff or user.is_coordinator or batches):
-        return None
     status_counts = dict(
         Device.objects.visible_to(user).order_by().values_list("status").annotate(n=Count("id"))
     )

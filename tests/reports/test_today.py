@@ -455,3 +455,13 @@ def test_before_the_first_nightly_audit_the_page_audits_itself(
         body = client.get(HOME).content.decode()
     chain = section(body, "today-coordinator").split('id="chain-breaks"')[1]
     assert "3 appareil(s) sur 3" in chain and "audit nocturne" not in chain
+
+
+def test_a_donor_reads_each_batch_once_on_its_home_page(client, workshop):
+    # The workshop's "latest batches" section is not repeated under the donor's own one.
+    donor_org = OrganisationFactory(kind=OrganisationKind.DONOR)
+    donor_user = member(donor_org, Role.READER)
+    batch = make_batch(workshop, donor=DonorFactory(workshop=workshop, organisation=donor_org))
+    make_device(batch)
+    html = page(client, donor_user)
+    assert html.count(f">{batch.reference}</a>") == 1
