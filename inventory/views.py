@@ -368,6 +368,7 @@ def device_list(request):
             "page": page,
             "query": sort.page_query,
             "sort": sort,
+            "can_print_labels": permissions.can(request.user, "inventory.log"),
         },
     )
 

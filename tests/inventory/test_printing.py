@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accounts.enums import OrganisationKind
+from accounts.enums import OrganisationKind, Role
 from inventory import printing
-from tests.factories import LocationFactory, OrganisationFactory, make_batch, make_device
+from tests.factories import LocationFactory, OrganisationFactory, make_batch, make_device, member
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,17 @@ def test_shelf_labels_for_a_zebra(tech_client, workshop):
     shelf = LocationFactory(workshop=workshop, zone="Stock", shelf="A1")
     response = tech_client.get(reverse("inventory:shelf_labels"), {"fmt": "zpl"})
     assert f"^FD{shelf.code}^FS" in response.content.decode()
+
+
+def test_the_device_list_ticks_devices_for_their_labels(tech_client, client, batch, technician):
+    devices = [make_device(batch, user=technician) for _ in range(3)]
+    html = tech_client.get(reverse("inventory:device_list")).content.decode()
+    form = html.split('id="device-selection"')[1].split("</form>")[0]
+    for d in devices:
+        assert f'name="devices" value="{d.pk}"' in form
+    assert f"Sélectionner {devices[0].asset_tag}" in form and "data-select-all" in form
+    # Someone who reads the devices without working on them gets the list, not the button.
+    reader = member(OrganisationFactory(kind=OrganisationKind.COORDINATION), Role.READER)
+    client.force_login(reader)
+    page = client.get(reverse("inventory:device_list")).content.decode()
+    assert 'id="device-selection"' not in page
