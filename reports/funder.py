@@ -35,6 +35,7 @@ from reconditioning.models import PartMovement
 from reports import disclosure
 from reports.periods import Period
 from reports.stock import LeadTime, lead_times
+from reports.weights import handed_over_weight
 
 SMALL = disclosure.THRESHOLD
 HIDDEN = "—"  # every figure a funder may not read, whatever the reason
@@ -128,6 +129,10 @@ class FunderReport:
     donors: list[tuple[str, int, int, int]]  # donor, collected, reused, scrapped
     co2e_kg: Decimal
     materials_kg: Decimal
+    # reports.weights.handed_over_weight: the tonnes reused, the unit funders count in.
+    reused_kg: Decimal = Decimal(0)
+    reused_t: str = ""
+    unweighed: int = 0
     factors: list[ImpactFactor] = field(default_factory=list)
     without_factor: int = 0
     chart_svgs: dict | None = None
@@ -255,6 +260,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     rest = donors[DONORS_SHOWN:]
     other_donors = (len(rest), *(sum(d[i] for d in rest) for i in (1, 2, 3))) if rest else None
     co2e, materials, factors, without = _impact(allocations)
+    weight = handed_over_weight(devices)
     report = FunderReport(
         filters=filters,
         territory_label=territory_label,
@@ -282,6 +288,9 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         donor_ids=donor_ids,
         co2e_kg=co2e,
         materials_kg=materials,
+        reused_kg=weight["kg"],
+        reused_t=weight["t"],
+        unweighed=weight["unweighed"],
         factors=factors,
         without_factor=without,
     )
@@ -454,7 +463,10 @@ def _protect(report: FunderReport, hidden) -> None:
     if devices_hidden or hidden("to_people"):
         report.charges_due = report.collected = HIDDEN
     if devices_hidden:
+        # A weight is a count times a type's default: hidden with the count.
         report.co2e_kg = report.materials_kg = HIDDEN
+        report.reused_kg = report.reused_t = HIDDEN
+        report.unweighed = 0
         report.to_ready = report.to_allocated = LeadTime(0, None, None)
     if hidden("exemptions"):
         report.exemptions = report.exempted_amount = HIDDEN
@@ -502,6 +514,7 @@ def _rows(report: FunderReport) -> list[list]:
         [_("Ready → handed over, median (days)"), report.to_allocated.median_days],
         [_("Ready → handed over, 90th percentile (days)"), report.to_allocated.p90_days],
         [_("kg CO2e avoided"), report.co2e_kg],
+        [_("Weight reused (kg)"), report.reused_kg],
         [_("kg of raw materials avoided"), report.materials_kg],
     ]
     rows += [[_("Devices: %(type)s") % {"type": label}, s(n)] for _c, label, n in report.by_type]

@@ -80,3 +80,15 @@ def weight_totals_sum(many: list[dict]) -> dict:
     totals["reused_t"] = tonnes_display(totals["reused_kg"])
     totals["recycled_t"] = tonnes_display(totals["recycled_kg"])
     return totals
+
+
+def handed_over_weight(devices) -> dict:
+    """The weight of devices handed over in a period (the funder report's devices), whatever
+    became of them since, in one query: {"kg": Decimal, "t": "1,25 t", "unweighed": int}."""
+    weight = device_weight_kg()
+    row = devices.order_by().aggregate(
+        kg=Sum(weight, output_field=_KG),
+        unweighed=Count("pk", filter=IsNull(weight, True)),
+    )
+    kg = (row["kg"] or Decimal(0)).quantize(_CENT)
+    return {"kg": kg, "t": tonnes_display(kg), "unweighed": row["unweighed"]}

@@ -17,8 +17,9 @@ from accounts.enums import OrganisationKind, Role
 from beneficiaries import allocations, orders, services
 from beneficiaries.models import EligibilityCriterion, FundingProgramme, Structure
 from inventory.enums import DeviceStatus as S
+from inventory.models import Device
 from reconditioning.demo import walk_to
-from reports.funder import HIDDEN, FunderFilters, funder_report_build
+from reports.funder import HIDDEN, FunderFilters, funder_report_build, funder_report_csv
 from reports.models import ReportJob
 from reports.periods import MONTH, Period
 from tests.beneficiaries.conftest import train
@@ -299,3 +300,24 @@ def test_pdf_lists_the_main_donors_and_sums_the_others(funded, coordinator, monk
     assert "1 autre donateur" in all_text and name not in all_text
     rows = reports._rows(report)
     assert any(name in str(row[0]) for row in rows)
+
+
+def test_tonnes_reused_follow_the_devices_count(client, funded, coordinator):
+    filters = FunderFilters(PERIOD.date_from, PERIOD.date_to, funded["programme"])
+    # Seven laptops at the type's 2 kg default, one of them weighed on the scale at 1.4 kg.
+    first = Device.objects.filter(status=S.ALLOCATED).order_by("pk").first()  # programme's
+    Device.objects.filter(pk=first.pk).update(weight_kg=Decimal("1.4"))
+    report = funder_report_build(user=coordinator, filters=filters)
+    assert report.reused_kg == Decimal("13.40") and report.reused_t == "0,013\u00a0t"
+    csv = funder_report_csv(report).decode("utf-8-sig")
+    assert "Poids réemployé (kg);13.40" in csv
+    reader = member(funded["funder"], Role.READER, username="funder-reader")
+    client.force_login(reader)
+    body = client.get(reverse("beneficiaries:funder_report"), PERIOD_FORM).content.decode()
+    assert "0,013\u00a0t" in body.split('id="tonnes-reused"')[1].split("</div>")[0]
+    # A single device's weight is a count in disguise: hidden with it.
+    few = funder_report_build(
+        user=reader,
+        filters=FunderFilters.for_period(PERIOD.period, territory="92050"),
+    )
+    assert few.devices == HIDDEN and few.reused_t == HIDDEN and few.reused_kg == HIDDEN
