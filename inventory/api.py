@@ -52,6 +52,7 @@ class DeviceSerializer(serializers.ModelSerializer):
             "battery_health_pct",
             "screen_size_in",
             "keyboard_layout",
+            "weight_kg",
             "batch",
             "location",
             "is_virtual",

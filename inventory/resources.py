@@ -5,9 +5,9 @@ cell goes through core.exports.escape_cell instead (OWASP CSV injection)."""
 
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 
-from core.exports import escape_cell
+from core.exports import csv_bytes, escape_cell
 
 from .models import Device
 
@@ -25,6 +25,7 @@ HEADERS = {
     "battery_health_pct": _("Battery health (%)"),
     "screen_size_in": _("Screen (inches)"),
     "keyboard_layout": _("Keyboard"),
+    "weight_kg": _("Weight (kg)"),
     "status": _("Status"),
     "grade": _("Grade"),
     "batch": _("Batch"),
@@ -62,7 +63,7 @@ class DeviceResource(resources.ModelResource):
         return " + ".join(str(d) for d in device.drives.all())
 
 
-EXPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
+EXPORT_FORMATS = {"xlsx": XLSX}
 
 
 def _in_chunks(queryset, progress, chunk: int):
@@ -88,9 +89,11 @@ def devices_export(queryset, fmt: str, *, progress=None, chunk: int = 2000) -> b
     queryset = queryset.prefetch_related("drives")
     rows = queryset if progress is None else _in_chunks(queryset, progress, chunk)
     dataset = DeviceResource().export(rows)
-    data = EXPORT_FORMATS[fmt]().export_data(dataset)
+    if fmt == "csv":
+        # ";" and a BOM, so that French Excel opens it in columns (tablib writes ",").
+        data = csv_bytes([dataset.headers, *dataset])
+    else:
+        data = EXPORT_FORMATS[fmt]().export_data(dataset)
     if progress is not None:
         progress(95)
-    if isinstance(data, str):
-        return ("\ufeff" + data).encode("utf-8")
     return data

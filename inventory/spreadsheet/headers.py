@@ -29,6 +29,7 @@ FIELD_LABELS: dict[str, str] = {
     "keyboard_layout": gettext_lazy("Keyboard layout"),
     "purchase_date": gettext_lazy("Purchase date"),
     "declared_value": gettext_lazy("Declared value"),
+    "weight": gettext_lazy("Weight"),
     "notes": gettext_lazy("Notes"),
 }
 CANONICAL_FIELDS = tuple(FIELD_LABELS)
@@ -91,6 +92,7 @@ _STRONG_SYNONYMS: dict[str, str] = {
         "valeur|valeur déclarée|valeur nette comptable|vnc|value|declared value|"
         "valeur comptable|valeur résiduelle|valeur estimée"
     ),
+    "weight": "poids|poids net|poids brut|poids unitaire|masse|weight|net weight|poids en kg",
     "notes": (
         "notes|note|remarques|remarque|commentaire|commentaires|observations|observation|"
         "comments|comment|remarks"
@@ -110,7 +112,7 @@ _WEAK_SYNONYMS: dict[str, str] = {
 # Trailing unit words tolerated after a header ("RAM Go", "Mémoire en Go", "Valeur €").
 _HEADER_UNIT_WORDS = frozenset(
     "go gb mo mb to tb gio gib en pouces pouce inches inch in cm eur euro euros ht ttc pct"
-    " percent pourcentage".split()
+    " percent pourcentage kg kilos".split()
 )
 
 HEADER_SYNONYMS: dict[str, str] = {}

@@ -116,6 +116,13 @@ _COLUMNS: dict[str, _Column] = {
         "Non",
         "Valeur déclarée en euros, sans signe moins : 150 ou 150,50 €.",
     ),
+    "weight": _Column(
+        "Poids (kg)",
+        11,
+        ("2,1", ""),
+        "Non",
+        "Poids en kg : 2,1 ou 2,1 kg ; en grammes : 850 g. Vide : le poids par défaut du type.",
+    ),
     "notes": _Column(
         "Notes",
         34,

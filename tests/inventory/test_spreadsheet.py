@@ -180,7 +180,7 @@ def test_field_labels_are_lazy_english_and_recognised_as_headers():
     assert tuple(FIELD_LABELS) == CANONICAL_FIELDS
     assert FIELD_LABELS["serial_number"] == "Serial number"
     header = ";".join(str(label) for label in FIELD_LABELS.values())
-    sheet = read_sheet(csv_bytes([header, ";".join(["x"] * 13)]), "f.csv")
+    sheet = read_sheet(csv_bytes([header, ";".join(["x"] * len(CANONICAL_FIELDS))]), "f.csv")
     assert list(sheet.columns) == list(CANONICAL_FIELDS)
 
 
@@ -216,7 +216,7 @@ def test_csv_semicolon_cp1252_with_title_and_blank_lines():
     assert first.values["notes"] == "Écran rayé – œuvre"
     assert first.values["declared_value"] == "120,00 €"
     assert first.values["screen_size"] == '14"'
-    assert set(first.values) == set(CANONICAL_FIELDS)
+    assert set(first.values) == set(CANONICAL_FIELDS) - {"weight"}  # the file has no weight
     # Short rows are padded, cells stripped.
     assert second.values["serial_number"] == "PF0A2"
     assert second.values["manufacturer"] == "Dell"
@@ -935,8 +935,8 @@ def test_parse_money_errors(text, fragment):
 def test_template_rows():
     headers, rows = template_rows()
     assert headers[:3] == ["Numéro de série", "Marque", "Modèle"]
-    assert len(headers) == len(CANONICAL_FIELDS) == 13
-    assert len(rows) == 2 and all(len(row) == 13 for row in rows)
+    assert len(headers) == len(CANONICAL_FIELDS) == 14
+    assert len(rows) == 2 and all(len(row) == 14 for row in rows)
     for header, field in zip(headers, CANONICAL_FIELDS, strict=True):
         other = "Notes" if field != "notes" else "Marque"
         sheet = read_sheet(csv_bytes([f"{header};{other}", "x;y"]), "f.csv")
@@ -960,7 +960,7 @@ def test_template_examples_are_valid():
 def test_template_csv_round_trip():
     content = template_csv()
     assert content.startswith(codecs.BOM_UTF8)
-    assert content.decode("utf-8-sig").splitlines()[0].count(";") == 12
+    assert content.decode("utf-8-sig").splitlines()[0].count(";") == 13
     headers, rows = template_rows()
     sheet = read_sheet(content, "modele.csv")
     assert list(sheet.columns) == list(CANONICAL_FIELDS)
@@ -1090,7 +1090,9 @@ def test_every_message_has_a_french_translation_with_the_same_placeholders():
 def test_french_field_labels_are_recognised_headers():
     entries = _po_entries(PO_FRAGMENT)
     french = [entries[str(label)] for label in FIELD_LABELS.values()]
-    sheet = read_sheet(csv_bytes([";".join(french), ";".join(["x"] * 13)]), "f.csv")
+    sheet = read_sheet(
+        csv_bytes([";".join(french), ";".join(["x"] * len(CANONICAL_FIELDS))]), "f.csv"
+    )
     assert list(sheet.columns) == list(CANONICAL_FIELDS)
 
 

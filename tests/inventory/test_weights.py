@@ -1,9 +1,11 @@
 """The weight of devices: a default per type set by the coordination, an optional weight per
 device typed at intake or on the edit form, absurd weights refused."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from inventory.enums import DeviceType
@@ -132,3 +134,41 @@ def test_a_default_cannot_be_deleted_from_the_back_office(admin_client):
     url = reverse("admin:inventory_devicetypeweight_delete", args=[row.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     assert DeviceTypeWeight.objects.filter(pk=row.pk).exists()
+
+
+def test_a_donor_file_brings_each_devices_weight(tmp_path, batch):
+    path = tmp_path / "poids.csv"
+    path.write_text(
+        "N° de série;Marque;Modèle;Type;Poids (kg)\n"
+        "W1;Lenovo;ThinkPad T480;PC portable;1,9 kg\n"
+        "W2;Lenovo;ThinkPad T480;PC portable;\n"
+        "W3;Apple;iPad;Tablette;480 g\n",
+        encoding="utf-8",
+    )
+    call_command("import_devices", str(path), "--batch", str(batch.pk))
+    weights = dict(Device.objects.values_list("serial_number", "weight_kg"))
+    assert weights == {"W1": Decimal("1.90"), "W2": None, "W3": Decimal("0.48")}
+
+
+def test_an_absurd_weight_in_a_file_is_refused_by_line_and_nothing_is_written(tmp_path, batch):
+    path = tmp_path / "poids.csv"
+    path.write_text(
+        "Serial;Brand;Model;Type;Weight\nW1;Dell;Latitude;laptop;2\nW2;Dell;Latitude;laptop;5000\n",
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_devices", str(path), "--batch", str(batch.pk), stderr=err)
+    assert "line 3" in err.getvalue() and "5000" in err.getvalue()
+    assert not Device.objects.exists()
+
+
+def test_exports_and_the_api_give_the_weight(tech_client, batch):
+    make_device(batch, serial_number="W9", weight_kg=Decimal("1.75"))
+    csv = tech_client.get(reverse("inventory:device_list"), {"export": "csv"})
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    assert "Poids (kg)" in header
+    assert lines[1].split(";")[header.index("Poids (kg)")] in ("1.75", "1,75")
+    api = tech_client.get("/api/devices/")
+    assert api.json()["results"][0]["weight_kg"] == "1.75"
