@@ -302,8 +302,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The camera for this site only: the scan box reads labels with a phone's camera.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 )
 
 # Content Security Policy (django-csp 4): scripts, styles, images only from the site itself,

@@ -4,8 +4,8 @@ from django.conf import settings
 
 
 class PermissionsPolicyMiddleware:
-    """Permissions-Policy: the pages use no camera, microphone, location or payment API, so
-    an injected script or a framed page cannot ask for them either."""
+    """Permissions-Policy: the pages use no microphone, location or payment API, and the
+    camera only for the site itself (the scan box), so an injected frame cannot ask for them."""
 
     def __init__(self, get_response):
         self.get_response = get_response

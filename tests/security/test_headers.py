@@ -41,7 +41,8 @@ def test_security_headers_on_pages(client, technician, logged_in):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     policy = response["Permissions-Policy"]
-    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+    # The camera for this site only (the scan box), never for a frame of another.
+    for feature in ("camera=(self)", "microphone=()", "geolocation=()", "payment=()"):
         assert feature in policy
     csp = _directives(response["Content-Security-Policy"])
     assert csp["default-src"] == ["'self'"]
