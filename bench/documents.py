@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -70,6 +71,10 @@ ERASURE_COLUMNS = (
     "result",
     "source",
     "log_excerpt",
+    "nist_revision",
+    "started_at",
+    "ended_at",
+    "sanitization",
 )
 
 
@@ -111,7 +116,8 @@ def batch_of(reference, n, workshop, donor, user, collected_on=datetime.date(202
         ERASURE_COLUMNS,
         [
             (pk, user.pk, now, "", "SSD", "Samsung", "PM981", f"S4{pk}", "secure_erase", "purge")
-            + ("Format NVM", "nvme-cli", "2.4", "last", "passed", "manual", "")
+            + ("Format NVM", "nvme-cli", "2.4", "last", "passed", "manual", "", "2")
+            + (now - timedelta(hours=2), now - timedelta(hours=1), "secure_erase")
             for pk in ids
         ],
     )

@@ -433,6 +433,10 @@ def prepare_certificate_batch(n=2000):
             "result",
             "source",
             "log_excerpt",
+            "nist_revision",
+            "started_at",
+            "ended_at",
+            "sanitization",
         ),
         [
             (
@@ -453,6 +457,11 @@ def prepare_certificate_batch(n=2000):
                 "passed",
                 "manual",
                 "",
+                "2",  # COPY writes no Django default: Rev. 2, as the forms record
+                # In the devices' current cycle, or the certificate would certify nothing.
+                now - timedelta(hours=2),
+                now - timedelta(hours=1),
+                "secure_erase",
             )
             for pk in ids
         ],

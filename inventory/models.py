@@ -243,9 +243,23 @@ class DeviceQuerySet(WorkshopScopedQuerySet):
                 | Q(serial_number__icontains=word)
                 | Q(model__icontains=word)
                 | Q(manufacturer__icontains=word)
-                | Q(batch__donor__name__icontains=word)
+                | self._donor_batches(word)
             )
         return self.filter(q)
+
+    DONOR_BATCHES_INLINE = 5000
+
+    def _donor_batches(self, word: str) -> Q:
+        """The donor's batches looked up first, their ids inline: an OR over the device's own
+        columns and a join to the donor cannot use the trigram indexes (PostgreSQL scanned
+        the whole table: 168 ms at 50,000 devices); over batch ids it can (BitmapOr)."""
+        batches = CollectionBatch.objects.filter(donor__name__icontains=word).values_list(
+            "pk", flat=True
+        )
+        ids = list(batches[: self.DONOR_BATCHES_INLINE + 1])
+        if len(ids) > self.DONOR_BATCHES_INLINE:  # a word most donors share: still right
+            return Q(batch__donor__name__icontains=word)
+        return Q(batch_id__in=ids) if ids else Q(pk__in=[])
 
 
 _LABELS: dict[tuple[type, str], dict[str, str]] = {}
