@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from core.placeholders import is_placeholder
 from core.text import decode_text
 
 Node = dict[str, Any]
@@ -36,16 +37,6 @@ def _max_bytes() -> int:
 
 _MAX_INT = 2**63  # larger "sizes" are corruption, and would overflow Decimal rounding
 
-# Values BIOS vendors leave in DMI fields instead of a real one (compared lower-cased).
-_PLACEHOLDERS = frozenset(
-    {
-        "", "0", "none", "n/a", "na", "not specified", "not applicable", "to be filled by o.e.m.",
-        "default string", "system serial number", "0123456789", "123456789",
-        "chassis serial number", "xxxxxxxxxx", "invalid", "serial", "system manufacturer",
-        "system product name", "system version", "to be filled by oem", "not available",
-    }
-)  # fmt: skip
-_PLACEHOLDER_RE = re.compile(r"[0\W_]*|x+")  # only zeros/punctuation, or only x's
 _CHASSIS = {
     **dict.fromkeys(
         "notebook laptop portable sub-notebook subnotebook netbook convertible detachable".split(),
@@ -163,8 +154,7 @@ class _Reader:
 
 
 def _is_placeholder(value: str) -> bool:
-    value = value.strip().lower()
-    return value in _PLACEHOLDERS or bool(_PLACEHOLDER_RE.fullmatch(value))
+    return is_placeholder(value)  # one rule for lshw, dmidecode, smartctl and nwipe
 
 
 def _round(value: Decimal) -> int:
@@ -275,17 +265,27 @@ def _size(rd: _Reader, node: Any) -> int | None:
     return rd.number(node, "size") if units in ("", "bytes") else None
 
 
+_NOT_RAM_RE = re.compile(r"cache|firmware|bios|rom\b|flash", re.I)
+
+
+def _is_bank(rd: _Reader, node: Node) -> bool:
+    """A DIMM slot: lshw's "bank:N" (sometimes elsewhere than under System Memory)."""
+    ident, desc = rd.text(node, "id").lower(), rd.text(node, "description")
+    if _NOT_RAM_RE.search(ident) or _NOT_RAM_RE.search(desc):
+        return False
+    return ident.startswith("bank") or bool(re.search(r"\b(?:SO)?DIMM\b", desc, re.I))
+
+
 def _ram_mb(rd: _Reader, nodes: list[Node]) -> int | None:
+    """The System Memory totals when lshw gives them; otherwise every memory bank of the
+    tree, wherever it sits (some firmwares put the DIMMs beside an empty System Memory)."""
     memories = [n for n in nodes if rd.text(n, "class") == "memory"]
     systems = [n for n in memories if rd.text(n, "description").lower() == "system memory"]
-    total = 0
-    for mem in systems or [None]:
-        size = _size(rd, mem) if mem else None
-        if size is None:  # no total: add up the banks (DIMM slots)
-            banks = (rd.get(mem, "children", list) or []) if mem else memories
-            ids = (b for b in banks if isinstance(b, dict) and rd.text(b, "id").startswith("bank"))
-            size = sum(_size(rd, b) or 0 for b in ids)
-        total += size
+    totals = [size for n in systems if (size := _size(rd, n))]
+    if totals:
+        total = sum(totals)
+    else:  # each node is visited once by _walk: a bank is never counted twice
+        total = sum(_size(rd, n) or 0 for n in memories if _is_bank(rd, n))
     return _round(Decimal(total) / 2**20) if total else None
 
 

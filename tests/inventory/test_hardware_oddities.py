@@ -1,0 +1,148 @@
+"""Oddities of real machines' reports (issue 18), one general rule each, each on a small
+constructed report: RAM banks outside "System Memory", placeholder serials, SSDs told apart
+without smartctl, virtual disks without a size, unreadable smartctl files, dmidecode text."""
+
+import pytest
+
+from core.placeholders import is_placeholder
+from inventory.hardware import parse_lshw
+
+GIB = 2**30
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    from django.apps import apps
+
+    if not apps.ready:
+        yield
+        return
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def machine(*children, **fields) -> dict:
+    """A small lshw tree: system > core (motherboard) > children."""
+    root = {
+        "id": "box",
+        "class": "system",
+        "description": "Desktop Computer",
+        "vendor": "Dell Inc.",
+        "product": "OptiPlex 3020",
+        "serial": "7XK2Q42",
+        "configuration": {"chassis": "desktop"},
+        "children": [{"id": "core", "class": "bus", "children": list(children)}],
+    }
+    root.update(fields)
+    return root
+
+
+def bank(number: int, gib: int | None, **fields) -> dict:
+    node = {"id": f"bank:{number}", "class": "memory", "description": "DIMM DDR3 1600 MHz"}
+    if gib is not None:
+        node.update(size=gib * GIB, units="bytes")
+    node.update(fields)
+    return node
+
+
+def disk(name: str = "/dev/sda", **fields) -> dict:
+    node = {
+        "id": "disk",
+        "class": "disk",
+        "description": "ATA Disk",
+        "product": "ST500DM002-1BD14",
+        "serial": "Z3T4ABCD",
+        "logicalname": name,
+        "businfo": "scsi@0:0.0.0",
+        "size": 500107862016,
+        "units": "bytes",
+    }
+    node.update(fields)
+    return {k: v for k, v in node.items() if v is not None}
+
+
+CACHES_AND_ROM = [
+    {"id": "firmware", "class": "memory", "description": "BIOS", "size": 65536, "units": "bytes"},
+    {"id": "cache:0", "class": "memory", "description": "L1 cache", "size": 32768},
+    {"id": "cpu", "class": "processor", "product": "Intel(R) Core(TM) i3-4150 CPU @ 3.50GHz",
+     "children": [{"id": "cache:1", "class": "memory", "description": "L2 cache", "size": 2**20}]},
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- a. memory banks
+
+
+def test_banks_outside_the_system_memory_node_are_added_up():
+    # The "System Memory" node is empty; the DIMMs sit in a sibling array node.
+    report = machine(
+        *CACHES_AND_ROM,
+        {"id": "memory", "class": "memory", "description": "System Memory"},
+        {
+            "id": "memory:0",
+            "class": "memory",
+            "description": "Memory array",
+            "children": [bank(0, 8), bank(1, 8), bank(2, None, description="[empty]")],
+        },
+    )
+    facts = parse_lshw(report)
+    assert facts.ram_mb == 16384
+    assert "No memory size found in the report." not in facts.warnings
+
+
+def test_banks_directly_under_the_motherboard_count_once_each():
+    report = machine(
+        *CACHES_AND_ROM,
+        {"id": "memory", "class": "memory", "description": "System Memory",
+         "children": [bank(0, 4)]},
+        bank(1, 4),
+    )  # fmt: skip
+    assert parse_lshw(report).ram_mb == 8192  # the bank under System Memory is not counted twice
+
+
+def test_system_memory_total_is_not_added_to_its_banks():
+    report = machine(
+        {"id": "memory", "class": "memory", "description": "System Memory",
+         "size": 8 * GIB, "children": [bank(0, 4), bank(1, 4)]},
+    )  # fmt: skip
+    assert parse_lshw(report).ram_mb == 8192
+
+
+def test_caches_and_firmware_are_never_memory():
+    facts = parse_lshw(machine(*CACHES_AND_ROM))
+    assert facts.ram_mb is None
+    assert "No memory size found in the report." in facts.warnings
+
+
+# ----------------------------------------------------------------------------- b. placeholders
+
+PLACEHOLDER_SERIALS = [
+    "SN 123456789ABC", "S/N: 0000000000", "123456789ABC", "To be filled by O.E.M.",
+    "To Be Filled By O.E.M", "Default string", "Default_String", "0123456789", "1234567890",
+    "System Serial Number", "Base Board Serial Number", "Chassis Serial Number", "00000000",
+    "FFFFFFFF", "11111111", "XXXXXXXXXXXX", "??????", "Not Specified", "Unknown", "OEM",
+    "Type1 - TBD", "None", "-", "N/A",
+]  # fmt: skip
+REAL_SERIALS = ["7XK2Q42", "PF1A2B3C", "SN7X2K9Q", "5CG6341ABC", "CZC1234567", "1234ABCD"]
+
+
+@pytest.mark.parametrize("value", PLACEHOLDER_SERIALS)
+def test_placeholder_serials_never_become_serials(value):
+    assert is_placeholder(value)
+    facts = parse_lshw(machine(serial=value))
+    assert facts.serial == ""
+    assert f"The system serial number “{value}” is a placeholder; it was ignored." in (
+        facts.warnings
+    )
+
+
+@pytest.mark.parametrize("value", PLACEHOLDER_SERIALS[:8])
+def test_placeholder_disk_serials_are_blank(value):
+    assert parse_lshw(machine(disk(serial=value))).disks[0].serial == ""
+
+
+@pytest.mark.parametrize("value", REAL_SERIALS)
+def test_real_serials_are_kept(value):
+    assert not is_placeholder(value)
+    assert parse_lshw(machine(serial=value)).serial == value
