@@ -289,6 +289,35 @@ def _ram_mb(rd: _Reader, nodes: list[Node]) -> int | None:
     return _round(Decimal(total) / 2**20) if total else None
 
 
+def _spinning(config: Node) -> bool | None:
+    """What lshw's "rotational" (newer) or "rotation" (rpm) says; None when it says nothing."""
+    for key in ("rotational", "rotation"):
+        value = str(config.get(key, "")).strip().lower()
+        if value in ("0", "false", "no"):
+            return False
+        if value in ("1", "true", "yes") or value.rstrip("rpm").isdigit():
+            return True
+    return None
+
+
+def _disk_size(rd: _Reader, node: Node, names: list[str]) -> int | None:
+    """A disk without "size" (KVM, some USB bridges): its "capacity", else the size of what
+    stands for the whole disk below it (an NVMe namespace, a medium, a volume spanning the
+    disk). A partition is smaller than its disk, so it never gives the size."""
+    if rd.text(node, "units") in ("", "bytes") and (capacity := rd.number(node, "capacity")):
+        return capacity
+    for child in rd.get(node, "children", list) or []:
+        if not isinstance(child, dict) or not (size := _size(rd, child)):
+            continue
+        ident = rd.text(child, "id").lower()
+        child_names = rd.get(child, "logicalname", str | list) or []
+        child_names = [child_names] if isinstance(child_names, str) else child_names
+        whole = rd.text(child, "class") == "disk" or ident.startswith(("namespace", "medium"))
+        if whole or (names and set(child_names) & set(names)):
+            return size
+    return None
+
+
 def _disk(rd: _Reader, node: Node, parent: Node | None, in_usb: bool) -> DiskFacts | None:
     names = rd.get(node, "logicalname", str | list) or []
     names = [n for n in ([names] if isinstance(names, str) else names) if isinstance(n, str)]
@@ -311,19 +340,31 @@ def _disk(rd: _Reader, node: Node, parent: Node | None, in_usb: bool) -> DiskFac
     model, serial = rd.text(node, "product"), rd.text(node, "serial")
     config = rd.get(node, "configuration", dict) or {}
     words = " ".join([desc, model, *(str(v) for v in config.values())]).lower()
-    if businfo.startswith("nvme@") or dev.startswith("/dev/nvme"):
+    spinning = _spinning(config)
+    nvme = businfo.startswith("nvme@") or any(n.startswith("/dev/nvme") for n in names)
+    if nvme or (spinning is not True and re.search(r"\bnvme\b", model, re.I)):
         kind = "nvme"
         if parent is not None and rd.text(parent, "class") == "storage":
             model = model or rd.text(parent, "product")  # lshw keeps them on the controller
             serial = serial or rd.text(parent, "serial")
     elif dev.startswith("/dev/mmcblk"):
         kind = "emmc"
-    elif "ssd" in words or "solid state" in words or str(config.get("rotation")) == "0":
+    elif spinning is False or (spinning is None and re.search(r"ssd|solid.state", words)):
         kind = "ssd"
-    elif dev.startswith(("/dev/sd", "/dev/hd")) or "ata disk" in desc.lower():
+    elif spinning or dev.startswith(("/dev/sd", "/dev/hd")) or "ata disk" in desc.lower():
         kind = "hdd"
     else:
         kind = "other"  # virtio, Xen: no idea what is behind
+    size = size or _disk_size(rd, node, names)
+    if not size:
+        label = model or dev or ident
+        rd.warn(
+            _(
+                "The size of the disk %(name)s is not in the report: add its smartctl output "
+                "or enter it by hand."
+            ),
+            name=label,
+        )
     return DiskFacts(
         kind=kind,
         capacity_gb=_round(Decimal(size) / 10**9) if size else None,

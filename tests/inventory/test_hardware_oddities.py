@@ -146,3 +146,65 @@ def test_placeholder_disk_serials_are_blank(value):
 def test_real_serials_are_kept(value):
     assert not is_placeholder(value)
     assert parse_lshw(machine(serial=value)).serial == value
+
+
+# ----------------------------------------------------------------------------- c. SSD or HDD
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ({"configuration": {"rotational": "0"}}, "ssd"),
+        ({"configuration": {"rotational": "false"}}, "ssd"),
+        ({"configuration": {"rotation": "0"}}, "ssd"),
+        ({"product": "KINGSTON SA400S37240G", "description": "Solid State Disk"}, "ssd"),
+        ({"product": "Samsung SSD 860 EVO 500GB"}, "ssd"),
+        ({"product": "WDC WDS500G2B0C NVMe"}, "nvme"),  # behind a bridge: still an NVMe drive
+        ({"logicalname": ["/dev/nvme0n1", "/dev/disk/by-id/x"], "businfo": None}, "nvme"),
+        ({"configuration": {"rotational": "1"}}, "hdd"),
+        ({"configuration": {"rotation": "7200"}, "product": "SSD-looking HDD"}, "hdd"),
+        ({}, "hdd"),
+    ],
+)
+def test_drive_kind_without_smartctl(fields, kind):
+    node = disk(**{k: v for k, v in fields.items() if k != "configuration"})
+    if "businfo" in fields and fields["businfo"] is None:
+        node.pop("businfo", None)
+    node["configuration"] = fields.get("configuration", {})
+    assert parse_lshw(machine(node)).disks[0].kind == kind
+
+
+# ----------------------------------------------------------------------------- d. virtual disks
+
+KVM = dict(
+    vendor="QEMU", product="Standard PC (Q35 + ICH9, 2009)", serial="", description="Computer"
+)
+
+
+def qemu_disk(**fields) -> dict:
+    return disk(product="QEMU HARDDISK", serial="QM00001", size=None, **fields)
+
+
+def test_kvm_disk_size_from_its_capacity():
+    facts = parse_lshw(machine(qemu_disk(capacity=34359738368), **KVM))
+    assert facts.is_virtual is True
+    assert facts.disks[0].capacity_gb == 34
+    assert "This report comes from a virtual machine (QEMU)." in facts.warnings
+
+
+def test_disk_size_from_its_namespace_or_whole_disk_volume():
+    namespace = {"id": "namespace", "class": "disk", "size": 256060514304, "units": "bytes"}
+    facts = parse_lshw(machine(qemu_disk(children=[namespace]), **KVM))
+    assert facts.disks[0].capacity_gb == 256
+    whole = {"id": "volume", "class": "volume", "logicalname": "/dev/sda", "size": 21474836480}
+    assert parse_lshw(machine(qemu_disk(children=[whole]), **KVM)).disks[0].capacity_gb == 21
+
+
+def test_disk_without_any_size_is_unknown_and_said():
+    partition = {"id": "volume", "class": "volume", "logicalname": "/dev/sda1", "size": 10**9}
+    facts = parse_lshw(machine(qemu_disk(children=[partition]), **KVM))
+    assert facts.disks[0].capacity_gb is None  # a partition is not the disk's size
+    assert (
+        "The size of the disk QEMU HARDDISK is not in the report: add its smartctl output or "
+        "enter it by hand." in facts.warnings
+    )
