@@ -77,22 +77,46 @@ def test_every_real_sample_is_accepted(machine, batch, name):
     assert Device.objects.count() == 1
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("broken_*.json")))
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in SAMPLES.glob("broken_*.json") if "smartctl" not in p.name)
+)
 def test_unreadable_reports_get_a_clear_error_and_write_nothing(machine, batch, name):
     raw = (SAMPLES / name).read_bytes()
     try:
         lshw = json.loads(raw)
     except ValueError:
         lshw = raw.decode("latin-1")  # sent as a string: the service parses it
-    if name.startswith("broken_smartctl"):
-        payload = {"lshw": sample("lshw_thinkpad_t480.json"), "smartctl": [lshw], "batch": batch.pk}
-    else:
-        payload = {"lshw": lshw, "batch": batch.pk}
+    payload = {"lshw": lshw, "batch": batch.pk}
     response = machine.post("/api/hardware-reports/", payload, format="json")
     assert response.status_code == 400, response.content
     assert response.json()
     assert Device.objects.count() == 0 and StorageDrive.objects.count() == 0
     assert HardwareReport.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("broken_*.json")))
+def test_unreadable_smartctl_keeps_the_lshw_part_and_says_so(machine, batch, name):
+    raw = (SAMPLES / name).read_bytes()
+    try:
+        smart = json.loads(raw)
+    except ValueError:
+        smart = raw.decode("latin-1")
+    payload = {
+        "lshw": sample("lshw_thinkpad_t480.json"),
+        "smartctl": [sample("smartctl_nvme.json"), smart],
+        "batch": batch.pk,
+    }
+    response = machine.post("/api/hardware-reports/", payload, format="json")
+    assert response.status_code == 201, response.content
+    device = Device.objects.get()
+    assert device.serial_number == "PF1A2B3C" and device.ram_mb == 16384
+    assert device.drives.get().smart_passed is True  # the readable SMART report still counts
+    warnings = response.json()["warnings"]
+    unreadable = [
+        w for w in warnings if w.startswith("Le rapport SMART 2 sur 2 n’a pas pu être lu")
+    ]
+    assert len(unreadable) == 1, warnings
+    assert HardwareReport.objects.get().warnings == warnings
 
 
 def test_unknown_device_without_batch_is_refused(machine):
