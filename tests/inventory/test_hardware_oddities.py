@@ -2,12 +2,16 @@
 constructed report: RAM banks outside "System Memory", placeholder serials, SSDs told apart
 without smartctl, virtual disks without a size, unreadable smartctl files, dmidecode text."""
 
+from pathlib import Path
+
 import pytest
 
 from core.placeholders import is_placeholder
-from inventory.hardware import parse_lshw
+from inventory.hardware import HardwareReportError, merge_smartctl, parse_lshw
+from inventory.hardware_ingest import hardware_facts_read
 
 GIB = 2**30
+SAMPLES = Path(__file__).parent / "hardware_samples"
 
 
 @pytest.fixture(autouse=True)
@@ -208,3 +212,158 @@ def test_disk_without_any_size_is_unknown_and_said():
         "The size of the disk QEMU HARDDISK is not in the report: add its smartctl output or "
         "enter it by hand." in facts.warnings
     )
+
+
+# ----------------------------------------------------------------------------- e. smartctl
+
+
+def test_unreadable_smartctl_keeps_the_lshw_part():
+    facts = hardware_facts_read(
+        lshw=machine(disk()), smartctl=[b'{"smartctl": {"exit_status": 2', b"\x00\x01binary"]
+    )
+    assert facts.serial == "7XK2Q42" and facts.disks[0].capacity_gb == 500
+    assert facts.disks[0].smart_passed is None
+    unreadable = [w for w in facts.warnings if w.startswith("The SMART report")]
+    assert [w.split(" could not")[0] for w in unreadable] == [
+        "The SMART report 1 of 2",
+        "The SMART report 2 of 2",
+    ]
+    assert "cut short" in unreadable[0] and "not text" in unreadable[1]
+
+
+# ----------------------------------------------------------------------------- f. dmidecode
+
+DMIDECODE = """\
+# dmidecode 3.4
+Getting SMBIOS data from sysfs.
+SMBIOS 3.0.0 present.
+
+Handle 0x0000, DMI type 0, 24 bytes
+BIOS Information
+\tVendor: LENOVO
+\tVersion: N24ET56W (1.31 )
+\tCharacteristics:
+\t\tPCI is supported
+\t\tBIOS is upgradeable
+
+Handle 0x000F, DMI type 1, 27 bytes
+System Information
+\tManufacturer: LENOVO
+\tProduct Name: 20L5CTO1WW
+\tVersion: ThinkPad T480
+\tSerial Number: pf1a2b3c
+\tUUID: 4c4c4544-0031-4a10-8039-b4c04f4a5a31
+\tWake-up Type: Power Switch
+\tSKU Number: LENOVO_MT_20L5_BU_Think_FM_ThinkPad T480
+\tFamily: ThinkPad T480
+
+Handle 0x0010, DMI type 2, 15 bytes
+Base Board Information
+\tManufacturer: LENOVO
+\tProduct Name: 20L5CTO1WW
+\tSerial Number: L1HF8AB01CD
+
+Handle 0x0011, DMI type 3, 22 bytes
+Chassis Information
+\tManufacturer: LENOVO
+\tType: Notebook
+\tSerial Number: PF1A2B3C
+
+Handle 0x0012, DMI type 4, 48 bytes
+Processor Information
+\tSocket Designation: U3E1
+\tType: Central Processor
+\tVersion: Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz
+\tStatus: Populated, Enabled
+
+Handle 0x0003, DMI type 17, 40 bytes
+Memory Device
+\tArray Handle: 0x0002
+\tSize: 8192 MB
+\tForm Factor: SODIMM
+\tLocator: ChannelA-DIMM0
+\tType: DDR4
+\tSerial Number: 12345678
+
+Handle 0x0004, DMI type 17, 40 bytes
+Memory Device
+\tArray Handle: 0x0002
+\tSize: 8 GB
+\tForm Factor: SODIMM
+\tLocator: ChannelB-DIMM0
+
+Handle 0x0005, DMI type 17, 40 bytes
+Memory Device
+\tSize: No Module Installed
+\tLocator: ChannelB-DIMM1
+
+Handle 0x0006, DMI type 16, 23 bytes
+Physical Memory Array
+\tMaximum Capacity: 32 GB
+"""
+
+
+def test_dmidecode_text_is_read_for_system_processor_and_memory():
+    facts = parse_lshw(DMIDECODE.encode())
+    assert (facts.serial, facts.manufacturer, facts.model) == (
+        "PF1A2B3C",
+        "LENOVO",
+        "ThinkPad T480",
+    )
+    assert facts.device_type == "laptop"
+    assert facts.cpu == "Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz"
+    assert facts.ram_mb == 16384  # two modules; the empty slot and the array's maximum are not
+    assert facts.disks == [] and facts.is_virtual is False
+    assert facts.warnings == [
+        "This is dmidecode output: the system, processor and memory were read from it. "
+        "dmidecode does not list drives: send lshw -json, or the smartctl output of each "
+        "drive, to record them."
+    ]
+
+
+def test_dmidecode_quiet_output_and_placeholders_of_a_white_box():
+    quiet = (
+        "System Information\n\tManufacturer: To Be Filled By O.E.M.\n"
+        "\tProduct Name: To Be Filled By O.E.M.\n\tSerial Number: SN 123456789ABC\n\n"
+        "Base Board Information\n\tManufacturer: ASRock\n\tProduct Name: H110M-DGS\n\n"
+        "Chassis Information\n\tType: Mini Tower\n\n"
+        "Memory Device\n\tSize: 4096 MB\n"
+    )
+    facts = parse_lshw(quiet)
+    assert (facts.serial, facts.manufacturer, facts.model) == ("", "", "")
+    assert facts.device_type == "desktop" and facts.ram_mb == 4096
+    assert "The motherboard is a ASRock H110M-DGS: use it to identify the machine." in (
+        facts.warnings
+    )
+
+
+def test_dmidecode_of_a_kvm_guest_is_flagged_virtual():
+    kvm = (
+        "# dmidecode 3.3\nHandle 0x0100, DMI type 1, 27 bytes\nSystem Information\n"
+        "\tManufacturer: QEMU\n\tProduct Name: Standard PC (Q35 + ICH9, 2009)\n"
+        "\tSerial Number: Not Specified\n\nHandle 0x1100, DMI type 17, 40 bytes\n"
+        "Memory Device\n\tSize: 2 GB\n"
+    )
+    facts = parse_lshw(kvm)
+    assert facts.is_virtual is True and facts.ram_mb == 2048
+    assert "This report comes from a virtual machine (QEMU)." in facts.warnings
+
+
+def test_dmidecode_without_root_says_what_to_do():
+    text = (
+        "# dmidecode 3.4\n/sys/firmware/dmi/tables/smbios_entry_point: Permission denied\n"
+        "Scanning /dev/mem for entry point.\n/dev/mem: Permission denied\n"
+    )
+    with pytest.raises(HardwareReportError) as info:
+        parse_lshw(text)
+    assert "sudo dmidecode" in str(info.value)
+
+
+def test_dmidecode_with_smartctl_gets_its_drives_and_is_refused_as_smartctl():
+    facts = hardware_facts_read(
+        lshw=DMIDECODE, smartctl=[(SAMPLES / "smartctl_nvme.json").read_bytes()]
+    )
+    assert [(d.kind, d.capacity_gb) for d in facts.disks] == [("nvme", 256)]
+    with pytest.raises(HardwareReportError) as info:
+        merge_smartctl(parse_lshw(DMIDECODE), DMIDECODE)
+    assert "dmidecode output, not a smartctl output" in str(info.value)
