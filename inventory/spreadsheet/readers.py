@@ -434,9 +434,11 @@ def _read_xlsx(content: bytes) -> ParsedSheet:
         except Exception as error:  # zipfile, XML, KeyError…: all mean "cannot open"
             raise _workbook_error(error) from error
         try:
-            sheet, title, mapping = _read_workbook(workbook)
+            sheet, worksheet, mapping = _read_workbook(workbook)
             if _has_formulas(content):
-                sheet.problems = _uncomputed_formulas(content, title, mapping, sheet)
+                sheet.problems = _uncomputed_formulas(
+                    content, worksheet, mapping, sheet.header_line
+                )
             return sheet
         except SpreadsheetError:
             raise
@@ -466,29 +468,41 @@ def _has_formulas(content: bytes) -> bool:
     """Any formula in the worksheets? Most donor files have none: no second pass then."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for info in archive.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                if _FORMULA_TAG_RE.search(archive.read(info)):
-                    return True
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as part:  # in chunks: a sheet may inflate to 100 MB
+                tail = b""
+                while chunk := part.read(1024 * 1024):
+                    if _FORMULA_TAG_RE.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]  # a tag cut between two chunks
     return False
 
 
 def _uncomputed_formulas(
-    content: bytes, title: str, mapping: dict[str, int], sheet: ParsedSheet
+    content: bytes, computed, mapping: dict[str, int], header_line: int
 ) -> list[CellProblem]:
-    """The formulas of the mapped cells that have no computed value: openpyxl's data_only
-    read gives the value a spreadsheet saved with each formula, and nothing when there is
-    none (files written by scripts): such a cell is reported, never silently emptied."""
+    """The formulas of the mapped cells that have no computed value. openpyxl's data_only
+    read (`computed`, the worksheet already read) gives the value a spreadsheet saved with
+    each formula, and None when there is none (files written by scripts): such a cell is
+    reported, never silently emptied. A formula whose result is an empty text is typed "str"
+    with an empty value: that one is a value."""
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     try:
-        worksheet = workbook[title]
-        worksheet.reset_dimensions()
-        read = {row.line: row.values for row in sheet.rows}
+        formulas = workbook[computed.title]
+        formulas.reset_dimensions()
         problems = []
-        rows = worksheet.iter_rows(min_row=sheet.header_line + 1)
-        for line, cells in enumerate(rows, start=sheet.header_line + 1):
+        start = header_line + 1
+        rows = zip(
+            computed.iter_rows(min_row=start), formulas.iter_rows(min_row=start), strict=False
+        )
+        for line, (values, cells) in enumerate(rows, start=start):
             for name, index in mapping.items():
                 cell = cells[index] if index < len(cells) else _EMPTY
-                if getattr(cell, "data_type", None) != "f" or read.get(line, {}).get(name):
+                if getattr(cell, "data_type", None) != "f":
+                    continue
+                value = values[index] if index < len(values) else _EMPTY
+                if value.value is not None or getattr(value, "data_type", None) == "str":
                     continue
                 message = _(
                     "Formula ignored: the cell holds the formula “%(formula)s” but no computed "
@@ -501,8 +515,8 @@ def _uncomputed_formulas(
         workbook.close()
 
 
-def _read_workbook(workbook) -> tuple[ParsedSheet, str, dict[str, int]]:
-    """The first worksheet with a header: its rows, its title and its column mapping."""
+def _read_workbook(workbook) -> tuple[ParsedSheet, object, dict[str, int]]:
+    """The first worksheet with a header: its rows, the worksheet and its column mapping."""
     for worksheet in workbook.worksheets:
         if not hasattr(worksheet, "iter_rows"):
             continue
@@ -526,7 +540,7 @@ def _read_workbook(workbook) -> tuple[ParsedSheet, str, dict[str, int]]:
             unknown_columns=header.unknown,
             rows=rows,
         )
-        return sheet, worksheet.title, header.mapping
+        return sheet, worksheet, header.mapping
     raise no_header_error()
 
 

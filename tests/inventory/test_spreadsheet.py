@@ -640,7 +640,7 @@ def _with_cached_values(content: bytes, values: dict[str, str]) -> bytes:
             data = source.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
                 for ref, value in values.items():
-                    kind = b"" if value.isdigit() else b' t="str"'  # a text result
+                    kind = b"" if value.isdigit() else b' t="str"'  # a text result (maybe "")
                     data = re.sub(
                         rb'<c r="' + ref.encode() + rb'"([^>]*)>(<f>[^<]*</f>)<v ?/>',
                         rb'<c r="'
@@ -692,6 +692,19 @@ def test_xlsx_formula_without_computed_value_is_reported_by_line_and_column():
     ]
     assert '“=CONCAT("S","3")”' in found[1][2]
     assert sheet.rows[0].values["ram"] == "8"  # the computed one is read
+
+
+def test_xlsx_formula_whose_result_is_an_empty_text_is_a_blank_value():
+    def build(wb):
+        wb.active.append(["Serial", "Brand", "Notes"])
+        wb.active.append(["S1", "HP", '=IF(A2="S1","","x")'])
+
+    content = xlsx_bytes(build)
+    # As Excel and LibreOffice save it: typed as text, with an empty result.
+    content = _with_cached_values(content, {"C2": ""})
+    sheet = read_sheet(content, "f.xlsx")
+    assert sheet.problems == []
+    assert sheet.rows[0].values["notes"] == ""
 
 
 def test_xlsx_without_formulas_is_read_once():
