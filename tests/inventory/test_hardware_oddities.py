@@ -2,6 +2,7 @@
 constructed report: RAM banks outside "System Memory", placeholder serials, SSDs told apart
 without smartctl, virtual disks without a size, unreadable smartctl files, dmidecode text."""
 
+import random
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,23 @@ def test_dmidecode_with_smartctl_gets_its_drives_and_is_refused_as_smartctl():
     with pytest.raises(HardwareReportError) as info:
         merge_smartctl(parse_lshw(DMIDECODE), DMIDECODE)
     assert "dmidecode output, not a smartctl output" in str(info.value)
+
+
+def test_damaged_dmidecode_text_never_crashes():
+    rng = random.Random(18)
+    lines = DMIDECODE.splitlines()
+    for _round in range(300):
+        damaged = list(lines)
+        for _step in range(rng.randint(1, 8)):
+            position = rng.randrange(len(damaged))
+            damaged[position] = rng.choice(
+                ["", "\tSize: 99999999999999999999 TB", "\tSize: -1 MB", "Memory Device",
+                 "\t\tnested", "\tVersion:", "System Information", "\x00", "\tType: ???",
+                 damaged[position][: rng.randrange(len(damaged[position]) + 1)]]
+            )  # fmt: skip
+        try:
+            facts = parse_lshw("\n".join(damaged))
+        except HardwareReportError as exc:
+            assert str(exc)
+        else:
+            assert facts.ram_mb is None or facts.ram_mb > 0
