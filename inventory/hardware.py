@@ -302,11 +302,13 @@ def _ram_mb(rd: _Reader, nodes: list[Node]) -> int | None:
 def _spinning(config: Node) -> bool | None:
     """What lshw's "rotational" (newer) or "rotation" (rpm) says; None when it says nothing."""
     for key in ("rotational", "rotation"):
-        value = str(config.get(key, "")).strip().lower()
-        if value in ("0", "false", "no"):
+        value = str(config.get(key, "")).strip().lower().removesuffix("rpm").strip()
+        if value in ("false", "no"):
             return False
-        if value in ("1", "true", "yes") or value.rstrip("rpm").isdigit():
+        if value in ("true", "yes"):
             return True
+        if value.isdigit():  # 0 / 1, or a rate: 0 rpm is a solid-state drive
+            return int(value) > 0
     return None
 
 
@@ -322,6 +324,7 @@ def _disk_size(rd: _Reader, node: Node, names: list[str]) -> int | None:
         ident = rd.text(child, "id").lower()
         child_names = rd.get(child, "logicalname", str | list) or []
         child_names = [child_names] if isinstance(child_names, str) else child_names
+        child_names = [n for n in child_names if isinstance(n, str)]
         whole = rd.text(child, "class") == "disk" or ident.startswith(("namespace", "medium"))
         if whole or (names and set(child_names) & set(names)):
             return size

@@ -167,6 +167,8 @@ def test_real_serials_are_kept(value):
         ({"product": "WDC WDS500G2B0C NVMe"}, "nvme"),  # behind a bridge: still an NVMe drive
         ({"logicalname": ["/dev/nvme0n1", "/dev/disk/by-id/x"], "businfo": None}, "nvme"),
         ({"configuration": {"rotational": "1"}}, "hdd"),
+        ({"configuration": {"rotation": "0rpm"}, "product": "X"}, "ssd"),
+        ({"configuration": {"rotation": "5400rpm"}}, "hdd"),
         ({"configuration": {"rotation": "7200"}, "product": "SSD-looking HDD"}, "hdd"),
         ({}, "hdd"),
     ],
@@ -203,6 +205,13 @@ def test_disk_size_from_its_namespace_or_whole_disk_volume():
     assert facts.disks[0].capacity_gb == 256
     whole = {"id": "volume", "class": "volume", "logicalname": "/dev/sda", "size": 21474836480}
     assert parse_lshw(machine(qemu_disk(children=[whole]), **KVM)).disks[0].capacity_gb == 21
+
+
+def test_odd_children_of_a_disk_without_size_are_ignored():
+    odd = {"id": "volume", "class": "volume", "logicalname": [{"x": 1}, 3], "size": 10**9}
+    assert (
+        parse_lshw(machine(qemu_disk(children=[odd, "text"]), **KVM)).disks[0].capacity_gb is None
+    )
 
 
 def test_disk_without_any_size_is_unknown_and_said():
