@@ -137,11 +137,13 @@ def analyse_file(
             analysis.specs.append(specs)
             analysis.lines.append(row.line)
         else:
+            formula_columns = {e.column for e in cell_errors}  # "not a number" would repeat it
             for name, messages in field_errors.items():
+                column = _column_label(sheet.columns, name)
+                if column in formula_columns:
+                    continue
                 for message in messages:
-                    analysis.errors.append(
-                        RowError(row.line, _column_label(sheet.columns, name), message)
-                    )
+                    analysis.errors.append(RowError(row.line, column, message))
         row_errors = [e.message for e in analysis.errors[errors_before:]]
         # Every row of a normal file is previewed; past the cap, rows with errors still are.
         if len(analysis.preview) < PREVIEW_ROWS or row_errors:

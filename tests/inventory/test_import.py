@@ -135,6 +135,7 @@ def test_csv_cell_starting_like_a_formula_refuses_the_file(tmp_path, batch):
         "S1;Dell;Latitude;laptop;8GB;-12 rayures\n"
         "S2;Dell;Latitude;laptop;8GB;=SUM(A1:A3)\n"
         "S3;Dell;Latitude;laptop;8GB;+33 6 12 34 56 78\n"
+        "S4;Dell;Latitude;laptop;=4*2;ok\n"
     )
     path = tmp_path / "f.csv"
     path.write_text(content)
@@ -143,6 +144,7 @@ def test_csv_cell_starting_like_a_formula_refuses_the_file(tmp_path, batch):
         call_command("import_devices", str(path), "--batch", str(batch.pk), stderr=err)
     assert "line 3" in err.getvalue() and "=SUM(A1:A3)" in err.getvalue()
     assert "line 2" not in err.getvalue() and "line 4" not in err.getvalue()
+    assert err.getvalue().count("line 5") == 1  # the formula, not also "not a memory size"
     assert Device.objects.count() == 0
 
 
