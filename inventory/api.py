@@ -148,7 +148,9 @@ class LshwField(serializers.JSONField):
 
 
 class HardwareReportInSerializer(serializers.Serializer):
-    lshw = LshwField(help_text=_("The output of `lshw -json`."))
+    lshw = LshwField(
+        help_text=_("The output of `lshw -json` (or the text of `dmidecode`, which has no drives).")
+    )
     smartctl = serializers.ListField(
         child=serializers.JSONField(),
         required=False,

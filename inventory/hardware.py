@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from core.placeholders import is_placeholder
 from core.text import decode_text
 
 Node = dict[str, Any]
@@ -36,16 +37,6 @@ def _max_bytes() -> int:
 
 _MAX_INT = 2**63  # larger "sizes" are corruption, and would overflow Decimal rounding
 
-# Values BIOS vendors leave in DMI fields instead of a real one (compared lower-cased).
-_PLACEHOLDERS = frozenset(
-    {
-        "", "0", "none", "n/a", "na", "not specified", "not applicable", "to be filled by o.e.m.",
-        "default string", "system serial number", "0123456789", "123456789",
-        "chassis serial number", "xxxxxxxxxx", "invalid", "serial", "system manufacturer",
-        "system product name", "system version", "to be filled by oem", "not available",
-    }
-)  # fmt: skip
-_PLACEHOLDER_RE = re.compile(r"[0\W_]*|x+")  # only zeros/punctuation, or only x's
 _CHASSIS = {
     **dict.fromkeys(
         "notebook laptop portable sub-notebook subnotebook netbook convertible detachable".split(),
@@ -163,20 +154,21 @@ class _Reader:
 
 
 def _is_placeholder(value: str) -> bool:
-    value = value.strip().lower()
-    return value in _PLACEHOLDERS or bool(_PLACEHOLDER_RE.fullmatch(value))
+    return is_placeholder(value)  # one rule for lshw, dmidecode, smartctl and nwipe
 
 
 def _round(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # 0.5 up, not banker's
 
 
-def _load(data: Any, command: str) -> tuple[Any, str]:
-    """Decode bytes/str/dict/list into JSON; return it and any text found before it."""
+def _decode(data: Any, command: str) -> Any:
+    """Bytes (or an open file) as text; dicts and lists as they are."""
     if hasattr(data, "read"):  # an uploaded or opened file
         data = data.read()
+    if isinstance(data, dict) and set(data) == {"raw"} and isinstance(data["raw"], str):
+        data = data["raw"]  # a text report as the evidence row keeps it (dmidecode)
     if isinstance(data, dict | list):
-        return data, ""
+        return data
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
         if len(raw) > _max_bytes():
@@ -187,7 +179,15 @@ def _load(data: Any, command: str) -> tuple[Any, str]:
             data = None
     if not isinstance(data, str) or "\x00" in data:
         raise _error(_("The file is not text: is it the output of %(command)s?"), command=command)
-    text = data.lstrip("\ufeff")
+    return data.lstrip("\ufeff")
+
+
+def _load(data: Any, command: str) -> tuple[Any, str]:
+    """Decode bytes/str/dict/list into JSON; return it and any text found before it."""
+    data = _decode(data, command)
+    if isinstance(data, dict | list):
+        return data, ""
+    text = data
     if not text.strip():
         raise _error(_("The report is empty."))
     # lshw run without sudo and with 2>&1 starts with a WARNING line: read the JSON after it.
@@ -275,18 +275,60 @@ def _size(rd: _Reader, node: Any) -> int | None:
     return rd.number(node, "size") if units in ("", "bytes") else None
 
 
+_NOT_RAM_RE = re.compile(r"cache|firmware|bios|rom\b|flash", re.I)
+
+
+def _is_bank(rd: _Reader, node: Node) -> bool:
+    """A DIMM slot: lshw's "bank:N" (sometimes elsewhere than under System Memory)."""
+    ident, desc = rd.text(node, "id").lower(), rd.text(node, "description")
+    if _NOT_RAM_RE.search(ident) or _NOT_RAM_RE.search(desc):
+        return False
+    return ident.startswith("bank") or bool(re.search(r"\b(?:SO)?DIMM\b", desc, re.I))
+
+
 def _ram_mb(rd: _Reader, nodes: list[Node]) -> int | None:
+    """The System Memory totals when lshw gives them; otherwise every memory bank of the
+    tree, wherever it sits (some firmwares put the DIMMs beside an empty System Memory)."""
     memories = [n for n in nodes if rd.text(n, "class") == "memory"]
     systems = [n for n in memories if rd.text(n, "description").lower() == "system memory"]
-    total = 0
-    for mem in systems or [None]:
-        size = _size(rd, mem) if mem else None
-        if size is None:  # no total: add up the banks (DIMM slots)
-            banks = (rd.get(mem, "children", list) or []) if mem else memories
-            ids = (b for b in banks if isinstance(b, dict) and rd.text(b, "id").startswith("bank"))
-            size = sum(_size(rd, b) or 0 for b in ids)
-        total += size
+    totals = [size for n in systems if (size := _size(rd, n))]
+    if totals:
+        total = sum(totals)
+    else:  # each node is visited once by _walk: a bank is never counted twice
+        total = sum(_size(rd, n) or 0 for n in memories if _is_bank(rd, n))
     return _round(Decimal(total) / 2**20) if total else None
+
+
+def _spinning(config: Node) -> bool | None:
+    """What lshw's "rotational" (newer) or "rotation" (rpm) says; None when it says nothing."""
+    for key in ("rotational", "rotation"):
+        value = str(config.get(key, "")).strip().lower().removesuffix("rpm").strip()
+        if value in ("false", "no"):
+            return False
+        if value in ("true", "yes"):
+            return True
+        if value.isdigit():  # 0 / 1, or a rate: 0 rpm is a solid-state drive
+            return int(value) > 0
+    return None
+
+
+def _disk_size(rd: _Reader, node: Node, names: list[str]) -> int | None:
+    """A disk without "size" (KVM, some USB bridges): its "capacity", else the size of what
+    stands for the whole disk below it (an NVMe namespace, a medium, a volume spanning the
+    disk). A partition is smaller than its disk, so it never gives the size."""
+    if rd.text(node, "units") in ("", "bytes") and (capacity := rd.number(node, "capacity")):
+        return capacity
+    for child in rd.get(node, "children", list) or []:
+        if not isinstance(child, dict) or not (size := _size(rd, child)):
+            continue
+        ident = rd.text(child, "id").lower()
+        child_names = rd.get(child, "logicalname", str | list) or []
+        child_names = [child_names] if isinstance(child_names, str) else child_names
+        child_names = [n for n in child_names if isinstance(n, str)]
+        whole = rd.text(child, "class") == "disk" or ident.startswith(("namespace", "medium"))
+        if whole or (names and set(child_names) & set(names)):
+            return size
+    return None
 
 
 def _disk(rd: _Reader, node: Node, parent: Node | None, in_usb: bool) -> DiskFacts | None:
@@ -311,19 +353,31 @@ def _disk(rd: _Reader, node: Node, parent: Node | None, in_usb: bool) -> DiskFac
     model, serial = rd.text(node, "product"), rd.text(node, "serial")
     config = rd.get(node, "configuration", dict) or {}
     words = " ".join([desc, model, *(str(v) for v in config.values())]).lower()
-    if businfo.startswith("nvme@") or dev.startswith("/dev/nvme"):
+    spinning = _spinning(config)
+    nvme = businfo.startswith("nvme@") or any(n.startswith("/dev/nvme") for n in names)
+    if nvme or (spinning is not True and re.search(r"\bnvme\b", model, re.I)):
         kind = "nvme"
         if parent is not None and rd.text(parent, "class") == "storage":
             model = model or rd.text(parent, "product")  # lshw keeps them on the controller
             serial = serial or rd.text(parent, "serial")
     elif dev.startswith("/dev/mmcblk"):
         kind = "emmc"
-    elif "ssd" in words or "solid state" in words or str(config.get("rotation")) == "0":
+    elif spinning is False or (spinning is None and re.search(r"ssd|solid.state", words)):
         kind = "ssd"
-    elif dev.startswith(("/dev/sd", "/dev/hd")) or "ata disk" in desc.lower():
+    elif spinning or dev.startswith(("/dev/sd", "/dev/hd")) or "ata disk" in desc.lower():
         kind = "hdd"
     else:
         kind = "other"  # virtio, Xen: no idea what is behind
+    size = size or _disk_size(rd, node, names)
+    if not size:
+        label = model or dev or ident
+        rd.warn(
+            _(
+                "The size of the disk %(name)s is not in the report: add its smartctl output "
+                "or enter it by hand."
+            ),
+            name=label,
+        )
     return DiskFacts(
         kind=kind,
         capacity_gb=_round(Decimal(size) / 10**9) if size else None,
@@ -333,7 +387,11 @@ def _disk(rd: _Reader, node: Node, parent: Node | None, in_usb: bool) -> DiskFac
 
 
 def parse_lshw(data: Any) -> HardwareFacts:
-    """Facts from `lshw -json` (bytes, str, dict or list). Raises only HardwareReportError."""
+    """Facts from `lshw -json` (bytes, str, dict or list), or from `dmidecode` text sent in
+    its place. Raises only HardwareReportError."""
+    data = _decode(data, "lshw -json")
+    if isinstance(data, str) and is_dmidecode(data):
+        return parse_dmidecode(data)
     doc, prefix = _load(data, "lshw -json")
     root = _find_system(doc)
     rd = _Reader()
@@ -341,6 +399,11 @@ def parse_lshw(data: Any) -> HardwareFacts:
         rd.warn(_("lshw was not run as root (sudo): serial numbers and memory may be missing."))
     elif prefix.strip():
         rd.warn(_("Text before the JSON was ignored."))
+    return _facts(rd, root)
+
+
+def _facts(rd: _Reader, root: Node, *, dmidecode: bool = False) -> HardwareFacts:
+    """The facts of an lshw tree (dmidecode's records are first put in that shape)."""
     walked = list(_walk(rd, root))
     nodes = [node for node, _p, _u in walked]
     config = rd.get(root, "configuration", dict) or {}
@@ -390,7 +453,15 @@ def parse_lshw(data: Any) -> HardwareFacts:
     if ram_mb is None:
         rd.warn(_("No memory size found in the report."))
 
-    if not disks:
+    if dmidecode:
+        rd.warn(
+            _(
+                "This is dmidecode output: the system, processor and memory were read from it. "
+                "dmidecode does not list drives: send lshw -json, or the smartctl output of "
+                "each drive, to record them."
+            )
+        )
+    elif not disks:
         rd.warn(_("No internal disk found in the report."))
     nvme_driver = any(rd.text(rd.get(n, "configuration", dict), "driver") == "nvme" for n in nodes)
     if nvme_driver and not any(d.kind == "nvme" for d in disks):
@@ -410,6 +481,9 @@ def parse_lshw(data: Any) -> HardwareFacts:
 
 def merge_smartctl(facts: HardwareFacts, data: Any) -> None:
     """Enrich facts with `smartctl --json -a /dev/X`; raises before changing anything."""
+    data = _decode(data, "smartctl --json -a")
+    if isinstance(data, str) and is_dmidecode(data):
+        raise _error(_("This is a dmidecode output, not a smartctl output."))
     doc, _prefix = _load(data, "smartctl --json -a")
     doc = doc[0] if isinstance(doc, list) and len(doc) == 1 else doc
     if isinstance(doc, dict) and ("children" in doc or doc.get("class") == "system"):
@@ -470,6 +544,130 @@ def merge_smartctl(facts: HardwareFacts, data: Any) -> None:
     if passed is False:
         rd.warn(_("The disk %(disk)s failed its SMART self-assessment."), disk=model or serial)
     facts.warnings.extend(w for w in rd.warnings if w not in facts.warnings)
+
+
+# ----------------------------------------------------------------------------- dmidecode
+
+_DMI_HANDLE_RE = re.compile(r"^Handle 0x[0-9A-Fa-f]+, DMI type \d+", re.MULTILINE)
+_DMI_QUIET_RE = re.compile(r"^System Information\r?\n\t", re.MULTILINE)  # dmidecode -q
+_DMI_TITLES = {
+    "System Information": "system",
+    "Base Board Information": "board",
+    "Chassis Information": "chassis",
+    "Processor Information": "processor",
+    "Memory Device": "memory",
+}
+# dmidecode's chassis names, in lshw's spelling (inventory/hardware's _CHASSIS keys).
+_DMI_CHASSIS = {
+    "mini-pc": "mini", "rack-mount-chassis": "rackmount", "main-server-chassis": "server",
+    "hand-held": "handheld", "lunch-box": "lunchbox", "pizza-box": "pizzabox",
+    "stick-pc": "stick", "embedded-pc": "embedded", "sealed-case-pc": "sealed",
+    "space-saving": "spacesaving",
+}  # fmt: skip
+_DMI_SIZE_RE = re.compile(r"(\d+)\s*(bytes|kB|KB|MB|GB|TB)\b")
+_DMI_UNITS = {"bytes": 1, "kb": 2**10, "mb": 2**20, "gb": 2**30, "tb": 2**40}
+
+
+def is_dmidecode(text: str) -> bool:
+    """`dmidecode` text output (with its "# dmidecode" header, "Handle 0x…" lines, or -q)."""
+    head = text[:200_000]
+    return (
+        head.lstrip().startswith("# dmidecode")
+        or bool(_DMI_HANDLE_RE.search(head))
+        or bool(_DMI_QUIET_RE.search(head))
+    )
+
+
+def _dmi_records(text: str) -> list[tuple[str, dict[str, str]]]:
+    """(kind, {field: value}) for the records this reader uses, in order."""
+    records: list[tuple[str, dict[str, str]]] = []
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith(("Handle 0x", "#")):
+            continue
+        if not line[0].isspace():  # a record's title ("Memory Device"), or a status line
+            kind = _DMI_TITLES.get(line.strip())
+            current = {} if kind else None
+            if kind and current is not None:
+                records.append((kind, current))
+            continue
+        if current is not None and not line.startswith(("\t\t", "        ")):
+            key, colon, value = line.strip().partition(":")
+            if colon:  # list headers ("Characteristics:") have no value and deeper lines
+                current.setdefault(key.strip(), " ".join(value.split()))
+    return records
+
+
+def _dmi_bytes(value: str) -> int | None:
+    match = _DMI_SIZE_RE.search(value)
+    return int(match[1]) * _DMI_UNITS[match[2].lower()] if match else None
+
+
+def parse_dmidecode(data: Any) -> HardwareFacts:
+    """Facts from `dmidecode` text: system maker, model and serial (DMI type 1), board (2),
+    chassis type (3), processors (4) and memory modules (17, added up). It has no drives:
+    the facts say so, and smartctl outputs can add them (merge_smartctl)."""
+    text = _decode(data, "dmidecode")
+    if not isinstance(text, str):
+        raise _error(_("This JSON is not an lshw report (no system found)."))
+    records = _dmi_records(text)
+    system = next((fields for kind, fields in records if kind == "system"), None)
+    if system is None:
+        raise _error(
+            _(
+                "This dmidecode output holds no system information: run “sudo dmidecode”, "
+                "or send lshw -json."
+            )
+        )
+    board = next((fields for kind, fields in records if kind == "board"), {})
+    chassis = next((fields for kind, fields in records if kind == "chassis"), {})
+    chassis_type = "-".join(chassis.get("Type", "").lower().split())
+    processors = [
+        {
+            "id": f"cpu:{number}",
+            "class": "processor",
+            "product": fields.get("Version", ""),
+            "disabled": "disabled" in fields.get("Status", "").lower(),
+        }
+        for number, fields in enumerate(f for kind, f in records if kind == "processor")
+        if "unpopulated" not in fields.get("Status", "").lower()
+    ]
+    banks = [
+        {"id": f"bank:{number}", "class": "memory", "size": size, "units": "bytes"}
+        for number, fields in enumerate(f for kind, f in records if kind == "memory")
+        if (size := _dmi_bytes(fields.get("Size", "")))
+    ]
+    root = {
+        "id": "dmidecode",
+        "class": "system",
+        "vendor": system.get("Manufacturer", ""),
+        "product": system.get("Product Name", ""),
+        "version": system.get("Version", ""),
+        "serial": system.get("Serial Number", ""),
+        "configuration": {
+            "chassis": _DMI_CHASSIS.get(chassis_type, chassis_type),
+            "sku": system.get("SKU Number", ""),
+            "family": system.get("Family", ""),
+        },
+        "children": [
+            {
+                "id": "core",
+                "class": "bus",
+                "vendor": board.get("Manufacturer", ""),
+                "product": board.get("Product Name", ""),
+                "children": [
+                    *processors,
+                    {
+                        "id": "memory",
+                        "class": "memory",
+                        "description": "System Memory",
+                        "children": banks,
+                    },
+                ],
+            }  # fmt: skip
+        ],
+    }
+    return _facts(_Reader(), root, dmidecode=True)
 
 
 def _match(disks: list[DiskFacts], model: str, serial: str, gb: int | None) -> DiskFacts | None:

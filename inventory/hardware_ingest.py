@@ -66,10 +66,22 @@ def _storable(data: Any) -> Any:
 def hardware_facts_read(
     *, lshw: Any, smartctl: list | None = None, battery: dict | None = None
 ) -> HardwareFacts:
-    """Parse everything before touching the database: a bad report writes nothing."""
+    """Parse everything before touching the database: a bad lshw report writes nothing. An
+    unreadable smartctl file only loses the health of its disk: the rest is read, and the
+    warnings say which SMART part could not be (merge_smartctl changes nothing when it fails)."""
     facts = parse_lshw(lshw)
-    for item in smartctl or []:
-        merge_smartctl(facts, item)
+    items = smartctl or []
+    for number, item in enumerate(items, start=1):
+        try:
+            merge_smartctl(facts, item)
+        except HardwareReportError as exc:
+            facts.warnings.append(
+                _(
+                    "The SMART report %(number)s of %(count)s could not be read, so the health "
+                    "of its disk is unknown (the rest of the report was read): %(reason)s"
+                )
+                % {"number": number, "count": len(items), "reason": exc}
+            )
     if battery:
         if not isinstance(battery, dict):
             raise HardwareReportError(_("The battery information must be an object."))

@@ -97,7 +97,14 @@ def analyse_file(
             _("Columns ignored (not recognised): %(cols)s.")
             % {"cols": ", ".join(sheet.unknown_columns)}
         )
-    if not sheet.rows:
+    # Formulas that cannot be read are errors of their cell, like a value that does not parse:
+    # the file is refused as a whole, never imported with the cell emptied.
+    problems: dict[int, list[RowError]] = {}
+    for problem in sheet.problems:
+        problems.setdefault(problem.line, []).append(
+            RowError(problem.line, _column_label(sheet.columns, problem.field), problem.message)
+        )
+    if not sheet.rows and not problems:
         analysis.errors.append(RowError(None, "", _("The file has a header but no device rows.")))
         return analysis
 
@@ -123,16 +130,20 @@ def analyse_file(
             seen[key] = row.line
             keyed.append((row.line, key))
         cleaned, field_errors = device_specs_clean(row.values, language)
-        if not field_errors and duplicate_of is None:
+        cell_errors = problems.pop(row.line, [])
+        analysis.errors.extend(cell_errors)
+        if not field_errors and not cell_errors and duplicate_of is None:
             specs = DeviceSpecs.from_cleaned(cleaned)
             analysis.specs.append(specs)
             analysis.lines.append(row.line)
         else:
+            formula_columns = {e.column for e in cell_errors}  # "not a number" would repeat it
             for name, messages in field_errors.items():
+                column = _column_label(sheet.columns, name)
+                if column in formula_columns:
+                    continue
                 for message in messages:
-                    analysis.errors.append(
-                        RowError(row.line, _column_label(sheet.columns, name), message)
-                    )
+                    analysis.errors.append(RowError(row.line, column, message))
         row_errors = [e.message for e in analysis.errors[errors_before:]]
         # Every row of a normal file is previewed; past the cap, rows with errors still are.
         if len(analysis.preview) < PREVIEW_ROWS or row_errors:
@@ -140,6 +151,12 @@ def analyse_file(
         if progress and index % PROGRESS_EVERY == 0:
             progress(index, analysis.total_rows)
 
+    for line, cell_errors in problems.items():  # rows whose every mapped cell is a formula
+        analysis.errors.extend(cell_errors)
+        analysis.preview.append(
+            {"line": line, "values": {}, "errors": [e.message for e in cell_errors]}
+        )
+        analysis.preview.sort(key=lambda entry: entry["line"])
     _check_database_duplicates(analysis, keyed, sheet.columns, workshop_id)
     analysis.errors.sort(key=lambda e: e.line or 0)
     if progress:

@@ -48,6 +48,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
+from core.placeholders import is_placeholder
 from core.text import decode_text
 
 __all__ = [
@@ -284,16 +285,6 @@ _SIGNATURES = (
     "Blanking device",
 )
 
-# Values that stand for "no serial number" (compared lower-cased), besides nwipe -q's masks.
-_SERIAL_PLACEHOLDERS = frozenset(
-    {
-        "", "0", "none", "n/a", "na", "unknown", "not available", "not specified", "default string",
-        "to be filled by o.e.m.", "to be filled by oem", "serial", "0123456789", "123456789",
-        "system manufacturer", "system product name", "system serial number",
-    }
-)  # fmt: skip
-
-
 # ----------------------------------------------------------------------------- working state
 
 
@@ -436,12 +427,7 @@ def _clean_serial(raw: str | None) -> tuple[str, str | None]:
         return serial, "garbled"
     if len(serial) >= 4 and set(serial) == {"X"}:
         return "", "hidden"
-    if (
-        not serial
-        or set(serial) == {"?"}
-        or serial.lower() in _SERIAL_PLACEHOLDERS
-        or re.fullmatch(r"[0\W_]+", serial)
-    ):
+    if is_placeholder(serial):
         return "", "missing"
     return serial, None
 

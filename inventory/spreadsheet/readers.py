@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import warnings
 import zipfile
 import zlib
@@ -42,12 +43,54 @@ class SheetRow:
     values: dict[str, str]
 
 
+@dataclass(slots=True)
+class CellProblem:
+    """A cell that cannot be taken as it is (a formula): the importer reports it by line
+    and column, and its row is not imported."""
+
+    line: int
+    field: str
+    message: str
+
+
 @dataclass
 class ParsedSheet:
     header_line: int
     columns: dict[str, str]
     unknown_columns: list[str] = field(default_factory=list)
     rows: list[SheetRow] = field(default_factory=list)
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+# A CSV cell a spreadsheet would run as a formula: "=" then anything; "@SUM(", "+A1",
+# "-cmd|' /C calc'!A0", "+HYPERLINK(". Not "-12,5", "+33 6 12 34 56 78" nor "- rayure".
+_CSV_FORMULA_RE = re.compile(
+    r"""=\S.*
+    | [+\-@] \s* (?: [A-Za-z_][\w.]* \( .* )      # a function call
+    | [+\-] \$?[A-Za-z]{1,3}\$?\d+ (?:\W.*)?     # a cell reference: +A1, -B$12*2
+    | [+\-@] .* \| .* ! .*                        # a DDE link: cmd|'...'!A0
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _csv_formula_problems(rows: list[SheetRow]) -> list[CellProblem]:
+    problems = []
+    for row in rows:
+        for name, value in row.values.items():
+            if value[:1] in ("=", "+", "-", "@") and _CSV_FORMULA_RE.fullmatch(value):
+                message = _(
+                    "Formula ignored: the cell starts like a formula (“%(formula)s”), which a "
+                    "spreadsheet would run instead of showing it. Type the value itself, "
+                    "without the leading “%(sign)s”."
+                ) % {"formula": _excerpt(value), "sign": value[0]}
+                problems.append(CellProblem(row.line, name, message))
+    return problems
 
 
 def _too_many_rows() -> SpreadsheetError:
@@ -301,6 +344,7 @@ def _read_csv(content: bytes) -> ParsedSheet:
         columns=header.columns,
         unknown_columns=header.unknown,
         rows=rows,
+        problems=_csv_formula_problems(rows),
     )
 
 
@@ -390,7 +434,12 @@ def _read_xlsx(content: bytes) -> ParsedSheet:
         except Exception as error:  # zipfile, XML, KeyError…: all mean "cannot open"
             raise _workbook_error(error) from error
         try:
-            return _read_workbook(workbook)
+            sheet, worksheet, mapping = _read_workbook(workbook)
+            if _has_formulas(content):
+                sheet.problems = _uncomputed_formulas(
+                    content, worksheet, mapping, sheet.header_line
+                )
+            return sheet
         except SpreadsheetError:
             raise
         except Exception as error:
@@ -411,7 +460,63 @@ def _workbook_error(error: BaseException) -> SpreadsheetError:
     return SpreadsheetError(_damaged_xlsx_message())
 
 
-def _read_workbook(workbook) -> ParsedSheet:
+# <f> (or <x:f>) holds a cell's formula; <v> beside it, the value last computed.
+_FORMULA_TAG_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Any formula in the worksheets? Most donor files have none: no second pass then."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as part:  # in chunks: a sheet may inflate to 100 MB
+                tail = b""
+                while chunk := part.read(1024 * 1024):
+                    if _FORMULA_TAG_RE.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]  # a tag cut between two chunks
+    return False
+
+
+def _uncomputed_formulas(
+    content: bytes, computed, mapping: dict[str, int], header_line: int
+) -> list[CellProblem]:
+    """The formulas of the mapped cells that have no computed value. openpyxl's data_only
+    read (`computed`, the worksheet already read) gives the value a spreadsheet saved with
+    each formula, and None when there is none (files written by scripts): such a cell is
+    reported, never silently emptied. A formula whose result is an empty text is typed "str"
+    with an empty value: that one is a value."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    try:
+        formulas = workbook[computed.title]
+        formulas.reset_dimensions()
+        problems = []
+        start = header_line + 1
+        rows = zip(
+            computed.iter_rows(min_row=start), formulas.iter_rows(min_row=start), strict=False
+        )
+        for line, (values, cells) in enumerate(rows, start=start):
+            for name, index in mapping.items():
+                cell = cells[index] if index < len(cells) else _EMPTY
+                if getattr(cell, "data_type", None) != "f":
+                    continue
+                value = values[index] if index < len(values) else _EMPTY
+                if value.value is not None or getattr(value, "data_type", None) == "str":
+                    continue
+                message = _(
+                    "Formula ignored: the cell holds the formula “%(formula)s” but no computed "
+                    "value. Open the file in Excel or LibreOffice and save it again, or type "
+                    "the value."
+                ) % {"formula": _excerpt(str(cell.value))}
+                problems.append(CellProblem(line, name, message))
+        return problems
+    finally:
+        workbook.close()
+
+
+def _read_workbook(workbook) -> tuple[ParsedSheet, object, dict[str, int]]:
+    """The first worksheet with a header: its rows, the worksheet and its column mapping."""
     for worksheet in workbook.worksheets:
         if not hasattr(worksheet, "iter_rows"):
             continue
@@ -429,12 +534,13 @@ def _read_workbook(workbook) -> ParsedSheet:
         check_duplicates(header, candidates[header.index][1])
         rows = _collect_rows(header, candidates[header.index + 1 :])
         rows.extend(_collect_xlsx_rows(header, records, len(rows)))
-        return ParsedSheet(
+        sheet = ParsedSheet(
             header_line=header.line,
             columns=header.columns,
             unknown_columns=header.unknown,
             rows=rows,
         )
+        return sheet, worksheet, header.mapping
     raise no_header_error()
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import machine_token_create
@@ -77,22 +78,46 @@ def test_every_real_sample_is_accepted(machine, batch, name):
     assert Device.objects.count() == 1
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("broken_*.json")))
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in SAMPLES.glob("broken_*.json") if "smartctl" not in p.name)
+)
 def test_unreadable_reports_get_a_clear_error_and_write_nothing(machine, batch, name):
     raw = (SAMPLES / name).read_bytes()
     try:
         lshw = json.loads(raw)
     except ValueError:
         lshw = raw.decode("latin-1")  # sent as a string: the service parses it
-    if name.startswith("broken_smartctl"):
-        payload = {"lshw": sample("lshw_thinkpad_t480.json"), "smartctl": [lshw], "batch": batch.pk}
-    else:
-        payload = {"lshw": lshw, "batch": batch.pk}
+    payload = {"lshw": lshw, "batch": batch.pk}
     response = machine.post("/api/hardware-reports/", payload, format="json")
     assert response.status_code == 400, response.content
     assert response.json()
     assert Device.objects.count() == 0 and StorageDrive.objects.count() == 0
     assert HardwareReport.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("broken_*.json")))
+def test_unreadable_smartctl_keeps_the_lshw_part_and_says_so(machine, batch, name):
+    raw = (SAMPLES / name).read_bytes()
+    try:
+        smart = json.loads(raw)
+    except ValueError:
+        smart = raw.decode("latin-1")
+    payload = {
+        "lshw": sample("lshw_thinkpad_t480.json"),
+        "smartctl": [sample("smartctl_nvme.json"), smart],
+        "batch": batch.pk,
+    }
+    response = machine.post("/api/hardware-reports/", payload, format="json")
+    assert response.status_code == 201, response.content
+    device = Device.objects.get()
+    assert device.serial_number == "PF1A2B3C" and device.ram_mb == 16384
+    assert device.drives.get().smart_passed is True  # the readable SMART report still counts
+    warnings = response.json()["warnings"]
+    unreadable = [
+        w for w in warnings if w.startswith("Le rapport SMART 2 sur 2 n’a pas pu être lu")
+    ]
+    assert len(unreadable) == 1, warnings
+    assert HardwareReport.objects.get().warnings == warnings
 
 
 def test_unknown_device_without_batch_is_refused(machine):
@@ -198,3 +223,43 @@ def test_ingest_command_reports_bad_files_and_keeps_good_ones(batch, technician)
         )
     assert "broken_truncated.json" in err.getvalue()
     assert Device.objects.count() == 1  # each report is all or nothing on its own
+
+
+DMIDECODE_TEXT = (
+    "# dmidecode 3.4\nHandle 0x000F, DMI type 1, 27 bytes\nSystem Information\n"
+    "\tManufacturer: LENOVO\n\tProduct Name: 20L5CTO1WW\n\tVersion: ThinkPad T480\n"
+    "\tSerial Number: PF1A2B3C\n\nHandle 0x0011, DMI type 3, 22 bytes\nChassis Information\n"
+    "\tType: Notebook\n\nHandle 0x0012, DMI type 4, 48 bytes\nProcessor Information\n"
+    "\tVersion: Intel(R) Core(TM) i5-8350U CPU @ 1.70GHz\n\tStatus: Populated, Enabled\n\n"
+    "Handle 0x0003, DMI type 17, 40 bytes\nMemory Device\n\tSize: 16 GB\n"
+)
+
+
+def test_dmidecode_text_sent_as_lshw_creates_the_device_and_says_drives_are_missing(machine, batch):
+    response = machine.post(
+        "/api/hardware-reports/", {"lshw": DMIDECODE_TEXT, "batch": batch.pk}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    device = Device.objects.get()
+    assert (device.serial_number, device.model, device.device_type, device.ram_mb) == (
+        "PF1A2B3C",
+        "ThinkPad T480",
+        "laptop",
+        16384,
+    )
+    assert device.drives.count() == 0
+    assert any("dmidecode ne liste pas les disques" in w for w in response.json()["warnings"])
+    assert HardwareReport.objects.get().lshw == {"raw": DMIDECODE_TEXT}  # kept as it came
+
+
+def test_dmidecode_report_held_then_confirmed_is_read_again(machine, batch, tech_client):
+    device = make_device(batch, manufacturer="Lenovo", model="IdeaPad 5", serial_number="PF1A2B3C")
+    response = machine.post("/api/hardware-reports/", {"lshw": DMIDECODE_TEXT}, format="json")
+    assert response.status_code == 202, response.content
+    pending = device.pending_reports.get()
+    response = tech_client.post(
+        reverse("inventory:hardware_pending_decide", args=[pending.pk]), {"decision": "confirm"}
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.model == "ThinkPad T480" and device.ram_mb == 16384

@@ -107,6 +107,47 @@ def test_xlsx_with_title_row(tech_client, batch, django_capture_on_commit_callba
     assert [p["line"] for p in job.report["preview"]] == [4, 5]
 
 
+def test_formulas_that_cannot_be_read_refuse_the_file_by_line_and_column(
+    tech_client, batch, django_capture_on_commit_callbacks
+):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["N° de série", "Marque", "Modèle", "Type", "Mémoire"])
+    ws.append(["X1", "Dell", "Latitude 5490", "PC portable", "8 Go"])
+    ws.append(["X2", "Dell", "Latitude 5490", "PC portable", "=4*2"])  # saved by a script
+    ws.append(['=CONCAT("X","3")'])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(tech_client, batch, buffer.getvalue(), "parc.xlsx")
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.FAILED
+    errors = [(e["line"], e["column"]) for e in job.report["errors"]]
+    assert errors == [(3, "Mémoire"), (4, "N° de série")]
+    page = tech_client.get(response.url).content.decode()
+    assert "Formule ignorée" in page and "=4*2" in page and "Confirmer" not in page
+    assert Device.objects.count() == 0  # the good row X1 is not written either
+
+
+def test_csv_cell_starting_like_a_formula_refuses_the_file(tmp_path, batch):
+    content = (
+        "Serial;Brand;Model;Type;RAM;Notes\n"
+        "S1;Dell;Latitude;laptop;8GB;-12 rayures\n"
+        "S2;Dell;Latitude;laptop;8GB;=SUM(A1:A3)\n"
+        "S3;Dell;Latitude;laptop;8GB;+33 6 12 34 56 78\n"
+        "S4;Dell;Latitude;laptop;=4*2;ok\n"
+    )
+    path = tmp_path / "f.csv"
+    path.write_text(content)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_devices", str(path), "--batch", str(batch.pk), stderr=err)
+    assert "line 3" in err.getvalue() and "=SUM(A1:A3)" in err.getvalue()
+    assert "line 2" not in err.getvalue() and "line 4" not in err.getvalue()
+    assert err.getvalue().count("line 5") == 1  # the formula, not also "not a memory size"
+    assert Device.objects.count() == 0
+
+
 def test_database_changed_between_preview_and_confirm(
     tech_client, batch, django_capture_on_commit_callbacks
 ):

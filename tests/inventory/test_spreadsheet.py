@@ -627,6 +627,129 @@ def test_xlsx_with_a_wrong_dimension_record_is_read_entirely():
 
 
 # --------------------------------------------------------------------------------------------
+# Formulas
+# --------------------------------------------------------------------------------------------
+
+
+def _with_cached_values(content: bytes, values: dict[str, str]) -> bytes:
+    """The workbook as Excel saves it: each formula of `values` with its computed value."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for ref, value in values.items():
+                    kind = b"" if value.isdigit() else b' t="str"'  # a text result (maybe "")
+                    data = re.sub(
+                        rb'<c r="' + ref.encode() + rb'"([^>]*)>(<f>[^<]*</f>)<v ?/>',
+                        rb'<c r="'
+                        + ref.encode()
+                        + rb'"\1'
+                        + kind
+                        + rb">\2<v>"
+                        + value.encode()
+                        + b"</v>",
+                        data,
+                    )
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def _formula_workbook(wb):
+    ws = wb.active
+    ws.append(["Serial", "Brand", "RAM", "Notes"])
+    ws.append(["S1", "HP", "=4*2", "ok"])
+    ws.append(["S2", '=UPPER("dell")', 16, None])
+    ws.append(['=CONCAT("S","3")', None, None, None])  # a row of nothing but a formula
+
+
+def test_xlsx_formula_is_read_as_its_computed_value():
+    content = _with_cached_values(
+        xlsx_bytes(_formula_workbook), {"C2": "8", "B3": "DELL", "A4": "S3"}
+    )
+    sheet = read_sheet(content, "f.xlsx")
+    assert [row.values for row in sheet.rows] == [
+        {"serial_number": "S1", "manufacturer": "HP", "ram": "8", "notes": "ok"},
+        {"serial_number": "S2", "manufacturer": "DELL", "ram": "16", "notes": ""},
+        {"serial_number": "S3", "manufacturer": "", "ram": "", "notes": ""},
+    ]
+    assert sheet.problems == []
+
+
+def test_xlsx_formula_without_computed_value_is_reported_by_line_and_column():
+    content = _with_cached_values(xlsx_bytes(_formula_workbook), {"C2": "8"})
+    sheet = read_sheet(content, "f.xlsx")
+    found = [(p.line, p.field, p.message) for p in sheet.problems]
+    assert found == [
+        (
+            3,
+            "manufacturer",
+            'Formula ignored: the cell holds the formula “=UPPER("dell")” but no computed '
+            "value. Open the file in Excel or LibreOffice and save it again, or type the value.",
+        ),
+        (4, "serial_number", found[1][2]),
+    ]
+    assert '“=CONCAT("S","3")”' in found[1][2]
+    assert sheet.rows[0].values["ram"] == "8"  # the computed one is read
+
+
+def test_xlsx_formula_whose_result_is_an_empty_text_is_a_blank_value():
+    def build(wb):
+        wb.active.append(["Serial", "Brand", "Notes"])
+        wb.active.append(["S1", "HP", '=IF(A2="S1","","x")'])
+
+    content = xlsx_bytes(build)
+    # As Excel and LibreOffice save it: typed as text, with an empty result.
+    content = _with_cached_values(content, {"C2": ""})
+    sheet = read_sheet(content, "f.xlsx")
+    assert sheet.problems == []
+    assert sheet.rows[0].values["notes"] == ""
+
+
+def test_xlsx_without_formulas_is_read_once():
+    content = xlsx_bytes(
+        lambda wb: [wb.active.append(r) for r in (["Serial", "Brand"], ["S1", "HP"])]
+    )
+    assert spreadsheet._has_formulas(content) is False
+    assert read_sheet(content, "f.xlsx").problems == []
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "=1+1",
+        '=HYPERLINK("http://x.example","clic")',
+        "+SUM(A1:A3)",
+        "-SUM(A1:A3)",
+        "@SUM(A1:A3)",
+        "+A1",
+        "-B$12*2",
+        "-2+3+cmd|' /C calc'!A0",
+        "@cmd|'/c notepad'!A1",
+    ],
+)
+def test_csv_cell_that_starts_like_a_formula_is_reported(cell):
+    content = csv_bytes(["Serial;Brand;Notes", f"S1;HP;{cell}", "S2;Dell;ok"])
+    sheet = read_sheet(content, "f.csv")
+    assert [(p.line, p.field) for p in sheet.problems] == [(2, "notes")]
+    assert sheet.problems[0].message.startswith("Formula ignored: the cell starts like a formula")
+    assert f"without the leading “{cell[0]}”" in sheet.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["-12,5", "-5", "+33 6 12 34 56 78", "+33612345678", "+33 (0)1 23 45 67 89", "- rayure écran",
+     "-", "=", "@mairie", "Écran A4 -20 %", "2-3 rayures"],
+)  # fmt: skip
+def test_csv_negative_numbers_phone_numbers_and_dashes_are_values(cell):
+    content = csv_bytes(["Serial;Brand;Notes", f"S1;HP;{cell}"])
+    sheet = read_sheet(content, "f.csv")
+    assert sheet.problems == []
+    assert sheet.rows[0].values["notes"] == cell
+
+
+# --------------------------------------------------------------------------------------------
 # Value parsers
 # --------------------------------------------------------------------------------------------
 
