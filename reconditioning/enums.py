@@ -143,3 +143,11 @@ class PartMovementKind(models.TextChoices):
     HARVEST = "harvest", _("Harvested from a scrapped device")
     USE = "use", _("Used in a repair")
     ADJUST = "adjust", _("Inventory adjustment")
+
+
+class BulkJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    CHECKING = "checking", _("Checking each device")
+    RECORDING = "recording", _("Recording")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -17,6 +17,7 @@ from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceStatus
 from inventory.models import (
     AppendOnlyModel,
+    CollectionBatch,
     Device,
     DeviceEvent,
     DeviceLedgerQuerySet,
@@ -24,6 +25,7 @@ from inventory.models import (
 )
 
 from .enums import (
+    BulkJobStatus,
     CheckResult,
     ErasureMethod,
     ErasureResult,
@@ -363,3 +365,56 @@ class DriveChange(Evidence):
 
     def __str__(self) -> str:
         return f"{self.device_id} drive change {self.recorded_at:%Y-%m-%d}"
+
+
+class BulkStepJobQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
+        return Q(workshop_id__in=user.workshop_ids())
+
+
+class BulkStepJob(models.Model):
+    """A bulk step too large for the request (reconditioning.bulk_steps): the posted step,
+    checked device by device, then recorded all or nothing."""
+
+    workshop = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(CollectionBatch, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("step"), max_length=20)
+    data = models.JSONField(default=dict)  # the posted form, lists of values by name
+    status = models.CharField(
+        max_length=20, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    faults = models.JSONField(default=list, blank=True)  # [[device id, asset tag, message]]
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BulkStepJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bulk step")
+        verbose_name_plural = _("bulk steps")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.step} × {self.total} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (
+            BulkJobStatus.QUEUED,
+            BulkJobStatus.CHECKING,
+            BulkJobStatus.RECORDING,
+        )
+
+    @property
+    def progress_pct(self) -> int:
+        """Checking is the measured part; the recording, one transaction, is its last tenth."""
+        if self.status == BulkJobStatus.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(90, round(90 * self.checked / self.total))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("appareils/<int:pk>/recuperation/", views.device_harvest, name="device_harvest"),
     path("appareils/<int:pk>/<slug:step>/", views.device_step, name="device_step"),
     path("lots/<int:pk>/etapes/", views.batch_steps, name="batch_steps"),
+    path("etapes-groupees/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("lots/<int:pk>/nwipe/", views.batch_nwipe, name="batch_nwipe"),
 ]
 

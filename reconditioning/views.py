@@ -18,14 +18,10 @@ from inventory.forms import MoveForm
 from inventory.hardware_ingest import difference_rows
 from inventory.models import CollectionBatch, Device, ImportJob
 
-from . import bulk, lifecycle, services
+from . import bulk_steps, lifecycle, services
 from .checklists import checks_for
 from .filters import QueueFilter
 from .forms import (
-    BulkDiagnosisForm,
-    BulkErasureForm,
-    BulkQualityCheckForm,
-    BulkStepForm,
     DiagnosisForm,
     DriveChangeForm,
     ErasureForm,
@@ -36,6 +32,7 @@ from .forms import (
     RepairForm,
     ScrapForm,
 )
+from .models import BulkStepJob
 from .nwipe import NwipeLogError
 from .selectors import (
     QUEUE_DEFAULT_SORT,
@@ -268,87 +265,28 @@ def _nwipe_upload(request, devices, target, back):
     )
 
 
-def _bulk_device_type(request, devices) -> str:
-    """The device type whose checklist a bulk diagnosis asks: chosen, or the batch's most
-    common one among the devices in progress."""
-    chosen = request.POST.get("type") or request.GET.get("type")
-    if chosen in DeviceType.values:
-        return chosen
-    counts = devices.values("device_type").annotate(n=Count("id")).order_by("-n", "device_type")
-    return counts[0]["device_type"] if counts else DeviceType.LAPTOP
-
-
-def _bulk_evidence_form(step, request, device_type):
-    # "Show this step's form" posts the step chosen without recording anything.
-    recording = request.method == "POST" and "show" not in request.POST
-    data = request.POST if recording else None
-    if step == S.DIAGNOSED:
-        return BulkDiagnosisForm(data, device_type=device_type)
-    if step == S.ERASED:
-        return BulkErasureForm(data)
-    if step == S.READY:
-        return BulkQualityCheckForm(data)
-    return None
-
-
-def _bulk_record(step, chosen, evidence, request):
-    user = request.user
-    if step == S.DIAGNOSED:
-        faults = {d.pk: request.POST.getlist(f"faults_{d.pk}") for d in chosen}
-        bulk.diagnosis_bulk(
-            devices=chosen,
-            user=user,
-            results=evidence.results(),
-            faults=faults,
-            notes=evidence.cleaned_data["notes"],
-        )
-    elif step == S.ERASED:
-        bulk.erasure_bulk(devices=chosen, user=user, **evidence.session())
-    else:
-        bulk.quality_check_bulk(
-            devices=chosen,
-            user=user,
-            results=evidence.results(),
-            grade=evidence.cleaned_data["grade"],
-            notes=evidence.cleaned_data["notes"],
-        )
-
-
 def batch_steps(request, pk):
     """Bulk: select devices of a batch and record one step's evidence for all (diagnosis
     checklist, erasure session, quality check), install one system, or apply a transition —
-    to all of them or, if one refuses, to none."""
+    to all of them or, if one refuses, to none. Past FILIERE_BULK_SYNC_MAX devices, as a job."""
     batch = get_object_or_404(CollectionBatch.objects.visible_to(request.user), pk=pk)
     permissions.require(request.user, "inventory.work_on", batch)
-    devices = (
-        Device.objects.visible_to(request.user)
-        .filter(batch=batch)
-        .exclude(status__in=[S.SCRAPPED, S.ALLOCATED])
-        .order_by("id")
-    )
-    step = request.POST.get("step") or request.GET.get("step") or ""
-    device_type = _bulk_device_type(request, devices)
-    if step == S.DIAGNOSED:
-        devices = devices.filter(device_type=device_type)
+    # "Show this step's form" posts the step chosen without recording anything.
     recording = request.method == "POST" and "show" not in request.POST
-    form = BulkStepForm(
-        request.POST if recording else None, queryset=devices, initial={"step": step}
+    forms = bulk_steps.bulk_forms(
+        batch=batch,
+        user=request.user,
+        data=request.POST if recording else None,
+        query=request.POST if request.method == "POST" else request.GET,
     )
-    evidence = _bulk_evidence_form(step, request, device_type)
     faults = []
-    if recording and form.is_valid() and (evidence is None or evidence.is_valid()):
-        chosen = list(form.cleaned_data["devices"])
+    if recording and forms.is_valid():
+        if bulk_steps.runs_as_job(forms):
+            job = bulk_steps.bulk_job_create(batch=batch, user=request.user, data=request.POST)
+            return redirect("reconditioning:bulk_job", pk=job.pk)
+        chosen = forms.chosen
         try:
-            if evidence is not None:
-                _bulk_record(step, chosen, evidence, request)
-            elif form.cleaned_data["step"] == "os":
-                services.os_install_bulk(
-                    devices=chosen, system=form.cleaned_data["system"], user=request.user
-                )
-            else:
-                lifecycle.devices_transition(
-                    devices=chosen, to_status=form.cleaned_data["step"], user=request.user
-                )
+            bulk_steps.bulk_apply(forms, chosen, request.user)
         except lifecycle.BulkTransitionError as exc:
             faults = exc.faults
             messages.error(request, " ".join(exc.messages))
@@ -356,23 +294,39 @@ def batch_steps(request, pk):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("%(n)s device(s) updated.") % {"n": len(chosen)})
+            step = forms.step
             return redirect(f"{reverse('reconditioning:batch_steps', args=[batch.pk])}?step={step}")
     return render(
         request,
         "reconditioning/batch_steps.html",
         {
             "batch": batch,
-            "form": form,
-            "step": step,
-            "evidence": evidence,
-            "device_type": device_type,
+            "form": forms.form,
+            "step": forms.step,
+            "evidence": forms.evidence,
+            "device_type": forms.device_type,
             "device_types": DeviceType.choices,
-            "checks": checks_for(device_type),
-            "devices": devices.select_related("location"),
+            "checks": checks_for(forms.device_type),
+            "devices": forms.devices.select_related("location"),
             "faults": faults,
             "selected": set(request.POST.getlist("devices")),
         },
     )
+
+
+def bulk_job(request, pk):
+    """The progress of a bulk step run as a job (polled by htmx while it runs)."""
+    job = get_object_or_404(
+        BulkStepJob.objects.visible_to(request.user).select_related("batch"), pk=pk
+    )
+    devices = {pk: tag for pk, tag, _m in job.faults}
+    faults = [(pk, devices[pk], message) for pk, _t, message in job.faults]
+    template = (
+        "reconditioning/includes/bulk_job_status.html"
+        if request.htmx
+        else "reconditioning/bulk_job.html"
+    )
+    return render(request, template, {"job": job, "faults": faults})
 
 
 # The batch and device pages (inventory's URLs): they show this app's evidence and next steps.

@@ -166,6 +166,7 @@ MATRIX: dict[str, Rule] = {
     "reconditioning:device_certificate": Rule(args="device", get=BATCH_READERS),
     "reconditioning:device_step": Rule(args="device_step", get=NANTERRE, post=NANTERRE),
     "reconditioning:batch_steps": Rule(args="batch", get=NANTERRE, post=NANTERRE),
+    "reconditioning:bulk_job": Rule(args="bulk_job", get=NANTERRE | COORDINATION),
     "reconditioning:batch_nwipe": Rule(args="batch", get=NANTERRE, post=NANTERRE),
     "reconditioning:batch_certificate": Rule(args="batch", get=BATCH_READERS),
     "reconditioning:chain_audit": Rule(get=COORDINATION, action="reports.audit_chain"),

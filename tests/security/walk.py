@@ -62,6 +62,7 @@ ARGS = {
     "device": lambda ids: {"pk": ids["device"]},
     "device_step": lambda ids: {"pk": ids["device"], "step": "diagnostic"},
     "import_job": lambda ids: {"pk": ids["import_job"]},
+    "bulk_job": lambda ids: {"pk": ids["bulk_job"]},
     "pending_report": lambda ids: {"pk": ids["pending_report"]},
     "location": lambda ids: {"pk": ids["location"]},
     "stocktake": lambda ids: {"pk": ids["stocktake"]},

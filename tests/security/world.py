@@ -85,6 +85,7 @@ def build_world(run_on_commit) -> World:
     )
     from inventory import importing, shelves
     from inventory.models import CollectionBatch, Device, Donor, Location
+    from reconditioning.models import BulkStepJob
     from reports import jobs as report_jobs
 
     call_command("seed_demo", verbosity=0)
@@ -124,6 +125,9 @@ def build_world(run_on_commit) -> World:
         batch=batch,
         device=device,
         import_job=import_job,
+        bulk_job=BulkStepJob.objects.create(
+            workshop_id=batch.workshop_id, batch=batch, created_by=tech, step="diagnosed"
+        ),
         report_job=report_job,
         pending_report=pending,
         person=person,
@@ -195,6 +199,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
     from inventory.models import Donor, Location
     from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
     from reconditioning.demo import walk_to
+    from reconditioning.models import BulkStepJob
     from reports import jobs as report_jobs
 
     coord = world.users["coordinatrice"]
@@ -308,6 +313,9 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         batch=batch,
         device=devices[0],
         import_job=import_job,
+        bulk_job=BulkStepJob.objects.create(
+            workshop_id=batch.workshop_id, batch=batch, created_by=tech, step="diagnosed"
+        ),
         report_job=report_job,
         pending_report=held_report(devices[0], tech),
         person=person,
