@@ -111,7 +111,14 @@ def donor_detail(request, pk):
     )
     years = sorted({b.collected_on.year for b in batches}, reverse=True)
     return render(
-        request, "inventory/donor_detail.html", {"donor": donor, "batches": batches, "years": years}
+        request,
+        "inventory/donor_detail.html",
+        {
+            "donor": donor,
+            "batches": batches,
+            "years": years,
+            "can_receive": permissions.can(request.user, "inventory.log"),
+        },
     )
 
 
