@@ -1,10 +1,12 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from core.uploads import check_upload_size
+from core.widgets import SuggestInput
 from inventory.enums import DeviceType, Grade
 
 from .enums import AgeBand, PaymentMethod, Situation
@@ -17,8 +19,32 @@ from .models import (
     TrainingModule,
     TrainingProgramme,
 )
+from .territories import commune_choice, commune_resolve
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CommuneField(forms.CharField):
+    """A commune typed by name, postal code or INSEE code, with suggestions as one types;
+    cleaned to the Commune (beneficiaries.territories.commune_resolve)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Commune"))
+        kwargs.setdefault("help_text", _("Its name or postal code, e.g. Nanterre or 92000."))
+        kwargs.setdefault("widget", SuggestInput(reverse_lazy("beneficiaries:commune_suggestions")))
+        super().__init__(max_length=200, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, Commune):
+            return commune_choice(value)
+        if isinstance(value, str) and value and " " not in value:
+            commune = Commune.objects.filter(code_insee=value.upper()).first()
+            return commune_choice(commune) if commune else value
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        return commune_resolve(text) if text else None
 
 
 class PersonForm(forms.Form):
@@ -31,8 +57,9 @@ class PersonForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    commune = forms.CharField(label=_("Commune (INSEE code)"), max_length=5, required=False)
-    age_band = forms.ChoiceField(label=_("Age band"), choices=AgeBand.choices)
+    commune = CommuneField(required=False)
+    # No default: a band picked for the person, never "under 18" left as it came.
+    age_band = forms.ChoiceField(label=_("Age band"), choices=[("", "—"), *AgeBand.choices])
     situation = forms.ChoiceField(label=_("Situation"), choices=Situation.choices)
     eligibility = forms.ModelChoiceField(
         label=_("Eligibility criterion checked"),
@@ -52,17 +79,6 @@ class PersonForm(forms.Form):
     consent_given_on = forms.DateField(
         label=_("Consent given on"), widget=DATE, initial=timezone.localdate
     )
-
-    def clean_commune(self):
-        code = self.cleaned_data.get("commune", "").strip().upper()
-        if not code:
-            return None
-        commune = Commune.objects.filter(code_insee=code).first()
-        if commune is None:
-            raise forms.ValidationError(
-                _("No commune has the INSEE code “%(code)s”.") % {"code": code}
-            )
-        return commune
 
     def clean(self):
         data = super().clean()

@@ -6,12 +6,15 @@ INSEE's EPT list. The project ships Hauts-de-Seine as the fixture `territories_9
 `manage.py load_territories` loads the whole country (or some departments) from the files."""
 
 import csv
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+
+from core.text import match_key
 
 from .models.territories import Commune, Territory
 
@@ -250,3 +253,122 @@ def commune_validate(code: str) -> Commune:
             params={"code": normalised or code},
         )
     return commune
+
+
+# Communes by name or postal code (every form that asks for a commune) -------------------
+
+SUGGESTIONS = 15
+_INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+_POSTAL_RE = re.compile(r"^\d{5}$")
+_SAINT_RE = re.compile(r"\b(st|ste)\b")
+_CHOSEN_RE = re.compile(r"^(\d{5}|2[abAB]\d{3}) (.+)$")
+
+
+def _name_key(text: str) -> str:
+    # "St-Cloud", "saint cloud" and "Saint-Cloud" are one key.
+    key = match_key(text)
+    return _SAINT_RE.sub(lambda m: "saint" if m[1] == "st" else "sainte", key)
+
+
+def _label(commune: Commune) -> str:
+    codes = ", ".join(commune.postal_codes) or "—"
+    return f"{commune.name} ({codes})"
+
+
+def communes_matching(text: str, limit: int = SUGGESTIONS) -> list[Commune]:
+    """Communes a person may mean by `text`: its INSEE code, a postal code (every commune
+    that shares it), or its name (accents, case, hyphens and "St" ignored; whole name first,
+    then names that start so, then names that contain it)."""
+    typed = " ".join((text or "").split())
+    if not typed:
+        return []
+    code = typed.upper()
+    if _INSEE_RE.match(code):
+        exact = list(Commune.objects.filter(code_insee=code))
+        by_postal = []
+        if _POSTAL_RE.match(code):
+            # JSON "contains" is not portable (SQLite): the department's communes, in Python.
+            by_postal = [
+                c
+                for c in Commune.objects.filter(code_insee__startswith=code[:2])
+                if code in (c.postal_codes or [])
+            ]
+        found = by_postal + [c for c in exact if c not in by_postal]
+        return sorted(found, key=lambda c: c.name)[:limit]
+    if code.isdigit() and 2 <= len(code) < 5:  # a postal code being typed: "921"
+        starting = [
+            c
+            for c in Commune.objects.filter(code_insee__startswith=code[:2])
+            if any(p.startswith(code) for p in c.postal_codes or [])
+        ]
+        return sorted(starting, key=lambda c: (min(c.postal_codes), c.name))[:limit]
+    key = _name_key(typed)
+    if len(key) < 2:
+        return []
+    ranked = []
+    for name, code_insee in _name_index():
+        if name == key:
+            ranked.append((0, name, code_insee))
+        elif name.startswith(key):
+            ranked.append((1, name, code_insee))
+        elif key in name:
+            ranked.append((2, name, code_insee))
+    codes = [code for _r, _n, code in sorted(ranked)[:limit]]
+    by_code = Commune.objects.in_bulk(codes)
+    return [by_code[code] for code in codes]
+
+
+_INDEX: dict = {}
+
+
+def _name_index() -> list[tuple[str, str]]:
+    """(name key, INSEE code) of every commune, kept per process: the accents of the names
+    make a database LIKE miss ("ecouen" and "Écouen"). Rebuilt when the communes change
+    (their count and greatest code, one cheap query)."""
+    stamp = tuple(Commune.objects.aggregate(n=models.Count("pk"), top=models.Max("pk")).values())
+    if _INDEX.get("stamp") != stamp:
+        _INDEX["rows"] = [
+            (_name_key(name), code) for code, name in Commune.objects.values_list("pk", "name")
+        ]
+        _INDEX["stamp"] = stamp
+    return _INDEX["rows"]
+
+
+def commune_resolve(text: str) -> Commune | None:
+    """The one commune `text` names, or a ValidationError that lists the candidates."""
+    typed = " ".join((text or "").split())
+    if not typed:
+        return None
+    chosen = _CHOSEN_RE.match(typed)  # an option of the suggestions: "92050 Nanterre"
+    if chosen:
+        commune = Commune.objects.filter(code_insee=chosen[1].upper()).first()
+        if commune is not None and _name_key(commune.name) == _name_key(chosen[2]):
+            return commune
+    found = communes_matching(typed, limit=SUGGESTIONS + 1)
+    exact_names = [c for c in found if _name_key(c.name) == _name_key(typed)]
+    if len(exact_names) == 1:
+        return exact_names[0]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValidationError(
+            _("No commune is called or has the code “%(text)s”: type its name or postal code."),
+            code="unknown_commune",
+            params={"text": typed},
+        )
+    shown = ", ".join(f"{_label(c)} — {c.code_insee}" for c in found[:SUGGESTIONS])
+    raise ValidationError(
+        _("“%(text)s” may be several communes: %(communes)s. Choose one in the list."),
+        code="ambiguous_commune",
+        params={"text": typed, "communes": shown},
+    )
+
+
+def commune_choice(commune: Commune) -> str:
+    """What the form holds once a suggestion is picked: the INSEE code, then the name."""
+    return f"{commune.code_insee} {commune.name}"
+
+
+def commune_suggestions(text: str) -> list[tuple[str, str]]:
+    """(value, label) for the form's list of suggestions."""
+    return [(commune_choice(c), _label(c)) for c in communes_matching(text)]

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import privacy_views, views
+from . import privacy_views, territory_views, views
 
 app_name = "beneficiaries"
 
 urlpatterns = [
     path("personnes/", views.person_list, name="person_list"),
+    path("communes/suggestions/", territory_views.commune_suggestions, name="commune_suggestions"),
     path("personnes/nouvelle/", views.person_create, name="person_create"),
     path("personnes/<int:pk>/", views.person_detail, name="person_detail"),
     path("personnes/<int:pk>/derogation/", views.person_waiver, name="person_waiver"),

@@ -123,7 +123,7 @@ def person_edit(request, pk):
             "consent_given_on",
         )
     }
-    initial["commune"] = person.commune_id or ""
+    initial["commune"] = person.commune or ""
     initial["pseudonymous"] = not person.last_name
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

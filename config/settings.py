@@ -295,6 +295,10 @@ FILIERE_SYNC_EXPORT_MAX_ROWS = 5000
 # A bulk step on more devices than this runs as a background job with a progress bar
 # (about 20 ms per device and step on PostgreSQL: 200 devices stay under 4 s in the request).
 FILIERE_BULK_SYNC_MAX = 200
+# Communes typed by name or postal code in the workshop's forms: resolved and suggested by
+# the app that holds the communes (inventory, below it, knows none).
+FILIERE_COMMUNE_RESOLVER = "beneficiaries.territories.commune_resolve"
+FILIERE_COMMUNE_SUGGESTIONS = "beneficiaries:commune_suggestions"
 
 LOGGING = {
     "version": 1,

@@ -31,3 +31,30 @@ class FastSelect(forms.Select):
             flatatt(widget["attrs"]),
             mark_safe("\n".join(parts)),
         )
+
+
+class SuggestInput(forms.TextInput):
+    """A text input with a list of suggestions the server sends as the person types (htmx
+    into a native <datalist>: keyboard and screen readers work as with any list, no script
+    of our own). `url` answers <option> elements for ?q=."""
+
+    def __init__(self, url, attrs=None):
+        super().__init__(attrs)
+        self.url = url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or name}-suggestions"
+        attrs.update(
+            {
+                "list": list_id,
+                "autocomplete": "off",
+                "hx-get": str(self.url),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "hx-params": name,
+            }
+        )
+        html = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}"></datalist>', html, list_id)

@@ -1,10 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import normalise_siret
 from core.uploads import check_upload_size, read_upload
+from core.widgets import SuggestInput
 
 from . import spreadsheet
 from .enums import DeviceType, KeyboardLayout
@@ -211,7 +215,29 @@ class DonorForm(forms.ModelForm):
         return normalise_siret(self.cleaned_data.get("siret") or "")
 
 
+class CommuneCodeField(forms.CharField):
+    """A commune typed by name, postal code or INSEE code, cleaned to its INSEE code by the
+    app that holds the communes (settings.FILIERE_COMMUNE_RESOLVER)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Pick-up commune"))
+        kwargs.setdefault("help_text", _("Its name or postal code, e.g. Nanterre or 92000."))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", SuggestInput(reverse_lazy(settings.FILIERE_COMMUNE_SUGGESTIONS))
+        )
+        super().__init__(max_length=200, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return ""
+        return import_string(settings.FILIERE_COMMUNE_RESOLVER)(text).pk
+
+
 class BatchForm(forms.ModelForm):
+    commune_insee = CommuneCodeField()
+
     class Meta:
         model = CollectionBatch
         fields = [
@@ -235,6 +261,8 @@ class BatchForm(forms.ModelForm):
 
 
 class BatchEditForm(forms.ModelForm):
+    commune_insee = CommuneCodeField()
+
     class Meta:
         model = CollectionBatch
         fields = [

@@ -1,6 +1,7 @@
 """Correcting a device, a batch, and managing locations from the staff screens."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from inventory.models import Device, Location
@@ -52,6 +53,7 @@ def test_device_edit_of_another_workshop(tech_client, other_workshop):
 
 
 def test_batch_edit_updates_received_quantity(tech_client, batch):
+    call_command("loaddata", "territories_92", verbosity=0)  # the communes the form checks
     url = reverse("inventory:batch_edit", args=[batch.pk])
     response = tech_client.post(
         url,

@@ -1,6 +1,7 @@
 """The scan-first intake screen: serial + Enter logs a device, the rest is kept."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from inventory.enums import DeviceStatus
@@ -189,6 +190,7 @@ def test_device_list_queries_do_not_grow(tech_client, batch, django_assert_max_n
 def test_batch_creation_screen(tech_client, workshop):
     from tests.factories import DonorFactory
 
+    call_command("loaddata", "territories_92", verbosity=0)
     donor = DonorFactory(workshop=workshop, name="Mairie de Nanterre")
     response = tech_client.post(
         reverse("inventory:batch_create"),
@@ -219,7 +221,9 @@ def test_batch_creation_refuses_bad_insee(tech_client, workshop):
         },
     )
     assert response.status_code == 200
-    assert "code INSEE" in response.content.decode()
+    assert "Aucune commune ne s&#x27;appelle ou n&#x27;a le code « 9205 »" in (
+        response.content.decode()
+    )
     assert not donor.batches.exists()
 
 

@@ -172,6 +172,7 @@ MATRIX: dict[str, Rule] = {
     "reconditioning:chain_audit": Rule(get=COORDINATION, action="reports.audit_chain"),
     # People and trainings (mediation structures)
     "beneficiaries:person_list": Rule(note="scoped list"),
+    "beneficiaries:commune_suggestions": Rule(note="public territories data"),
     "beneficiaries:person_create": Rule(
         get=frozenset({MED}), post=frozenset({MED}), action="orders.order"
     ),
