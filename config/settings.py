@@ -288,6 +288,9 @@ MEDNUM_CSV_MAX_BYTES = 24 * 1024 * 1024
 FILIERE_SYNC_DOCUMENT_MAX_DEVICES = 200
 FILIERE_SYNC_STATEMENT_MAX_BATCHES = 200
 FILIERE_SYNC_EXPORT_MAX_ROWS = 5000
+# The quasi-don: one device of each type per person within this many months (0: no limit);
+# a coordinator may override it for one hand-over, with a reason.
+FILIERE_ONE_DEVICE_PER_TYPE_MONTHS = int(os.environ.get("FILIERE_ONE_DEVICE_PER_TYPE_MONTHS", "24"))
 
 LOGGING = {
     "version": 1,
