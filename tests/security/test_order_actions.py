@@ -145,7 +145,7 @@ def test_the_order_page_shows_each_persona_its_own_buttons(client, people, order
     orders.order_submit(order=order, user=people["mediator"])
     orders.order_decide(order=order, user=people["coordinator"], approve=True, workshop=workshop)
     url = reverse("beneficiaries:order_detail", args=[order.pk])
-    cancel = reverse("beneficiaries:order_action", args=[order.pk, "cancel"])
+    cancel = reverse("beneficiaries:order_cancel", args=[order.pk])
     reserve = reverse("beneficiaries:order_action", args=[order.pk, "reserve"])
     expected = {
         "mediator": {cancel},
