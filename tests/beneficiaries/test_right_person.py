@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaries import allocations, orders, services
+from beneficiaries import allocations, orders, privacy, services
 from beneficiaries.models import Allocation, EligibilityCriterion, LimitOverride
 from inventory.enums import DeviceStatus as S
 from reconditioning.demo import walk_to
@@ -201,3 +201,28 @@ def test_only_a_coordinator_records_an_exception_from_the_person_page(
         coordinator,
         "Le premier a été volé",
     )
+
+
+def test_erasing_the_intended_person_blanks_the_reason_of_the_re_assignment(
+    structure, mediator, coordinator, workshop, technician, person, ben, programme, ready_laptop
+):
+    device = ready_for(person, structure, mediator, coordinator, workshop, technician)
+    train(ben, programme, mediator)
+    allocation = allocations.allocation_create(
+        device=device,
+        structure=structure,
+        user=mediator,
+        person=ben,
+        reassign_reason="Mme Traoré a déménagé",
+    )
+    allocations.limit_override_grant(
+        person=person,
+        device_type="laptop",
+        reason="Mme Traoré s'est fait voler le sien",
+        user=coordinator,
+    )
+    privacy.person_erase(person=person, user=coordinator)
+    allocation.refresh_from_db()
+    # The facts stay (reserved for her, handed to him, an exception granted), not the words.
+    assert allocation.reassigned_from == person and allocation.reassignment_reason == ""
+    assert LimitOverride.objects.get(person=person).reason == ""
