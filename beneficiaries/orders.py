@@ -213,6 +213,9 @@ def order_edit(*, order: Order, user: User, lines: list[dict], notes: str = "") 
 @transaction.atomic
 def order_submit(*, order: Order, user: User) -> Order:
     _require_step(user, "submit", order)
+    # Back to the coordination from later steps only through a change (order_edit).
+    if not Order.objects.filter(pk=order.pk, status=O.DRAFT).exists():
+        raise ValidationError(_("Only a draft order is submitted."))
     return _move(order, O.SUBMITTED, user=user, submitted_at=timezone.now())
 
 
@@ -357,7 +360,7 @@ def reserve_for_waiting_orders(device: Device, user) -> Reservation | None:
     """A device has just become ready (reconditioning.lifecycle's hook): reserve it for the
     first order of its workshop that waits for a device like it — the coordination's priority
     first, then the oldest approval."""
-    if device.workshop_id is None:
+    if device.workshop_id is None or user is None:
         return None
     lines = (
         OrderLine.objects.filter(
