@@ -155,7 +155,7 @@ class Allocation(models.Model):
         verbose_name=_("reserved for"),
     )
     reassignment_reason = models.CharField(
-        _("reason for the re-assignment"), max_length=300, blank=True
+        _("reason for the re-assignment"), max_length=300, blank=True, default="", db_default=""
     )
     limit_override = models.OneToOneField(
         LimitOverride, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation"

@@ -74,7 +74,8 @@ class Order(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Set by the coordination: among waiting orders, a higher priority is served first, then
     # the oldest approval.
-    priority = models.PositiveSmallIntegerField(_("priority"), default=0)
+    # db_default: the bulk writers (seed_scale) insert rows column by column.
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0, db_default=0)
 
     objects = OrderQuerySet.as_manager()
 

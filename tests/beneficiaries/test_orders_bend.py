@@ -52,7 +52,7 @@ def test_a_partial_order_reserves_what_exists_and_the_rest_as_devices_become_rea
     assert tablet.status == S.RESERVED
     assert Reservation.objects.get(device=tablet).line.device_type == "tablet"
     assert progress(order) == [("1 × Ordinateur portable", 1, 0), ("2 × Tablette", 1, 1)]
-    with pytest.raises(ValidationError, match="still awaited"):
+    with pytest.raises(ValidationError, match="encore attendu"):
         orders.order_mark_ready(order=order, user=technician)
     ready(workshop, technician, "tablet")
     orders.order_mark_ready(order=order, user=technician)
@@ -168,7 +168,7 @@ def test_a_draft_or_submitted_order_changes_and_an_approved_one_goes_back_to_app
     orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
     tablet = ready(workshop, technician, "tablet")
     orders.order_mark_ready(order=order, user=technician)
-    with pytest.raises(ValidationError, match="cannot be changed"):
+    with pytest.raises(ValidationError, match="ne peut plus être modifiée"):
         orders.order_edit(
             order=order, user=mediator, lines=[{"device_type": "tablet", "quantity": 2}]
         )
@@ -188,9 +188,9 @@ def test_the_workshop_scans_a_device_in_or_swaps_one(
     spare = ready(workshop, technician)
     assert spare.status == S.READY
     tablet = ready(workshop, technician, "tablet")
-    with pytest.raises(ValidationError, match="suit"):
+    with pytest.raises(ValidationError, match="ne convient pas"):
         orders.order_scan(order=order, user=technician, scanned=tablet.asset_tag, replaces=proposed)
-    with pytest.raises(ValidationError, match="No device"):
+    with pytest.raises(ValidationError, match="Aucun appareil"):
         orders.order_scan(order=order, user=technician, scanned="FL9999999", replaces=proposed)
     with pytest.raises(PermissionDenied):
         orders.order_scan(order=order, user=mediator, scanned=spare.asset_tag, replaces=proposed)
@@ -217,7 +217,7 @@ def test_dispatch_then_receipt_each_recorded_once(
     with pytest.raises(ValidationError):
         orders.order_dispatch(order=order, user=technician)
     orders.order_mark_ready(order=order, user=technician)
-    with pytest.raises(ValidationError, match="not recorded the dispatch"):
+    with pytest.raises(ValidationError, match="pas encore enregistré l.expédition"):
         orders.order_receive(order=order, user=mediator)
     with pytest.raises(PermissionDenied):
         orders.order_dispatch(order=order, user=mediator)
