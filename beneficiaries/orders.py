@@ -434,21 +434,32 @@ def line_progress(order: Order) -> list[dict]:
 
 
 def _waiting_ahead(order: Order, device_type: str) -> int:
-    """Devices of the type waited for by the orders served before this one."""
+    """Devices of the type waited for by the orders served before this one (one query)."""
     mine = _queue_key(order)
-    ahead = 0
-    others = (
-        Order.objects.filter(workshop_id=order.workshop_id, status__in=WAITING)
-        .exclude(pk=order.pk)
-        .prefetch_related("lines")
+    lines = (
+        OrderLine.objects.filter(
+            order__workshop_id=order.workshop_id,
+            order__status__in=WAITING,
+            device_type=device_type,
+        )
+        .exclude(order_id=order.pk)
+        .select_related("order")
+        .annotate(
+            n_reserved=Count(
+                "reservations",
+                filter=Q(reservations__released_at__isnull=True),
+                distinct=True,
+            ),
+            n_handed=Count(
+                "allocations", filter=Q(allocations__replaces__isnull=True), distinct=True
+            ),
+        )
     )
-    for other in others:
-        if _queue_key(other) >= mine:
-            continue
-        for line in other.lines.all():
-            if line.device_type == device_type:
-                ahead += max(0, line.quantity - _served(line))
-    return ahead
+    return sum(
+        max(0, line.quantity - line.n_reserved - line.n_handed)
+        for line in lines
+        if _queue_key(line.order) < mine
+    )
 
 
 def order_waiting(order: Order) -> int:

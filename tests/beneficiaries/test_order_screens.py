@@ -4,6 +4,8 @@ cancellation's confirmation page, the workshop's scan and swap, its PDFs, dispat
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -174,3 +176,34 @@ def test_only_the_coordination_sets_the_priority(
     order.refresh_from_db()
     assert order.priority == 7
     assert OrderStep.objects.get().actor == coordinator
+
+
+def test_the_order_page_costs_the_same_with_many_orders_waiting(
+    client, structure, mediator, coordinator, workshop, technician
+):
+    def waiting_order():
+        order = orders.order_create(
+            structure=structure,
+            user=mediator,
+            lines=[
+                {"device_type": "laptop", "quantity": 2},
+                {"device_type": "tablet", "quantity": 1},
+            ],
+        )
+        orders.order_submit(order=order, user=mediator)
+        return orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
+
+    mine = waiting_order()
+    ready(workshop, technician)  # a week's throughput: an expected date, not "unknown"
+    client.force_login(mediator)
+
+    def cost():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(mine.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    waiting_order()
+    few = cost()
+    for _ in range(6):
+        waiting_order()
+    assert cost() == few

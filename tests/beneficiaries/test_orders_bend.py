@@ -2,8 +2,11 @@
 orders, changes until (and after) approval, cancelling with a reason, the workshop's picking,
 dispatch and receipt."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from beneficiaries import orders
 from beneficiaries.enums import OrderStatus as O
@@ -116,9 +119,6 @@ def test_the_expected_date_comes_from_the_workshops_throughput(
         ready(workshop, technician, "tablet")
     row = orders.line_progress(order)[0]
     assert row["waiting"] == 2 and row["expected"] is not None
-    import datetime
-
-    from django.utils import timezone
 
     assert row["expected"] == timezone.localdate() + datetime.timedelta(days=14)
 
