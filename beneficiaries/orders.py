@@ -376,8 +376,10 @@ def reserve_for_waiting_orders(device: Device, user) -> Reservation | None:
             continue
         if not suitable_devices(line, device.workshop_id).filter(pk=device.pk).exists():
             continue
+        # The order's row is the lock: two devices made ready at once for its last missing
+        # one wait for each other here, and the second reads what the first reserved.
         order = Order.objects.select_for_update().get(pk=line.order_id)
-        if order.status not in WAITING:
+        if order.status not in WAITING or _served(line) >= line.quantity:
             continue
         return _reserve_device(line, device, user)
     return None

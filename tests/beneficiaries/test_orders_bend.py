@@ -3,16 +3,19 @@ orders, changes until (and after) approval, cancelling with a reason, the worksh
 dispatch and receipt."""
 
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections, connection  # noqa: F401  (the skipif reads it)
 from django.utils import timezone
 
 from beneficiaries import orders
 from beneficiaries.enums import OrderStatus as O
 from beneficiaries.models import OrderEvent, OrderStep, Reservation
 from inventory.enums import DeviceStatus as S
-from reconditioning.demo import walk_to
+from inventory.models import Device
+from reconditioning.demo import take_step, walk_to
 from tests.factories import make_batch, make_device
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +236,39 @@ def test_dispatch_then_receipt_each_recorded_once(
         ("dispatched", technician.pk),
         ("received", mediator.pk),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL row locks")
+def test_devices_made_ready_at_once_never_over_serve_a_line(
+    structure, mediator, coordinator, workshop, technician
+):
+    order = approved(
+        structure, mediator, coordinator, workshop, [{"device_type": "laptop", "quantity": 1}]
+    )
+    almost = [
+        walk_to(
+            make_device(
+                make_batch(workshop), ram_mb=8192, drives=[{"capacity_gb": 256, "kind": "ssd"}]
+            ),
+            S.OS_INSTALLED,
+            technician,
+        )
+        for _ in range(4)
+    ]
+    barrier = threading.Barrier(len(almost))
+
+    def finish(device):
+        try:
+            barrier.wait()
+            take_step(device, S.READY, technician)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=finish, args=(d,)) for d in almost]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Reservation.objects.filter(line__order=order, released_at__isnull=True).count() == 1
+    assert Device.objects.filter(status=S.READY).count() == 3
