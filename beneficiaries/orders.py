@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -413,6 +413,7 @@ def line_progress(order: Order) -> list[dict]:
     )
     handed = dict(
         Allocation.objects.filter(order_line__order=order, replaces__isnull=True)
+        .order_by()
         .values_list("order_line_id")
         .annotate(n=Count("id"))
     )
@@ -464,8 +465,27 @@ def _waiting_ahead(order: Order, device_type: str) -> int:
     )
 
 
-def order_waiting(order: Order) -> int:
-    return sum(row["waiting"] for row in line_progress(order))
+def devices_awaited(order_ids) -> dict[int, int]:
+    """For orders waiting for devices: how many each still waits for (three queries)."""
+    wanted = dict(
+        OrderLine.objects.filter(order_id__in=order_ids, order__status__in=WAITING)
+        .order_by()
+        .values_list("order_id")
+        .annotate(n=Sum("quantity"))
+    )
+    held = dict(
+        Reservation.objects.filter(line__order_id__in=wanted, released_at__isnull=True)
+        .order_by()
+        .values_list("line__order_id")
+        .annotate(n=Count("id"))
+    )
+    handed = dict(
+        Allocation.objects.filter(order_line__order_id__in=wanted, replaces__isnull=True)
+        .order_by()
+        .values_list("order_line__order_id")
+        .annotate(n=Count("id"))
+    )
+    return {pk: max(0, n - held.get(pk, 0) - handed.get(pk, 0)) for pk, n in wanted.items()}
 
 
 def _device_scanned(order: Order, scanned: str) -> Device:

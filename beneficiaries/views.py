@@ -309,11 +309,15 @@ def order_list(request):
     status = request.GET.get("status", "")
     if status in OrderStatus.values:
         qs = qs.filter(status=status)
+    shown = list(qs[:200])
+    awaited = orders.devices_awaited([o.pk for o in shown])
+    for order in shown:
+        order.awaited = awaited.get(order.pk)
     return render(
         request,
         "beneficiaries/order_list.html",
         {
-            "orders": qs[:200],
+            "orders": shown,
             "sort": sort,
             "status": status,
             "statuses": OrderStatus.choices,

@@ -54,6 +54,8 @@ def test_a_partial_order_through_the_screens(
     laptop_row, tablet_row = lines.split("<tr>")[2:4]
     assert "<td>1</td><td>0</td>" in laptop_row and "servie" in laptop_row
     assert "<td>0</td><td><strong>2</strong></td>" in tablet_row and "inconnue" in tablet_row
+    listing = client.get(reverse("beneficiaries:order_list")).content.decode()
+    assert "2 appareils attendus" in listing
     # The structure may change its approved order (it goes back to the coordination); it
     # does not pick devices.
     assert reverse("beneficiaries:order_edit", args=[order.pk]) in page

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection  # noqa: F401  (the skipif reads it)
 from django.utils import timezone
 
-from beneficiaries import orders
+from beneficiaries import allocations, orders
 from beneficiaries.enums import OrderStatus as O
-from beneficiaries.models import OrderEvent, OrderStep, Reservation
+from beneficiaries.models import ExemptionReason, OrderEvent, OrderStep, Reservation
 from inventory.enums import DeviceStatus as S
 from inventory.models import Device
 from reconditioning.demo import take_step, walk_to
@@ -272,3 +272,23 @@ def test_devices_made_ready_at_once_never_over_serve_a_line(
         t.join()
     assert Reservation.objects.filter(line__order=order, released_at__isnull=True).count() == 1
     assert Device.objects.filter(status=S.READY).count() == 3
+
+
+def test_devices_handed_over_still_count_as_served(
+    structure, mediator, coordinator, workshop, technician, ready_laptop
+):
+    order = approved(
+        structure, mediator, coordinator, workshop, [{"device_type": "laptop", "quantity": 2}]
+    )
+    second = ready(workshop, technician)
+    orders.order_mark_ready(order=order, user=technician)
+    own = ExemptionReason.objects.get(label__startswith="Équipement de la structure")
+    for device in (ready_laptop, second):
+        allocations.allocation_create(
+            device=device, structure=structure, user=mediator, exemption=own, exemption_note="PC"
+        )
+    order.refresh_from_db()
+    assert order.status == O.HANDED_OVER
+    assert progress(order) == [("2 × Ordinateur portable", 2, 0)]
+    # A device made ready now goes to no one: the line is served.
+    assert ready(workshop, technician).status == S.READY
