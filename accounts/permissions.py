@@ -186,6 +186,11 @@ PERMISSIONS: dict[str, Permission] = {
         _("Only the ordering structure can close its order."),
         "the ordering structure",
     ),
+    "orders.receive": Permission(
+        _objects_structure,
+        _("Only the ordering structure can confirm it received its order."),
+        "the ordering structure",
+    ),
     # Notes, reasons and the people named: the structure's words (readers included).
     "orders.read_reason": Permission(
         _any(_coordinator, _sees_objects_structure),
@@ -210,6 +215,11 @@ PERMISSIONS: dict[str, Permission] = {
     ),
     "allocations.grant_coordinator_exemption": Permission(
         _coordinator, _("Only a coordinator can grant this exemption."), "coordination"
+    ),
+    "allocations.override_limit": Permission(
+        _coordinator,
+        _("Only a coordinator can let a person receive one more device of a type."),
+        "coordination",
     ),
     "tariffs.set": Permission(
         _coordinator, _("Only a coordinator sets the tariff grid."), "coordination"

@@ -12,6 +12,7 @@ from .models import (
     ExemptionReason,
     Order,
     OrderEvent,
+    OrderStep,
     Person,
     Structure,
     Tariff,
@@ -118,6 +119,12 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class OrderStepInline(OrderEventInline):
+    model = OrderStep
+    fields = ["at", "actor", "kind", "device", "note"]
+    readonly_fields = fields
+
+
 @admin.register(Order)
 class OrderAdmin(AuditedAdmin):
     """Read-only: every step is taken on the order page, through beneficiaries.orders (its
@@ -126,7 +133,7 @@ class OrderAdmin(AuditedAdmin):
     list_display = ["reference", "structure", "status", "workshop", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["status"]
-    inlines = [OrderEventInline]
+    inlines = [OrderEventInline, OrderStepInline]
 
     def audited_person_id(self, obj):
         named = {pk for pk in obj.lines.values_list("person_id", flat=True) if pk}
@@ -145,7 +152,15 @@ class OrderAdmin(AuditedAdmin):
 @admin.register(Allocation)
 class AllocationAdmin(AuditedAdmin):
     list_display = ["device", "structure", "person", "charge", "handed_over_at", "returned_at"]
-    raw_id_fields = ["device", "person", "order_line", "replaces", "waiver"]
+    raw_id_fields = [
+        "device",
+        "person",
+        "order_line",
+        "replaces",
+        "waiver",
+        "reassigned_from",
+        "limit_override",
+    ]
 
     def audited_person_id(self, obj):
         return obj.person_id

@@ -5,9 +5,11 @@ device allocated twice (row lock + partial unique constraint), a residual charge
 coordinator's grid, capped by law for devices donated by public bodies, a receipt numbered
 without gaps per year."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -25,6 +27,7 @@ from .enums import PUBLIC_BODY_PRICE_CAPS, ExemptionGrantor, OrderStatus
 from .models import (
     Allocation,
     ExemptionReason,
+    LimitOverride,
     OrderLine,
     Payment,
     Person,
@@ -94,8 +97,83 @@ def training_problem(person: Person, device: Device) -> str | None:
     ) % {"person": person, "programme": programme, "modules": ", ".join(m.title for m in missing)}
 
 
+def limit_problem(
+    person: Person, device_type: str, *, replaces: Allocation | None = None
+) -> tuple[str | None, LimitOverride | None]:
+    """One device of each type per person within settings.FILIERE_ONE_DEVICE_PER_TYPE_MONTHS
+    (a replacement under warranty is not one more). Returns the refusal, or the coordinator's
+    unused override that lifts it."""
+    months = settings.FILIERE_ONE_DEVICE_PER_TYPE_MONTHS
+    if not months or replaces is not None:
+        return None, None
+    since = timezone.now() - timedelta(days=round(months * 365.25 / 12))
+    previous = (
+        Allocation.objects.filter(
+            person=person, device__device_type=device_type, handed_over_at__gte=since
+        )
+        .select_related("device")
+        .order_by("-handed_over_at")
+        .first()
+    )
+    if previous is None:
+        return None, None
+    override = (
+        LimitOverride.objects.filter(
+            person=person, device_type=device_type, allocation__isnull=True
+        )
+        .order_by("granted_at")
+        .first()
+    )
+    if override is not None:
+        return None, override
+    return (
+        _(
+            "%(person)s already received a %(type)s on %(date)s (%(tag)s): one device of each "
+            "type per person within %(months)s months. A coordinator can record an exception "
+            "with its reason."
+        )
+        % {
+            "person": person,
+            "type": previous.device.get_device_type_display().lower(),
+            "date": formats.date_format(timezone.localtime(previous.handed_over_at), "DATE_FORMAT"),
+            "tag": previous.device.asset_tag,
+            "months": months,
+        },
+        None,
+    )
+
+
 @transaction.atomic
-def allocation_create(
+def limit_override_grant(
+    *, person: Person, device_type: str, reason: str, user: User
+) -> LimitOverride:
+    """A coordinator lets the person receive one more device of the type, once."""
+    permissions.require(user, "allocations.override_limit")
+    require_not_erased(person)
+    if not reason.strip():
+        raise ValidationError(_("An exception needs a reason."))
+    return LimitOverride.objects.create(
+        person=person, device_type=device_type, reason=reason.strip()[:300], granted_by=user
+    )
+
+
+@dataclass
+class HandoverTerms:
+    """What a hand-over will record: the recap shows it, allocation_create writes it."""
+
+    device: Device
+    person: Person | None
+    reservation: Reservation | None
+    order_line: OrderLine | None
+    waiver: TrainingWaiver | None
+    tariff: Decimal
+    amount: Decimal
+    cap: Decimal | None
+    reassigned_from: Person | None
+    limit_override: LimitOverride | None
+
+
+def handover_terms(
     *,
     device: Device,
     structure: Organisation,
@@ -106,17 +184,17 @@ def allocation_create(
     exemption_note: str = "",
     charge: Decimal | None = None,
     replaces: Allocation | None = None,
-    warranty_months: int = 6,
-) -> Allocation:
-    """Hand a device over to a person (or to the structure itself)."""
+    reassign_reason: str = "",
+) -> HandoverTerms:
+    """Every rule of a hand-over, checked without writing anything: a refusal is a
+    ValidationError (or PermissionDenied) in the person's words."""
     if structure.kind != OrganisationKind.MEDIATION:
         raise ValidationError(_("This organisation is not a mediation structure."))
     permissions.require(user, "allocations.hand_over", structure)
     if person is not None and person.structure_id != structure.pk:
         raise ValidationError(_("This person is referred by another structure."))
-    device = Device.objects.select_for_update().select_related("batch__donor").get(pk=device.pk)
     reservation = (
-        Reservation.objects.select_related("line__order")
+        Reservation.objects.select_related("line__order", "line__person")
         .filter(device=device, released_at__isnull=True)
         .first()
     )
@@ -133,10 +211,25 @@ def allocation_create(
             _("%(tag)s cannot be handed over: it is “%(status)s”.")
             % {"tag": device.asset_tag, "status": device.get_status_display()}
         )
-    if order_line is not None and order_line.person_id and person is None:
-        person = order_line.person
+    reassigned_from = None
+    if order_line is not None and order_line.person_id:
+        intended = order_line.person
+        if person is None:
+            person = intended
+        elif person.pk != intended.pk:
+            # Reserved for someone: to someone else only on purpose, and the reason is kept.
+            if not reassign_reason.strip():
+                raise ValidationError(
+                    _(
+                        "%(tag)s is reserved for %(intended)s, not for %(person)s. To hand it to "
+                        "%(person)s, give the reason for the re-assignment."
+                    )
+                    % {"tag": device.asset_tag, "intended": intended, "person": person}
+                )
+            reassigned_from = intended
     require_not_erased(person)
     waiver = None
+    limit_override = None
     if person is not None:
         problem = training_problem(person, device)
         if problem:
@@ -146,6 +239,9 @@ def allocation_create(
             waiver = TrainingWaiver.objects.filter(person=person, programme=programme).first()
             if waiver is not None and not training_missing(person, programme):
                 waiver = None  # trained after all: no waiver used
+        problem, limit_override = limit_problem(person, device.device_type, replaces=replaces)
+        if problem:
+            raise ValidationError(problem)
     tariff = tariff_for(device)
     amount = tariff if charge is None else charge
     if exemption is not None:
@@ -165,6 +261,52 @@ def allocation_create(
             )
             % {"amount": amount, "cap": cap, "type": device.get_device_type_display()}
         )
+    return HandoverTerms(
+        device=device,
+        person=person,
+        reservation=reservation,
+        order_line=order_line,
+        waiver=waiver,
+        tariff=tariff,
+        amount=amount,
+        cap=cap,
+        reassigned_from=reassigned_from,
+        limit_override=limit_override,
+    )
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    device: Device,
+    structure: Organisation,
+    user: User,
+    person: Person | None = None,
+    order_line: OrderLine | None = None,
+    exemption: ExemptionReason | None = None,
+    exemption_note: str = "",
+    charge: Decimal | None = None,
+    replaces: Allocation | None = None,
+    warranty_months: int = 6,
+    reassign_reason: str = "",
+) -> Allocation:
+    """Hand a device over to a person (or to the structure itself), on the terms
+    handover_terms checks, the device's row locked."""
+    device = Device.objects.select_for_update().select_related("batch__donor").get(pk=device.pk)
+    terms = handover_terms(
+        device=device,
+        structure=structure,
+        user=user,
+        person=person,
+        order_line=order_line,
+        exemption=exemption,
+        exemption_note=exemption_note,
+        charge=charge,
+        replaces=replaces,
+        reassign_reason=reassign_reason,
+    )
+    person, order_line, reservation = terms.person, terms.order_line, terms.reservation
+    waiver, tariff, amount = terms.waiver, terms.tariff, terms.amount
     if device.status == DeviceStatus.READY:
         device_transition(
             device=device,
@@ -188,6 +330,9 @@ def allocation_create(
                 replaces=replaces,
                 handed_over_by=user,
                 warranty_months=warranty_months,
+                reassigned_from=terms.reassigned_from,
+                reassignment_reason=reassign_reason.strip()[:300] if terms.reassigned_from else "",
+                limit_override=terms.limit_override,
             )
     except IntegrityError as exc:
         raise ValidationError(_("This device has already been handed over.")) from exc

@@ -171,6 +171,11 @@ class HandoverForm(forms.Form):
         required=False,
     )
     exemption_note = forms.CharField(label=_("Exemption: reason"), max_length=300, required=False)
+    reassign_reason = forms.CharField(
+        label=_("Reserved for someone else: reason for the re-assignment"),
+        max_length=300,
+        required=False,
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,6 +218,15 @@ class WaiverForm(forms.Form):
         label=_("Programme"), queryset=TrainingProgramme.objects.all()
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class LimitOverrideForm(forms.Form):
+    device_type = forms.ChoiceField(label=_("Device type"), choices=DeviceType.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the order cancelled?"), max_length=300)
 
 
 class MednumUploadForm(forms.Form):

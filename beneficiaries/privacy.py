@@ -27,9 +27,11 @@ from .models import (
     Allocation,
     AuditLog,
     Enrolment,
+    LimitOverride,
     Order,
     OrderEvent,
     OrderLine,
+    OrderStep,
     Payment,
     Person,
     TrainingWaiver,
@@ -184,6 +186,7 @@ def _scrub_orders(person: Person, identifiers: set[str]) -> None:
     own_ids = set(own.values_list("pk", flat=True))
     Order.objects.filter(pk__in=own_ids).update(notes="", decision_note="")
     OrderEvent.objects.filter(order_id__in=own_ids).exclude(note="").update(note="")
+    OrderStep.objects.filter(order_id__in=own_ids).exclude(note="").update(note="")
     if pattern is None:
         return
     others = Order.objects.filter(
@@ -223,10 +226,15 @@ def _blank(person: Person, label: str) -> Person:
     person.consent_given_on = _year_only(person.consent_given_on)
     person.anonymised_at = timezone.now()
     person.save()
-    Allocation.objects.filter(person=person).update(exemption_note="", return_reason="")
+    Allocation.objects.filter(person=person).update(
+        exemption_note="", return_reason="", reassignment_reason=""
+    )
+    # A device reserved for her and handed to someone else: the reason may speak of her.
+    Allocation.objects.filter(reassigned_from=person).update(reassignment_reason="")
     # Append-only ledger, but its free text may describe the person: the reason goes, the
-    # fact that a waiver was granted (and by whom) stays.
+    # fact that a waiver (or an exception) was granted (and by whom) stays.
     TrainingWaiver.objects.filter(person=person).update(reason="")
+    LimitOverride.objects.filter(person=person).update(reason="")
     _scrub_orders(person, identifiers)
     _scrub_admin_history(person, identifiers)
     return person

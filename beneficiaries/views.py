@@ -15,9 +15,11 @@ from inventory.models import Device
 from . import allocations, orders, privacy, services
 from .enums import AgeBand, OrderStatus
 from .forms import (
+    CancelForm,
     DecisionForm,
     EnrolForm,
     HandoverForm,
+    LimitOverrideForm,
     MednumUploadForm,
     OrderLineFormSet,
     PaymentForm,
@@ -31,6 +33,7 @@ from .models import (
     Allocation,
     AuditLog,
     Order,
+    OrderStep,
     Person,
     Reservation,
     Structure,
@@ -163,8 +166,31 @@ def person_detail(request, pk):
             "waiver_form": (
                 WaiverForm() if permissions.can(request.user, "people.waive_training") else None
             ),
+            "limit_overrides": person.limit_overrides.select_related("granted_by"),
+            "limit_form": (
+                LimitOverrideForm()
+                if permissions.can(request.user, "allocations.override_limit")
+                else None
+            ),
         },
     )
+
+
+@require_POST
+def person_limit_override(request, pk):
+    """A coordinator lets the person receive one more device of a type, with the reason."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = LimitOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            allocations.limit_override_grant(person=person, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Exception recorded."))
+    else:
+        _errors(request, ValidationError(list(form.errors.values())[0]))
+    return redirect(person)
 
 
 @require_POST
@@ -283,11 +309,15 @@ def order_list(request):
     status = request.GET.get("status", "")
     if status in OrderStatus.values:
         qs = qs.filter(status=status)
+    shown = list(qs[:200])
+    awaited = orders.devices_awaited([o.pk for o in shown])
+    for order in shown:
+        order.awaited = awaited.get(order.pk)
     return render(
         request,
         "beneficiaries/order_list.html",
         {
-            "orders": qs[:200],
+            "orders": shown,
             "sort": sort,
             "status": status,
             "statuses": OrderStatus.choices,
@@ -339,9 +369,19 @@ def _line_initial(line) -> dict:
 
 
 def order_edit(request, pk):
-    """A draft's lines and notes, changed by the structure before it submits."""
+    """The lines and notes, changed by the structure until the workshop has prepared the
+    order (after the approval, the change goes back to the coordination)."""
     order = _order_for(request, pk)
     permissions.require(request.user, "orders.edit", order)
+    if order.status not in orders.EDITABLE:
+        messages.error(
+            request,
+            _(
+                "Once the workshop has prepared it, the order cannot be changed any more: cancel "
+                "it or order again."
+            ),
+        )
+        return redirect(order)
     people = Person.objects.visible_to(request.user).filter(structure=order.structure)
     formset = OrderLineFormSet(
         request.POST or None,
@@ -353,7 +393,7 @@ def order_edit(request, pk):
         lines = [line for form in formset if (line := form.line())]
         try:
             order = orders.order_edit(order=order, user=request.user, lines=lines, notes=notes)
-            if "submit" in request.POST:
+            if "submit" in request.POST and order.status == OrderStatus.DRAFT:
                 orders.order_submit(order=order, user=request.user)
         except ValidationError as exc:
             _errors(request, exc)
@@ -363,7 +403,13 @@ def order_edit(request, pk):
     return render(
         request,
         "beneficiaries/order_form.html",
-        {"formset": formset, "notes": notes, "title": order.reference, "order": order},
+        {
+            "formset": formset,
+            "notes": notes,
+            "title": order.reference,
+            "order": order,
+            "back_to_approval": order.status in (OrderStatus.APPROVED, OrderStatus.PREPARING),
+        },
     )
 
 
@@ -389,12 +435,30 @@ def order_detail(request, pk):
     may = {
         step: permissions.can(user, action, order) for step, action in orders.ORDER_STEPS.items()
     }
+    steps = list(order.steps.select_related("actor", "device"))
+    kinds = {step.kind for step in steps}
+    waiting = order.status in orders.WAITING
     return render(
         request,
         "beneficiaries/order_detail.html",
         {
             "order": order,
-            "lines": order.lines.select_related("person"),
+            "progress": orders.line_progress(order),
+            "steps": steps,
+            "editable": may["edit"] and order.status in orders.EDITABLE,
+            "may_pick": may["scan"] and waiting,
+            "may_dispatch": may["dispatch"]
+            and order.status == OrderStatus.READY
+            and OrderStep.Kind.DISPATCHED not in kinds,
+            "may_receive": may["receive"]
+            and OrderStep.Kind.DISPATCHED in kinds
+            and OrderStep.Kind.RECEIVED not in kinds,
+            "may_prioritise": may["priority"]
+            and order.status in (OrderStatus.SUBMITTED, *orders.WAITING),
+            "may_picking_list": may["ready"]
+            and order.status in (*orders.WAITING, OrderStatus.READY),
+            "delivery_note": order.status
+            in (OrderStatus.READY, OrderStatus.HANDED_OVER, OrderStatus.CLOSED),
             "reservations": reservations,
             "allocations": Allocation.objects.filter(order_line__order=order).select_related(
                 "device", "person"
@@ -433,6 +497,33 @@ def order_action(request, pk, action):
             orders.order_mark_ready(order=order, user=user)
         elif action == "cancel":
             orders.order_cancel(order=order, user=user, reason=request.POST.get("reason", ""))
+        elif action == "scan":
+            replaces = (
+                Reservation.objects.filter(
+                    line__order=order, released_at__isnull=True, pk=request.POST["replaces"]
+                ).first()
+                if request.POST.get("replaces", "").isdigit()
+                else None
+            )
+            if request.POST.get("replaces") and replaces is None:
+                raise ValidationError(_("This device is no longer reserved for the order."))
+            reservation = orders.order_scan(
+                order=order, user=user, scanned=request.POST.get("scan", ""), replaces=replaces
+            )
+            messages.success(
+                request,
+                _("%(tag)s reserved for the order.") % {"tag": reservation.device.asset_tag},
+            )
+            return redirect(order)
+        elif action == "dispatch":
+            orders.order_dispatch(order=order, user=user, note=request.POST.get("note", ""))
+        elif action == "receive":
+            orders.order_receive(order=order, user=user, note=request.POST.get("note", ""))
+        elif action == "priority":
+            value = request.POST.get("priority", "")
+            if not value.isdigit():
+                raise ValidationError(_("The priority is a number from 0 to 9."))
+            orders.order_set_priority(order=order, user=user, priority=int(value))
         elif action == "close":
             orders.order_close(order=order, user=user)
         else:
@@ -447,6 +538,34 @@ def order_action(request, pk, action):
             % {"ref": order.reference, "status": order.get_status_display()},
         )
     return redirect(order)
+
+
+def order_cancel(request, pk):
+    """Cancelling asks why and for a confirmation: the devices go back to the stock."""
+    order = _order_for(request, pk)
+    permissions.require(request.user, "orders.cancel", order)
+    form = CancelForm(request.POST or None)
+    if OrderStatus.CANCELLED not in orders.ORDER_FLOW[order.status]:
+        messages.error(
+            request,
+            _("An order “%(status)s” cannot be cancelled.")
+            % {"status": order.get_status_display()},
+        )
+        return redirect(order)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orders.order_cancel(order=order, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Order %(ref)s cancelled.") % {"ref": order.reference})
+            return redirect(order)
+    held = Reservation.objects.filter(line__order=order, released_at__isnull=True).count()
+    return render(
+        request,
+        "beneficiaries/order_cancel.html",
+        {"order": order, "form": form, "held": held, "lines": order.lines.all()},
+    )
 
 
 # Handover
@@ -466,17 +585,24 @@ def handover(request, device_pk):
     people = Person.objects.visible_to(request.user).filter(structure=structure)
     initial = {"person": reservation.line.person_id}
     form = HandoverForm(request.POST or None, people=people, initial=initial)
+    terms = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        handover_args = {
+            "device": device,
+            "structure": structure,
+            "user": request.user,
+            "person": data["person"],
+            "exemption": data["exemption"],
+            "exemption_note": data["exemption_note"],
+            "reassign_reason": data["reassign_reason"],
+        }
         try:
-            allocation = allocations.allocation_create(
-                device=device,
-                structure=structure,
-                user=request.user,
-                person=data["person"],
-                exemption=data["exemption"],
-                exemption_note=data["exemption_note"],
-            )
+            if "confirm" in request.POST:
+                allocation = allocations.allocation_create(**handover_args)
+            else:
+                # First the recap: every rule checked, nothing written yet.
+                terms = allocations.handover_terms(**handover_args)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
         except DatabaseError:
@@ -485,8 +611,31 @@ def handover(request, device_pk):
                 None, _("The hand-over could not be saved: nothing was recorded. Try again.")
             )
         else:
-            messages.success(request, _("%(tag)s handed over.") % {"tag": device.asset_tag})
-            return redirect(allocation)
+            if terms is None:
+                messages.success(request, _("%(tag)s handed over.") % {"tag": device.asset_tag})
+                return redirect(allocation)
+    if terms is not None:
+        if terms.person is not None:
+            privacy.audit(
+                user=request.user,
+                action=AuditLog.Action.VIEW,
+                person=terms.person,
+                detail="handover recap",
+            )
+        return render(
+            request,
+            "beneficiaries/handover_recap.html",
+            {
+                "form": form,
+                "terms": terms,
+                "device": device,
+                "reservation": reservation,
+                "exemption": form.cleaned_data["exemption"],
+                "exemption_note": form.cleaned_data["exemption_note"],
+                "reassign_reason": form.cleaned_data["reassign_reason"],
+                "programme": services.programme_for(device.device_type),
+            },
+        )
     tariff = None
     try:
         tariff = allocations.tariff_for(device)

@@ -299,6 +299,9 @@ FILIERE_BULK_SYNC_MAX = 200
 # the app that holds the communes (inventory, below it, knows none).
 FILIERE_COMMUNE_RESOLVER = "beneficiaries.territories.commune_resolve"
 FILIERE_COMMUNE_SUGGESTIONS = "beneficiaries:commune_suggestions"
+# The quasi-don: one device of each type per person within this many months (0: no limit);
+# a coordinator may override it for one hand-over, with a reason.
+FILIERE_ONE_DEVICE_PER_TYPE_MONTHS = int(os.environ.get("FILIERE_ONE_DEVICE_PER_TYPE_MONTHS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -205,6 +205,18 @@ def check_transition(
     return guard(device) if guard else None
 
 
+# Called with (device, user) each time a device reaches "ready", inside the same transaction:
+# the apps above register theirs in AppConfig.ready (the quasi-don reserves the device for an
+# order waiting for one), so this module knows none of them.
+READY_HOOKS: list[Callable] = []
+
+
+def on_ready(hook: Callable) -> Callable:
+    if hook not in READY_HOOKS:
+        READY_HOOKS.append(hook)
+    return hook
+
+
 def _apply(device: Device, current: str, to_status: str, user, note: str) -> DeviceEvent:
     event = DeviceEvent.objects.create(
         device=device, from_status=current, to_status=to_status, actor=user, note=note[:300]
@@ -215,6 +227,9 @@ def _apply(device: Device, current: str, to_status: str, user, note: str) -> Dev
     Device.objects.filter(pk=device.pk).update(**updates, **milestone_updates(to_status, event.at))
     for name, value in updates.items():
         setattr(device, name, value)
+    if to_status == S.READY:
+        for hook in READY_HOOKS:
+            hook(device, user)
     return event
 
 

@@ -3,7 +3,7 @@ signs. Both are short, one page each."""
 
 from django.utils import timezone
 
-from beneficiaries.models import Allocation, Payment
+from beneficiaries.models import Allocation, Order, OrderStep, Payment, Reservation
 from core.pdf import render_pdf
 
 
@@ -35,6 +35,42 @@ def handover_pdf(allocation: Allocation) -> bytes:
             "structure": allocation.structure,
             "system": _system(allocation),
             "drives": list(allocation.device.drives.all()),
+            "issued_at": timezone.now(),
+        },
+    )
+
+
+def _order_devices(order: Order):
+    return list(
+        Reservation.objects.filter(line__order=order, released_at__isnull=True)
+        .select_related("device__location", "line")
+        .order_by("device__location__zone", "device__location__shelf", "device__asset_tag")
+    )
+
+
+def picking_list_pdf(order: Order) -> bytes:
+    """The workshop's list of devices to take off the shelves for an order, by place. It
+    names no person: the workshop prepares devices, the structure knows for whom."""
+    return render_pdf(
+        "reports/order_picking.html",
+        {"order": order, "reservations": _order_devices(order), "issued_at": timezone.now()},
+    )
+
+
+def delivery_note_pdf(order: Order) -> bytes:
+    """What leaves the workshop for the structure, signed by both at the hand-off."""
+    dispatched = order.steps.filter(kind=OrderStep.Kind.DISPATCHED).first()
+    handed = list(
+        Allocation.objects.filter(order_line__order=order)
+        .select_related("device")
+        .order_by("device__asset_tag")
+    )
+    return render_pdf(
+        "reports/order_delivery.html",
+        {
+            "order": order,
+            "devices": [r.device for r in _order_devices(order)] + [a.device for a in handed],
+            "dispatched": dispatched,
             "issued_at": timezone.now(),
         },
     )

@@ -168,18 +168,20 @@ def workshop_manager(request):
         .values_list("workshop_id", "device_type")
         .annotate(n=Count("id"))
     }
-    # The oldest approved order is served first: a later one counts only what is left.
+    # Devices are reserved as they become ready (beneficiaries.orders): what a line holds is
+    # ready for it; a ready device nobody holds yet still counts, oldest order first.
     prepared = []
     for order in orders:
-        needed_by_type: dict[str, int] = {}
+        by_type: dict[str, list[int]] = {}
         for line in order.lines.all():
-            still = max(0, line.quantity - line.reserved)
-            needed_by_type[line.device_type] = needed_by_type.get(line.device_type, 0) + still
+            held, asked = by_type.setdefault(line.device_type, [0, 0])
+            by_type[line.device_type] = [held + line.reserved, asked + line.quantity]
         item = ToPrepare(order)
-        for device_type, needed in needed_by_type.items():
+        for device_type, (held, needed) in by_type.items():
             key = (order.workshop_id, device_type)
-            available = ready.get(key, 0)
-            ready[key] = max(0, available - needed)
+            free = min(ready.get(key, 0), max(0, needed - held))
+            ready[key] = ready.get(key, 0) - free
+            available = held + free
             item.needs.append(
                 (
                     choice_label(DeviceType, device_type),

@@ -29,6 +29,16 @@ reconditioning_urlpatterns = [
 beneficiaries_urlpatterns = [
     path("attributions/<int:pk>/recu/<int:payment_pk>.pdf", views.receipt, name="receipt"),
     path("attributions/<int:pk>/remise.pdf", views.handover_document, name="handover_pdf"),
+    path(
+        "commandes/<int:pk>/liste-de-prelevement.pdf",
+        views.order_picking_list,
+        name="order_picking_pdf",
+    ),
+    path(
+        "commandes/<int:pk>/bon-de-livraison.pdf",
+        views.order_delivery_note,
+        name="order_delivery_pdf",
+    ),
     path("rapports/financeurs/", funder_views.funder_report, name="funder_report"),
     path(
         "rapports/financeurs/demande/",

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from beneficiaries import privacy
-from beneficiaries.models import Allocation, AuditLog
+from beneficiaries.models import Allocation, AuditLog, Order
 from core.pagination import capped_count
 from core.pdf import pdf_response
 from inventory.filters import device_filter_params, devices_filtered
@@ -219,3 +219,22 @@ def handover_document(request, pk):
     return pdf_response(
         documents.handover_pdf(allocation), f"remise-{allocation.device.asset_tag}.pdf"
     )
+
+
+def _order_for(request, pk) -> Order:
+    return get_object_or_404(
+        Order.objects.visible_to(request.user).select_related("structure", "workshop"), pk=pk
+    )
+
+
+def order_picking_list(request, pk):
+    """The preparing workshop's list of devices to pick for an order."""
+    order = _order_for(request, pk)
+    permissions.require(request.user, "orders.prepare", order)
+    return pdf_response(documents.picking_list_pdf(order), f"prelevement-{order.reference}.pdf")
+
+
+def order_delivery_note(request, pk):
+    """The delivery note: the workshop and the structure both sign it."""
+    order = _order_for(request, pk)
+    return pdf_response(documents.delivery_note_pdf(order), f"livraison-{order.reference}.pdf")

@@ -1,9 +1,9 @@
 """The beneficiaries app's models, one module per sub-domain; import them from here."""
 
-from .allocations import Allocation, ExemptionReason, Payment, Tariff  # noqa: F401
+from .allocations import Allocation, ExemptionReason, LimitOverride, Payment, Tariff  # noqa: F401
 from .audit import AuditLog  # noqa: F401
 from .funding import FundingProgramme, ImpactFactor  # noqa: F401
-from .orders import Order, OrderEvent, OrderLine, Reservation  # noqa: F401
+from .orders import Order, OrderEvent, OrderLine, OrderStep, Reservation  # noqa: F401
 from .people import EligibilityCriterion, Person  # noqa: F401
 from .structures import Structure  # noqa: F401
 from .territories import Commune, Territory  # noqa: F401

@@ -61,6 +61,32 @@ class ExemptionReason(models.Model):
         return self.label
 
 
+class LimitOverrideQuerySet(ScopedQuerySet):
+    def scope(self, user) -> Q:
+        return Q(person__structure_id__in=user.organisation_ids(OrganisationKind.MEDIATION))
+
+
+class LimitOverride(AppendOnlyModel):
+    """A coordinator lets a person receive one more device of a type within the period of
+    settings.FILIERE_ONE_DEVICE_PER_TYPE_MONTHS; the hand-over that uses it points at it."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="limit_overrides")
+    device_type = models.CharField(_("device type"), max_length=20, choices=DeviceType.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LimitOverrideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("per-person limit override")
+        verbose_name_plural = _("per-person limit overrides")
+        ordering = ["-granted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_device_type_display()}"
+
+
 class AllocationQuerySet(ScopedQuerySet):
     def scope(self, user) -> Q:
         """The structure that handed it over, and coordinators: it names a person."""
@@ -118,6 +144,22 @@ class Allocation(models.Model):
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     return_reason = models.CharField(_("return reason"), max_length=300, blank=True)
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=6)
+    # The device was reserved for another person of the structure: who, and why it went to
+    # this one instead (the structure's words, blanked when either person is erased).
+    reassigned_from = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reserved for"),
+    )
+    reassignment_reason = models.CharField(
+        _("reason for the re-assignment"), max_length=300, blank=True, default="", db_default=""
+    )
+    limit_override = models.OneToOneField(
+        LimitOverride, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation"
+    )
 
     objects = AllocationQuerySet.as_manager()
 

@@ -72,6 +72,10 @@ class Order(models.Model):
         verbose_name=_("funding programme"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set by the coordination: among waiting orders, a higher priority is served first, then
+    # the oldest approval.
+    # db_default: the bulk writers (seed_scale) insert rows column by column.
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0, db_default=0)
 
     objects = OrderQuerySet.as_manager()
 
@@ -164,3 +168,41 @@ class OrderEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class OrderStep(AppendOnlyModel):
+    """A step of an order that is not a change of status, or the evidence behind one: each
+    decision (approval, refusal, sending back after a change), the workshop's picking, a swap,
+    the dispatch and the receipt. Its note is for everyone who sees the order: it never names
+    a person (the structure's words stay in the order's log, OrderEvent)."""
+
+    class Kind(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        SENT_BACK = "sent_back", _("Changed after approval: back to the coordination")
+        EDITED = "edited", _("Lines changed")
+        PRIORITY = "priority", _("Priority set")
+        SCANNED = "scanned", _("Device reserved by scan")
+        SWAPPED = "swapped", _("Device swapped")
+        PICKED = "picked", _("Picking checked")
+        DISPATCHED = "dispatched", _("Dispatched")
+        RECEIVED = "received", _("Receipt confirmed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("order step")
+        verbose_name_plural = _("order steps")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.kind}"

@@ -231,8 +231,9 @@ def test_order_workflow_reserve_handover_close(
     with pytest.raises(PermissionDenied):
         orders.order_decide(order=order, user=mediator, approve=True, workshop=workshop)
     orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
-    reservations = orders.order_reserve(order=order, user=technician)
-    assert [r.device for r in reservations] == [ready_laptop]
+    # The approval reserves what the stock holds; the workshop then starts preparing.
+    assert [r.device for r in Reservation.objects.filter(line__order=order)] == [ready_laptop]
+    assert orders.order_reserve(order=order, user=technician) == []
     ready_laptop.refresh_from_db()
     assert ready_laptop.status == S.RESERVED
     orders.order_mark_ready(order=order, user=technician)
@@ -244,7 +245,7 @@ def test_order_workflow_reserve_handover_close(
     orders.order_close(order=order, user=mediator)
 
 
-def test_reserve_is_all_or_nothing_and_cancel_releases(
+def test_cancel_needs_a_reason_and_releases(
     structure, mediator, coordinator, workshop, technician, ready_laptop
 ):
     order = orders.order_create(
@@ -252,10 +253,6 @@ def test_reserve_is_all_or_nothing_and_cancel_releases(
     )
     orders.order_submit(order=order, user=mediator)
     orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
-    with pytest.raises(ValidationError):
-        orders.order_reserve(order=order, user=technician)
-    ready_laptop.refresh_from_db()
-    assert ready_laptop.status == S.READY and not Reservation.objects.exists()
     second = walk_to(
         make_device(
             make_batch(workshop), ram_mb=8192, drives=[{"capacity_gb": 256, "kind": "ssd"}]
@@ -263,7 +260,9 @@ def test_reserve_is_all_or_nothing_and_cancel_releases(
         S.READY,
         technician,
     )
-    orders.order_reserve(order=order, user=technician)
+    assert Device.objects.filter(status=S.RESERVED).count() == 2
+    with pytest.raises(ValidationError):
+        orders.order_cancel(order=order, user=mediator, reason="  ")
     assert Device.objects.filter(status=S.RESERVED).count() == 2
     orders.order_cancel(order=order, user=mediator, reason="Plus besoin")
     assert Device.objects.filter(status=S.READY).count() == 2
@@ -364,16 +363,17 @@ def test_many_concurrent_orders_never_share_a_device(
         orders.order_submit(order=order, user=mediator)
         orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
         pending.append(order)
+    # The approvals reserved the stock already: give it back, for the workshops' race.
+    Reservation.objects.all().delete()
+    Device.objects.update(status=S.READY)
     barrier = threading.Barrier(len(pending))
     outcomes = []
 
     def reserve(order):
         try:
             barrier.wait()
-            orders.order_reserve(order=order, user=technician)
-            outcomes.append("ok")
-        except ValidationError:
-            outcomes.append("short")
+            got = orders.order_reserve(order=order, user=technician)
+            outcomes.append("ok" if got else "short")
         finally:
             close_old_connections()
 

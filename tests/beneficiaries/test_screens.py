@@ -160,6 +160,10 @@ def test_order_journey_through_the_screens(
     assert r.status_code == 200 and "n&#x27;a pas terminé la formation" in r.content.decode()
     train(person, programme, mediator)
     r = med_client.post(handover_url, {"person": person.pk})
+    # First the recap, nothing written; then the confirmation.
+    assert r.status_code == 200 and not Allocation.objects.exists()
+    assert "Confirmer la remise" in r.content.decode()
+    r = med_client.post(handover_url, {"person": person.pk, "confirm": "1"})
     allocation = Allocation.objects.get()
     assert r.url == allocation.get_absolute_url()
     med_client.post(

@@ -120,7 +120,12 @@ def test_handover_by_keyboard_only(live_server, browser_page, seeded):
     page.wait_for_url(f"{base}/remise/**")
 
     tab_to(page, lambda e: e["name"] == "person")
-    tab_to(page, lambda e: e["tag"] == "button" and e["text"] == "Remettre")
+    tab_to(page, lambda e: e["tag"] == "button" and e["text"] == "Vérifier la remise")
+    page.keyboard.press("Space")
+    # the recap, then the confirmation
+    page.locator("#handover-recap").wait_for()
+    page.axe.flush()  # the recap is audited before the confirmation leaves it
+    tab_to(page, lambda e: e["tag"] == "button" and e["text"] == "Confirmer la remise")
     page.keyboard.press("Space")
     page.wait_for_url(f"{base}/attributions/**")
     allocation = Allocation.objects.get(order_line__order=order)

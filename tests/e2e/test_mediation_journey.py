@@ -70,7 +70,9 @@ def test_mediation_staff_journey(live_server, browser_page, seeded):
     page.get_by_role("link", name=ready.reference).click()
     page.get_by_role("link", name="Remettre").click()
     shot(page, "mediation-7-handover")
-    page.get_by_role("button", name="Remettre").click()
+    page.get_by_role("button", name="Vérifier la remise").click()
+    page.locator("#handover-recap").wait_for()
+    page.get_by_role("button", name="Confirmer la remise").click()
     page.wait_for_url(f"{base}/attributions/**")
     allocation = Allocation.objects.get(order_line__order=ready)
     assert page.url == f"{base}{allocation.get_absolute_url()}"

@@ -171,10 +171,11 @@ def test_manager_sees_orders_to_prepare_what_is_short_and_the_week_lead_time(
     rows = today.split('id="orders-to-prepare"')[1]
     assert rows.index(first.reference) < rows.index(second.reference)
     assert elsewhere.reference not in today
-    # The oldest order takes 3 of the 4 ready laptops; the next one is one short.
+    # The oldest order holds 3 of the 4 ready laptops (reserved as they became ready); the
+    # next one holds the fourth and is one short.
     first_row = rows.split(first.reference)[1].split("</tr>")[0]
     second_row = rows.split(second.reference)[1].split("</tr>")[0]
-    assert "4 prêts pour 3 demandés" in first_row and "manque" not in first_row
+    assert "3 prêts pour 3 demandés" in first_row and "manque" not in first_row
     assert "1 prêts pour 2 demandés" in second_row or "1 prêt pour 2 demandés" in second_row
     assert "manque 1" in second_row
     assert first.get_absolute_url() in rows

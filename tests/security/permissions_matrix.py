@@ -195,6 +195,13 @@ MATRIX: dict[str, Rule] = {
         refused_in_page=True,
         action="people.waive_training",
     ),
+    "beneficiaries:person_limit_override": Rule(
+        args="person",
+        get=POST_ONLY,
+        post=COORDINATION,
+        refused_in_page=True,
+        action="allocations.override_limit",
+    ),
     "beneficiaries:session_list": Rule(note="scoped list"),
     "beneficiaries:session_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
     "beneficiaries:session_detail": Rule(
@@ -215,6 +222,11 @@ MATRIX: dict[str, Rule] = {
         post=frozenset({MED}),
         refused_in_page=True,
     ),
+    "beneficiaries:order_cancel": Rule(
+        args="draft_order", get=STRUCTURE, post=STRUCTURE, action="orders.cancel"
+    ),
+    "beneficiaries:order_picking_pdf": Rule(args="order", get=NANTERRE),
+    "beneficiaries:order_delivery_pdf": Rule(args="order", get=STRUCTURE | NANTERRE),
     "beneficiaries:handover": Rule(args="handover", get=frozenset({MED}), post=frozenset({MED})),
     "beneficiaries:allocation_detail": Rule(args="allocation", get=STRUCTURE),
     "beneficiaries:allocation_pay": Rule(
@@ -250,6 +262,7 @@ SERVICE_ACTIONS: dict[str, tuple[str | None, frozenset]] = {
     # The structure's order: the workshop prepares it and cannot cancel it.
     "orders.cancel": ("order", STRUCTURE),
     "orders.close": ("order", frozenset({MED})),
+    "orders.receive": ("order", frozenset({MED})),
     "orders.read_reason": ("order", STRUCTURE),
     "allocations.hand_over": ("structure_org", STRUCTURE),
     "allocations.grant_coordinator_exemption": (None, COORDINATION),

@@ -325,6 +325,8 @@ ALLOWED_WRITES = [
     ("beneficiaries:person_edit", "mediatrice"),
     ("beneficiaries:person_waiver", "coordinatrice"),
     ("beneficiaries:order_action", "mediatrice"),
+    ("beneficiaries:order_cancel", "mediatrice"),
+    ("beneficiaries:person_limit_override", "coordinatrice"),
     ("beneficiaries:allocation_return", "coordinatrice"),
     ("beneficiaries:person_erase", "coordinatrice"),
     ("password_change", "technicien"),

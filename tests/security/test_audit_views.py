@@ -31,6 +31,7 @@ def world(
     ready_laptop,  # noqa: F811
     coordinator,
     workshop,
+    technician,
 ):
     """Awa, trained, in an approved order, handed a laptop she paid for."""
     session = train(person, programme, mediator)
@@ -41,6 +42,8 @@ def world(
     )
     orders.order_submit(order=order, user=mediator)
     orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
+    # The approval reserved the laptop for her: the workshop marks the order ready.
+    orders.order_mark_ready(order=order, user=technician)
     allocation = allocations.allocation_create(
         device=ready_laptop, structure=structure, user=mediator, person=person
     )

@@ -338,7 +338,7 @@ def test_database_error_midway_through_a_handover_writes_nothing(
         "beneficiaries.allocations.device_transition",
         side_effect=DatabaseError("server closed the connection unexpectedly"),
     ):
-        response = client.post(url, {"person": person.pk})
+        response = client.post(url, {"person": person.pk, "confirm": "1"})
     assert response.status_code == 200
     assert "nothing was recorded" in response.content.decode() or "rien n" in (
         response.content.decode()
@@ -350,7 +350,7 @@ def test_database_error_midway_through_a_handover_writes_nothing(
     assert Reservation.objects.filter(device=ready_laptop, released_at__isnull=True).exists()
     assert order.status == "ready"
     # The same hand-over once the database is fine again: it goes through, once.
-    assert client.post(url, {"person": person.pk}).status_code == 302
+    assert client.post(url, {"person": person.pk, "confirm": "1"}).status_code == 302
     assert Allocation.objects.count() == 1
 
 

@@ -76,13 +76,19 @@ def _reset(order, start, workshop):
 
 @pytest.mark.parametrize(("action", "start", "rightful", "end", "data"), STEPS)
 def test_each_persona_at_each_step(
-    client, people, order, workshop, action, start, rightful, end, data
+    client, people, order, workshop, ready_laptop, action, start, rightful, end, data
 ):
     if action == "decide":
         data = {**data, "workshop": workshop.pk}
     url = reverse("beneficiaries:order_action", args=[order.pk, action])
     for name, user in people.items():
         _reset(order, start, workshop)
+        if action == "ready" and not Reservation.objects.exists():
+            # An order is ready once every line is served.
+            Reservation.objects.create(
+                line=order.lines.get(), device=ready_laptop, reserved_by=people["technician"]
+            )
+        reserved = Reservation.objects.count()
         logged = OrderEvent.objects.filter(order=order).count()
         client.force_login(user)
         response = client.post(url, data)
@@ -96,7 +102,7 @@ def test_each_persona_at_each_step(
         else:
             assert response.status_code in (302, 403, 404), (name, action, start)
             assert order.status == start, (name, action, start)
-            assert not Reservation.objects.exists(), (name, action, start)
+            assert Reservation.objects.count() == reserved, (name, action, start)
             assert OrderEvent.objects.filter(order=order).count() == logged, (name, action)
 
 
@@ -122,18 +128,24 @@ def test_each_persona_may_change_a_draft_or_not(client, people, order):
     order.refresh_from_db()
     assert [str(line) for line in order.lines.all()] == ["3 × Tablette"]
     assert order.notes == "Pour l'atelier du mardi"
-    # Once submitted, the order is the coordination's to decide: no change any more.
+    # Submitted, it may still change (the coordination decides on the new lines)...
     orders.order_submit(order=order, user=people["mediator"])
-    response = client.post(url, {**data, "form-0-quantity": "9"}, follow=True)
-    assert "Seule une commande en brouillon peut être modifiée." in response.content.decode()
-    assert [str(line) for line in order.lines.all()] == ["3 × Tablette"]
+    assert client.post(url, {**data, "form-0-quantity": "9"}).status_code == 302
+    order.refresh_from_db()
+    assert order.status == O.SUBMITTED
+    assert [str(line) for line in order.lines.all()] == ["9 × Tablette"]
+    # ... until the workshop has prepared it.
+    Order.objects.filter(pk=order.pk).update(status=O.READY)
+    response = client.post(url, {**data, "form-0-quantity": "2"}, follow=True)
+    assert "ne peut plus être modifiée" in response.content.decode()
+    assert [str(line) for line in order.lines.all()] == ["9 × Tablette"]
 
 
 def test_the_order_page_shows_each_persona_its_own_buttons(client, people, order, workshop):
     orders.order_submit(order=order, user=people["mediator"])
     orders.order_decide(order=order, user=people["coordinator"], approve=True, workshop=workshop)
     url = reverse("beneficiaries:order_detail", args=[order.pk])
-    cancel = reverse("beneficiaries:order_action", args=[order.pk, "cancel"])
+    cancel = reverse("beneficiaries:order_cancel", args=[order.pk])
     reserve = reverse("beneficiaries:order_action", args=[order.pk, "reserve"])
     expected = {
         "mediator": {cancel},
