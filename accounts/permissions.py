@@ -93,6 +93,11 @@ def _sees_objects_structure(user, obj) -> bool:
     return obj.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
 
 
+def _reads_as(*kinds: str) -> Callable:
+    """Members of an organisation of these kinds, readers included (the map only reads)."""
+    return lambda user, obj=None: bool(user.organisation_ids(*kinds))
+
+
 def _any(*rules: Callable) -> Callable:
     return lambda user, obj=None: any(rule(user, obj) for rule in rules)
 
@@ -227,6 +232,38 @@ PERMISSIONS: dict[str, Permission] = {
     ),
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
+    ),
+    # The territory on a map (maps app): each layer says who reads it.
+    "map.read": Permission(
+        _any(
+            _coordinator,
+            _reads_as(OrganisationKind.FUNDER, OrganisationKind.WORKSHOP, OrganisationKind.MEDIATION),
+        ),
+        _("The map is for the coordination, funders, workshops and mediation structures."),
+        "coordination, funders, workshops, mediation structures",
+    ),
+    "map.read_structures": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER, OrganisationKind.MEDIATION)),
+        _("The structures' layer is for the coordination, funders and mediation structures."),
+        "coordination, funders, mediation structures",
+    ),
+    "map.read_collection": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER, OrganisationKind.WORKSHOP)),
+        _("The collection layers are for the coordination, funders and workshops."),
+        "coordination, funders, workshops (their own devices)",
+    ),
+    "map.read_need": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER)),
+        _("The need layers are for the coordination and funders."),
+        "coordination, funders",
+    ),
+    "map.import_fragility": Permission(
+        _coordinator,
+        _("Only the coordination imports the digital-fragility index."),
+        "coordination",
+    ),
+    "map.switch_public": Permission(
+        _coordinator, _("Only the coordination turns the public map on or off."), "coordination"
     ),
 }
 
