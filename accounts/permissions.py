@@ -237,7 +237,9 @@ PERMISSIONS: dict[str, Permission] = {
     "map.read": Permission(
         _any(
             _coordinator,
-            _reads_as(OrganisationKind.FUNDER, OrganisationKind.WORKSHOP, OrganisationKind.MEDIATION),
+            _reads_as(
+                OrganisationKind.FUNDER, OrganisationKind.WORKSHOP, OrganisationKind.MEDIATION
+            ),
         ),
         _("The map is for the coordination, funders, workshops and mediation structures."),
         "coordination, funders, workshops, mediation structures",

@@ -228,7 +228,9 @@ def fragility_read(content: bytes) -> tuple[list[FragilityScore], list[Fragility
             continue
         if code not in known:
             errors.append(
-                FragilityLineError(line, _("No commune has the INSEE code %(code)s.") % {"code": code})
+                FragilityLineError(
+                    line, _("No commune has the INSEE code %(code)s.") % {"code": code}
+                )
             )
             continue
         if code in seen:

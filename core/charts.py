@@ -144,9 +144,7 @@ def choropleth(
     Polygon/MultiPolygon in WGS84); a value that is a string (a hidden figure) is drawn grey;
     `background` geometries (departments) are drawn first, unfilled. Equirectangular projection
     corrected at the mean latitude: exact enough for a department."""
-    points = [
-        pt for _c, _n, geometry in shapes for poly in _polygons(geometry) for pt in poly[0]
-    ]
+    points = [pt for _c, _n, geometry in shapes for poly in _polygons(geometry) for pt in poly[0]]
     if not points:
         return ""
     lons = [p[0] for p in points]

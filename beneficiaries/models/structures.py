@@ -32,6 +32,11 @@ class StructureScopedQuerySet(ScopedQuerySet):
 class StructureQuerySet(StructureScopedQuerySet):
     structure_field = "organisation_id"
 
+    def on_map(self):
+        """Every structure, for the map and the public page: only the public facts of the
+        national open data are read from these rows, never the structure's own records."""
+        return self.all()
+
 
 class Structure(models.Model):
     """A digital-mediation structure's public facts (the organisation is its account)."""

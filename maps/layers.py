@@ -1,0 +1,322 @@
+"""The map's figures per commune and its structures, from aggregates only.
+
+One function per layer family, each asking accounts.permissions who may read it; the page's
+table and the GeoJSON endpoints call the same ones, so the map never shows a figure the table
+does not. Funders read every commune figure protected by reports.disclosure (and, for the
+allocations, by the very protection table of their reports): "—" for a hidden figure."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Sum
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from beneficiaries.enums import OrderStatus
+from beneficiaries.geography import fragility_current
+from beneficiaries.models import Allocation, Commune, Order, OrderLine, Outline, Structure
+from core.charts import classes
+from inventory.models import Device
+from reports import disclosure
+from reports.funder import HIDDEN, allocations_by_commune, commune_counts
+from reports.periods import Period
+
+OPEN_ORDERS = (
+    OrderStatus.SUBMITTED,
+    OrderStatus.APPROVED,
+    OrderStatus.PREPARING,
+    OrderStatus.READY,
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    key: str
+    label: str
+    unit: str = ""
+    masked: bool = False  # figures a funder reads protected
+
+
+def is_masked(user) -> bool:
+    """Funders read protected figures; a workshop reads its own batches and devices as they are."""
+    return user.is_funder and not permissions.can(user, "reports.read_unmasked")
+
+
+def layers_for(user) -> list[Layer]:
+    """The commune layers the user may read, in the order the page offers them."""
+    found = []
+    masked = is_masked(user)
+    if permissions.can(user, "map.read_collection"):
+        found += [
+            Layer("collected", _("Devices collected"), masked=masked),
+            Layer("donors", _("Donors"), masked=masked),
+        ]
+        workshop_only = not (user.is_coordinator or user.is_funder)
+        found.append(
+            Layer(
+                "allocated",
+                _("Your devices handed over") if workshop_only else _("Devices handed over"),
+                masked=masked,
+            )
+        )
+        if not workshop_only:
+            found.append(
+                Layer("per_1000", _("Devices handed over per 1,000 inhabitants"), masked=masked)
+            )
+    if permissions.can(user, "map.read_need"):
+        found += [
+            Layer("need", _("Devices ordered, not yet handed over"), masked=masked),
+            Layer("fragility", _("Digital-fragility index")),
+            Layer("qpv", _("Population in priority neighbourhoods (QPV)"), unit=" %"),
+        ]
+    return found
+
+
+def map_communes(user) -> list[tuple[str, str, int | None, dict | None]]:
+    """(INSEE code, name, population, geometry) of every commune with an outline."""
+    outlines = list(
+        Outline.objects.filter(kind=Outline.Kind.COMMUNE).values_list("code", "name", "geometry")
+    )
+    population = dict(
+        Commune.objects.filter(code_insee__in=[c for c, _n, _g in outlines]).values_list(
+            "code_insee", "population"
+        )
+    )
+    return [(code, name, population.get(code), geometry) for code, name, geometry in outlines]
+
+
+def _protected(counts: dict[str, int], codes: list[str]) -> dict[str, int | str]:
+    """Primary and secondary suppression over the communes and their departments."""
+    departments = dict(
+        Commune.objects.filter(code_insee__in=codes).values_list("code_insee", "department")
+    )
+    cells: dict = {code: counts.get(code, 0) for code in codes}
+    groups: dict[str, list[str]] = {}
+    for code in codes:
+        dept = f"D{departments.get(code, '?')}"
+        groups.setdefault(dept, []).append(code)
+        cells[dept] = cells.get(dept, 0) + cells[code]
+    hidden = disclosure.suppress(cells, list(groups.items()))
+    return {
+        code: HIDDEN if disclosure.is_hidden(code, cells, hidden) else cells[code] for code in codes
+    }
+
+
+def _collection(user, year: int) -> tuple[dict, dict]:
+    # Workshops count their own batches; the coordination and funders, every batch (funders
+    # only ever read these as protected aggregates).
+    devices = (
+        Device.objects.all()
+        if user.is_coordinator or user.is_funder
+        else Device.objects.visible_to(user)
+    )
+    rows = (
+        devices.filter(batch__collected_on__year=year)
+        .exclude(batch__commune_insee="")
+        .order_by()
+        .values_list("batch__commune_insee")
+        .annotate(n=Count("id"), donors=Count("batch__donor", distinct=True))
+    )
+    collected, donors = {}, {}
+    for code, n, d in rows:
+        collected[code], donors[code] = n, d
+    return collected, donors
+
+
+def _need() -> dict[str, int]:
+    """Devices of open orders not yet handed over, per ordering structure's commune."""
+    lines = OrderLine.objects.filter(order__status__in=OPEN_ORDERS)
+    ordered = dict(
+        lines.order_by()
+        .values_list("order__structure__structure__commune_id")
+        .annotate(n=Sum("quantity"))
+    )
+    served = dict(
+        Allocation.objects.active()
+        .filter(order_line__in=lines)
+        .order_by()
+        .values_list("order_line__order__structure__structure__commune_id")
+        .annotate(n=Count("id"))
+    )
+    return {
+        code: max(0, n - served.get(code, 0)) for code, n in ordered.items() if code is not None
+    }
+
+
+def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
+    """The layers the user may read and, per commune with an outline, its figures."""
+    layers = layers_for(user)
+    keys = {layer.key for layer in layers}
+    communes = map_communes(user)
+    codes = [code for code, _n, _p, _g in communes]
+    masked = is_masked(user)
+    figures: dict[str, dict] = {code: {} for code in codes}
+    if "collected" in keys:
+        collected, donors = _collection(user, year)
+        if masked:
+            collected, donors = _protected(collected, codes), _protected(donors, codes)
+        for code in codes:
+            figures[code]["collected"] = collected.get(code, 0)
+            figures[code]["donors"] = donors.get(code, 0)
+    if "allocated" in keys:
+        if user.is_coordinator or user.is_funder:
+            allocated = allocations_by_commune(user, Period(year), codes)
+        else:  # a workshop: where its own devices went
+            allocated = commune_counts(
+                Allocation.objects.filter(
+                    device__in=Device.objects.visible_to(user).values("pk"),
+                    handed_over_at__year=year,
+                )
+            )
+        for code, _name, population, _geometry in communes:
+            n = allocated.get(code, HIDDEN if masked else 0)
+            figures[code]["allocated"] = n
+            if "per_1000" in keys:
+                figures[code]["per_1000"] = (
+                    n
+                    if isinstance(n, str)
+                    else (round(1000 * n / population, 2) if population else None)
+                )
+    if "need" in keys:
+        need = _need()
+        if masked:
+            need = _protected(need, codes)
+        scores = fragility_current()
+        for code in codes:
+            figures[code]["need"] = need.get(code, 0)
+            score, qpv = scores.get(code, (None, None))
+            figures[code]["fragility"] = float(score) if score is not None else None
+            figures[code]["qpv"] = float(qpv) if qpv is not None else None
+    rows = [
+        {"code": code, "name": name, "population": population, "geometry": geometry} | figures[code]
+        for code, name, population, geometry in communes
+    ]
+    rows.sort(key=lambda r: r["name"])
+    return layers, rows
+
+
+def legend(layers: list[Layer], rows: list[dict]) -> dict[str, dict]:
+    """Per layer: its label, unit and class bounds (the same quantiles as the PDF's map)."""
+    out = {}
+    for layer in layers:
+        values = [r[layer.key] for r in rows if isinstance(r.get(layer.key), int | float | Decimal)]
+        out[layer.key] = {
+            "label": layer.label,
+            "unit": layer.unit,
+            "bounds": classes([float(v) for v in values if v]),
+        }
+    return out
+
+
+def communes_geojson(user, year: int) -> dict:
+    layers, rows = commune_figures(user, year)
+    return {
+        "type": "FeatureCollection",
+        "legend": legend(layers, rows),
+        "hidden": HIDDEN,
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": row["geometry"],
+                "properties": {k: v for k, v in row.items() if k != "geometry"},
+            }
+            for row in rows
+        ],
+    }
+
+
+# --- structures ----------------------------------------------------------------------------
+
+
+STRUCTURE_STATUSES = ("received", "ordered", "offers", "other")
+
+
+def structure_status_labels() -> dict[str, str]:
+    return {
+        "received": _("Received refurbished devices"),
+        "ordered": _("Ordered refurbished devices"),
+        "offers": _("Offers devices (national data)"),
+        "other": _("Other mediation structure"),
+    }
+
+
+def structures(user) -> list[dict]:
+    """Every mediation structure's public facts, its position and its status on the map."""
+    if not permissions.can(user, "map.read_structures"):
+        return []
+    centres = {
+        code: (lat, lon)
+        for code, lat, lon in Outline.objects.filter(kind=Outline.Kind.COMMUNE).values_list(
+            "code", "centre_lat", "centre_lon"
+        )
+    }
+    received = Allocation.objects.filter(structure_id=OuterRef("organisation_id"))
+    ordered = Order.objects.filter(structure_id=OuterRef("organisation_id")).exclude(
+        status__in=(OrderStatus.DRAFT, OrderStatus.CANCELLED)
+    )
+    rows = (
+        Structure.objects.on_map()
+        .annotate(received=Exists(received), ordered=Exists(ordered))
+        .select_related("organisation", "commune")
+    )
+    out = []
+    for s in rows:
+        if s.received:
+            status = "received"
+        elif s.ordered:
+            status = "ordered"
+        elif s.offers_devices:
+            status = "offers"
+        else:
+            status = "other"
+        if s.latitude is not None and s.longitude is not None:
+            position, lat, lon = "exact", s.latitude, s.longitude
+        elif s.commune_id in centres:
+            position, (lat, lon) = "commune", centres[s.commune_id]
+        else:
+            position, lat, lon = "none", None, None
+        out.append(
+            {
+                "name": s.organisation.name,
+                "address": s.address,
+                "postal_code": s.postal_code,
+                "commune": s.commune.name if s.commune else "",
+                "status": status,
+                "position": position,
+                "lat": lat,
+                "lon": lon,
+            }
+        )
+    return out
+
+
+def structures_geojson(user) -> dict:
+    rows = structures(user)
+    return {
+        "type": "FeatureCollection",
+        "statuses": structure_status_labels(),
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {
+                    k: r[k] for k in ("name", "address", "commune", "status", "position")
+                },
+            }
+            for r in rows
+            if r["lat"] is not None
+        ],
+    }
+
+
+def public_structures() -> list[Structure]:
+    """The structures that hand out refurbished devices: they said so in the national data, or
+    handed one over through Filière."""
+    handed = Allocation.objects.filter(structure_id=OuterRef("organisation_id"))
+    return [
+        s
+        for s in Structure.objects.on_map()
+        .annotate(handed=Exists(handed))
+        .select_related("organisation", "commune")
+        if s.handed or s.offers_devices
+    ]
