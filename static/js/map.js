@@ -13,7 +13,7 @@
     if (!el || typeof L === "undefined") return;
     var lang = document.documentElement.lang || "fr";
     var fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
-    var map = L.map(el, { zoomSnap: 0.25 });
+    var map = L.map(el, { zoomSnap: 0.25, maxZoom: 18 }); // markercluster needs a maxZoom
     map.setView([48.85, 2.25], 10);
     var tiles = el.dataset.tileUrl;
     if (tiles) {

@@ -12,6 +12,8 @@ def test_the_map_draws_and_its_layers_switch(live_server, browser_page, seeded):
     page, base = browser_page, live_server.url
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     login(page, base, "coordinatrice")
     page.get_by_role("link", name="Carte").first.click()
     page.wait_for_url(f"{base}/carte/")
