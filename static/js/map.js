@@ -111,12 +111,14 @@
         if (data.features.length) map.fitBounds(communes.getBounds());
         el.dataset.ready = "communes";
         switchLayer();
+        loadStructures(); // one request after the other: the server answers one at a time
       });
 
     var structures = null;
     var structureLegend = null;
     var box = document.getElementById("layer-structures");
-    if (el.dataset.structuresUrl) {
+    function loadStructures() {
+      if (!el.dataset.structuresUrl) return;
       fetch(el.dataset.structuresUrl, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (data) {
