@@ -5,16 +5,27 @@ table and the GeoJSON endpoints call the same ones, so the map never shows a fig
 does not. Funders read every commune figure protected by reports.disclosure (and, for the
 allocations, by the very protection table of their reports): "—" for a hidden figure."""
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from accounts import permissions
 from beneficiaries.enums import OrderStatus
 from beneficiaries.geography import fragility_current
-from beneficiaries.models import Allocation, Commune, Order, OrderLine, Outline, Structure
+from beneficiaries.models import (
+    Allocation,
+    Commune,
+    FragilityImport,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Outline,
+    Structure,
+)
 from core.charts import classes
 from inventory.models import Device
 from reports import disclosure
@@ -143,10 +154,55 @@ def _need() -> dict[str, int]:
     }
 
 
+# The figures are aggregates over the whole base: computed once per scope, year and state of
+# the data, then read from the cache; a change that adds no row (a return, a status) shows
+# within CACHE_SECONDS.
+CACHE_SECONDS = 300
+
+
+def _scope(user) -> tuple:
+    """Who reads the same figures: the coordination all alike, others by organisation."""
+    if user.is_coordinator:
+        return ("coordination",)
+    return (
+        "masked" if is_masked(user) else "plain",
+        tuple(sorted(user.organisation_ids())),
+    )
+
+
+def _data_version() -> tuple:
+    """The newest rows the figures stand on, in one query of indexed maxima."""
+
+    def newest(model):
+        return Subquery(model.objects.order_by("-pk").values("pk")[:1])
+
+    return tuple(
+        Outline.objects.order_by("-loaded_at")
+        .annotate(
+            devices=newest(Device),
+            allocations=newest(Allocation),
+            lines=newest(OrderLine),
+            events=newest(OrderEvent),
+            fragility=newest(FragilityImport),
+        )
+        .values_list("loaded_at", "devices", "allocations", "lines", "events", "fragility")[:1]
+    )
+
+
 def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
     """The layers the user may read and, per commune with an outline, its figures."""
     layers = layers_for(user)
-    keys = {layer.key for layer in layers}
+    keys = tuple(layer.key for layer in layers)
+    signature = repr((_scope(user), year, keys, _data_version()))
+    key = "map:" + hashlib.sha256(signature.encode()).hexdigest()
+    rows = cache.get(key)
+    if rows is None:
+        rows = _figures(user, year, set(keys))
+        cache.set(key, rows, CACHE_SECONDS)
+    return layers, rows
+
+
+def _figures(user, year: int, keys: set[str]) -> list[dict]:
     communes = map_communes(user)
     codes = [code for code, _n, _p, _g in communes]
     masked = is_masked(user)
@@ -192,7 +248,7 @@ def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
         for code, name, population, geometry in communes
     ]
     rows.sort(key=lambda r: r["name"])
-    return layers, rows
+    return rows
 
 
 def legend(layers: list[Layer], rows: list[dict]) -> dict[str, dict]:
