@@ -297,9 +297,21 @@ def structure_status_labels() -> dict[str, str]:
 
 
 def structures(user) -> list[dict]:
-    """Every mediation structure's public facts, its position and its status on the map."""
+    """Every mediation structure's public facts, its position and its status on the map
+    (the same for everyone who reads the layer: cached like the commune figures)."""
     if not permissions.can(user, "map.read_structures"):
         return []
+    newest = Structure.objects.order_by("-pk").values_list("pk", flat=True)[:1]
+    signature = repr(("structures", _data_version(), list(newest)))
+    key = "map:" + hashlib.sha256(signature.encode()).hexdigest()
+    rows = cache.get(key)
+    if rows is None:
+        rows = _structures()
+        cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
+def _structures() -> list[dict]:
     centres = {
         code: (lat, lon)
         for code, lat, lon in Outline.objects.filter(kind=Outline.Kind.COMMUNE).values_list(
