@@ -245,6 +245,43 @@ def measure_reports():
         )
 
 
+def measure_map():
+    """The map's data endpoints (issue 16: p95 ≤ 100 ms), for the coordination and a funder:
+    the first request computes the figures (the funder's protection table included), the
+    next ones read them from the cache while no row is added."""
+    from django.core.cache import cache
+
+    from beneficiaries.models import FundingProgramme
+
+    _tech, coord = users()
+    readers = [("coordination", coord)]
+    programme = FundingProgramme.objects.select_related("funder").first()
+    if programme:
+        funder, created = User.objects.get_or_create(username="bench-funder")
+        if created:
+            Membership.objects.create(user=funder, organisation=programme.funder, role=Role.READER)
+        readers.append(("funder", funder))
+    for who, user in readers:
+        client = Client()
+        client.force_login(user)
+        for name, url in (
+            ("communes", "/carte/communes.geojson"),
+            ("structures", "/carte/structures.geojson"),
+        ):
+            cache.clear()
+            started = time.perf_counter()
+            client.get(url)
+            cold = (time.perf_counter() - started) * 1000
+            value, queries = timed_get(client, url)
+            record(
+                f"map: {name} layer p95, {who}",
+                value,
+                "ms",
+                "≤ 100 ms",
+                note=f"{queries} queries; first request {cold:,.0f} ms",
+            )
+
+
 def measure_certificate(n=2000):
     seconds, peak = isolated(
         "from inventory.models import CollectionBatch\n"
@@ -660,6 +697,7 @@ def main():
     measure_intake()
     measure_sql_ratio()
     measure_reports()
+    measure_map()
     prepare_certificate_batch()
     measure_certificate()
     measure_contention()
