@@ -129,6 +129,18 @@ def _polygons(geometry: dict) -> list:
     return []
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Legend labels on lines of at most `width` characters (SVG text does not wrap)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+
 def choropleth(
     shapes: list[tuple[str, str, dict]],
     values: dict[str, float | str],
@@ -139,6 +151,7 @@ def choropleth(
     hidden_label: str = "",
     no_data_label: str = "",
     fmt=lambda v: f"{v:g}",
+    max_height: int = 360,
 ) -> str:
     """A map of areas, each filled by its value's class: `shapes` are (code, name, GeoJSON
     Polygon/MultiPolygon in WGS84); a value that is a string (a hidden figure) is drawn grey;
@@ -153,9 +166,9 @@ def choropleth(
     span_x = (max(lons) - min(lons)) * k or 1e-6
     span_y = (max(lats) - min(lats)) or 1e-6
     top = 22 if title else 4
-    legend_w = 170
+    legend_w = 190
     map_w = width - legend_w - 10
-    scale = map_w / span_x
+    scale = min(map_w / span_x, max_height / span_y)
     map_h = span_y * scale
     height = round(top + max(map_h, 150) + 6)
     x0, y1 = min(lons), max(lats)
@@ -204,11 +217,15 @@ def choropleth(
         items.append((HIDDEN_FILL, hidden_label))
     if no_data_label:
         items.append((NO_DATA, no_data_label))
-    for i, (fill, label) in enumerate(items):
-        y = ly + i * 16
+    y = ly
+    for fill, label in items:
+        lines = _wrap(label, 30)
         parts.append(
             f'<rect x="{lx}" y="{y}" width="12" height="12" fill="{fill}" stroke="#444" '
-            f'stroke-width="0.5"/><text x="{lx + 16}" y="{y + 10}">{escape(label)}</text>'
+            f'stroke-width="0.5"/>'
         )
+        for n, line in enumerate(lines):
+            parts.append(f'<text x="{lx + 16}" y="{y + 10 + 12 * n}">{escape(line)}</text>')
+        y += 6 + 12 * max(1, len(lines))
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -209,7 +209,7 @@ def commune_map(communes: dict, *, title: str, masked: bool = False) -> str:
         communes,
         title=title,
         background=background,
-        hidden_label=_("hidden (fewer than 5, or could be worked out)"),
+        hidden_label=_("hidden (fewer than 5, or could be worked out)") if masked else "",
         no_data_label="" if masked else _("none"),
     )
 
