@@ -203,51 +203,61 @@ def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
 
 
 def _figures(user, year: int, keys: set[str]) -> list[dict]:
-    communes = map_communes(user)
-    codes = [code for code, _n, _p, _g in communes]
+    communes = {
+        code: (name, population, geometry)
+        for code, name, population, geometry in map_communes(user)
+    }
     masked = is_masked(user)
-    figures: dict[str, dict] = {code: {} for code in codes}
+    raw: dict[str, dict] = {}
     if "collected" in keys:
-        collected, donors = _collection(user, year)
-        if masked:
-            collected, donors = _protected(collected, codes), _protected(donors, codes)
-        for code in codes:
-            figures[code]["collected"] = collected.get(code, 0)
-            figures[code]["donors"] = donors.get(code, 0)
+        raw["collected"], raw["donors"] = _collection(user, year)
     if "allocated" in keys:
         if user.is_coordinator or user.is_funder:
-            allocated = allocations_by_commune(user, Period(year), codes)
+            # Already protected for funders, by the funder reports' own table.
+            raw["allocated"] = allocations_by_commune(user, Period(year), list(communes))
         else:  # a workshop: where its own devices went
-            allocated = commune_counts(
+            raw["allocated"] = commune_counts(
                 Allocation.objects.filter(
                     device__in=Device.objects.visible_to(user).values("pk"),
                     handed_over_at__year=year,
                 )
             )
-        for code, _name, population, _geometry in communes:
-            n = allocated.get(code, HIDDEN if masked else 0)
-            figures[code]["allocated"] = n
-            if "per_1000" in keys:
-                figures[code]["per_1000"] = (
-                    n
-                    if isinstance(n, str)
-                    else (round(1000 * n / population, 2) if population else None)
-                )
     if "need" in keys:
-        need = _need()
-        if masked:
-            need = _protected(need, codes)
-        scores = fragility_current()
-        for code in codes:
-            figures[code]["need"] = need.get(code, 0)
+        raw["need"] = _need()
+    # A commune counted without an outline (another department, a commune merged since the
+    # outlines' edition) is listed in the table all the same, never dropped.
+    counted = {code for values in raw.values() for code in values if code}
+    missing = sorted(counted - set(communes))
+    for code, name, population in Commune.objects.filter(code_insee__in=missing).values_list(
+        "code_insee", "name", "population"
+    ):
+        communes[code] = (name, population, None)
+    for code in missing:
+        communes.setdefault(code, (code, None, None))
+    codes = list(communes)
+    if masked:
+        for key in ("collected", "donors", "need"):
+            if key in raw:
+                raw[key] = _protected(raw[key], codes)
+    scores = fragility_current() if "fragility" in keys else {}
+    rows = []
+    for code, (name, population, geometry) in communes.items():
+        row = {"code": code, "name": name, "population": population, "geometry": geometry}
+        for key, values in raw.items():
+            row[key] = values.get(code, HIDDEN if masked else 0)
+        if "per_1000" in keys:
+            n = row["allocated"]
+            row["per_1000"] = (
+                n
+                if isinstance(n, str)
+                else (round(1000 * n / population, 2) if population else None)
+            )
+        if "fragility" in keys:
             score, qpv = scores.get(code, (None, None))
-            figures[code]["fragility"] = float(score) if score is not None else None
-            figures[code]["qpv"] = float(qpv) if qpv is not None else None
-    rows = [
-        {"code": code, "name": name, "population": population, "geometry": geometry} | figures[code]
-        for code, name, population, geometry in communes
-    ]
-    rows.sort(key=lambda r: r["name"])
+            row["fragility"] = float(score) if score is not None else None
+            row["qpv"] = float(qpv) if qpv is not None else None
+        rows.append(row)
+    rows.sort(key=lambda r: (r["geometry"] is None, r["name"]))
     return rows
 
 

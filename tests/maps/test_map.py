@@ -69,6 +69,18 @@ def test_coordination_reads_every_layer_exactly(client, mapped, coordinator):
     assert len([k for k in data if k != "_legend"]) == 36  # every commune with an outline
 
 
+def test_a_commune_without_outline_is_listed_not_dropped(client, mapped, coordinator, workshop):
+    make_device(make_batch(workshop, commune_insee="75056"))  # Paris: no outline loaded
+    data = communes(client, coordinator)
+    assert data["75056"]["collected"] == 1
+    client.force_login(coordinator)
+    response = client.get(reverse("maps:communes_data"))
+    paris = next(f for f in response.json()["features"] if f["properties"]["code"] == "75056")
+    assert paris["geometry"] is None  # valid GeoJSON; the map skips it
+    table = client.get(reverse("maps:map")).content.decode().split('id="commune-figures"')[1]
+    assert "75056 (pas de contour : absente de la carte)" in table
+
+
 def test_funder_reads_small_figures_hidden(client, mapped):
     reader = member(mapped["funder"], Role.READER, username="funder-map")
     data = communes(client, reader)
