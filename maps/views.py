@@ -1,7 +1,5 @@
 """The map page, its layers' GeoJSON, the fragility import, and the public map."""
 
-import json
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -55,10 +53,8 @@ def map_page(request):
             ),
             "layers": commune_layers,
             "rows": rows,
-            "legend_json": json.dumps(layers.legend(commune_layers, rows)),
             "structures": structures,
             "statuses": layers.structure_status_labels(),
-            "unplaced": [s for s in structures if s["position"] == "none"],
             "tile_url": settings.FILIERE_MAP_TILE_URL,
             "tile_attribution": settings.FILIERE_MAP_TILE_ATTRIBUTION,
             "can_structures": permissions.can(request.user, "map.read_structures"),
