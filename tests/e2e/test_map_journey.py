@@ -41,3 +41,16 @@ def test_the_public_map_needs_no_login(live_server, browser_page, seeded):
     page, base = browser_page, live_server.url
     page.goto(f"{base}/carte/publique/")
     assert "Centre social Les Acacias" in page.locator("#public-structures").inner_text()
+
+
+def test_the_funder_map_reads_hidden_figures(live_server, browser_page, seeded):
+    page, base = browser_page, live_server.url
+    login(page, base, "financeur")
+    page.goto(f"{base}/carte/")
+    page.locator("#map[data-ready='communes']").wait_for()
+    page.get_by_label("Appareils remis", exact=True).check()
+    assert "masqué (moins de 5, ou calculable)" in page.locator("#map-legend").inner_text()
+    # The demo's single hand-over in Colombes is below 5: "—" in the table, never "1".
+    colombes = page.locator("#commune-figures tr", has_text="92025")
+    assert "—" in colombes.inner_text() and "\t1\t" not in colombes.inner_text()
+    page.axe.check(f"{page.url} as a funder")
