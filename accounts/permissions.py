@@ -259,6 +259,11 @@ PERMISSIONS: dict[str, Permission] = {
         _("The need layers are for the coordination and funders."),
         "coordination, funders",
     ),
+    "map.read_fairness": Permission(
+        _coordinator,
+        _("Only the coordination compares allocations with the fragility index."),
+        "coordination",
+    ),
     "map.import_fragility": Permission(
         _coordinator,
         _("Only the coordination imports the digital-fragility index."),

@@ -229,3 +229,43 @@ def choropleth(
         y += 6 + 12 * max(1, len(lines))
     parts.append("</svg>")
     return mark_safe("".join(parts))
+
+
+def scatter_chart(
+    points: list[tuple[str, float, float]],
+    *,
+    x_label: str,
+    y_label: str,
+    width: int = 520,
+    height: int = 300,
+    title: str = "",
+) -> str:
+    """One dot per (label, x, y), each with its label as a tooltip, axes from zero."""
+    if not points:
+        return ""
+    top, bottom, left, right = (24 if title else 8), 36, 44, 12
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_max = max(x for _l, x, _y in points) or 1
+    y_max = max(y for _l, _x, y in points) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="10">'
+    ]
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="bold" font-size="11">{escape(title)}</text>')
+    y0 = top + plot_h
+    parts.append(f'<line x1="{left}" y1="{y0}" x2="{left + plot_w}" y2="{y0}" stroke="#999"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y0}" stroke="#999"/>')
+    parts.append(f'<text x="{left}" y="{height - 4}">{escape(x_label)} (0 – {x_max:g})</text>')
+    parts.append(f'<text x="2" y="{top + 8}">{y_max:g}</text>')
+    parts.append(f'<text x="12" y="{y0}" transform="rotate(-90 12 {y0})">{escape(y_label)}</text>')
+    for label, x, y in points:
+        cx = left + plot_w * x / x_max
+        cy = y0 - plot_h * y / y_max
+        parts.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{PALETTE[0]}" fill-opacity="0.75">'
+            f"<title>{escape(label)}: {x:g} ; {y:g}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -398,3 +398,38 @@ def public_structures() -> list[Structure]:
         .select_related("organisation", "commune")
         if s.handed or s.offers_devices
     ]
+
+
+# --- fairness -------------------------------------------------------------------------------
+
+
+def fairness(rows: list[dict]) -> list[dict]:
+    """Communes with a fragility score and a population: allocations per 1,000 inhabitants
+    against the index, the most fragile and least equipped first (the gap between the two
+    ranks, each from 0 to 1)."""
+    found = [
+        r
+        for r in rows
+        if isinstance(r.get("fragility"), float) and isinstance(r.get("per_1000"), int | float)
+    ]
+    if not found:
+        return []
+
+    def ranks(key) -> dict[str, float]:
+        ordered = sorted(found, key=lambda r: r[key])
+        top = max(1, len(ordered) - 1)
+        return {r["code"]: i / top for i, r in enumerate(ordered)}
+
+    fragile, equipped = ranks("fragility"), ranks("per_1000")
+    out = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "fragility": r["fragility"],
+            "per_1000": r["per_1000"],
+            "gap": round(fragile[r["code"]] - equipped[r["code"]], 2),
+        }
+        for r in found
+    ]
+    out.sort(key=lambda r: (-r["gap"], -r["fragility"], r["name"]))
+    return out

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from beneficiaries.geography import fragility_import
 from beneficiaries.models import FragilityImport, PublicMapSwitch
+from core.charts import scatter_chart
 from core.uploads import check_upload_size, read_upload
 
 from . import layers
@@ -43,6 +44,7 @@ def map_page(request):
     year = _year(request)
     commune_layers, rows = layers.commune_figures(request.user, year)
     structures = layers.structures(request.user)
+    fair = layers.fairness(rows) if permissions.can(request.user, "map.read_fairness") else []
     return render(
         request,
         "maps/map.html",
@@ -57,6 +59,13 @@ def map_page(request):
             "statuses": layers.structure_status_labels(),
             "tile_url": settings.FILIERE_MAP_TILE_URL,
             "tile_attribution": settings.FILIERE_MAP_TILE_ATTRIBUTION,
+            "fairness": fair,
+            "fairness_chart": scatter_chart(
+                [(r["name"], r["fragility"], r["per_1000"]) for r in fair],
+                x_label=_("Digital-fragility index"),
+                y_label=_("per 1,000 inhabitants"),
+                title=_("Devices handed over per 1,000 inhabitants against the fragility index"),
+            ),
             "can_structures": permissions.can(request.user, "map.read_structures"),
             "can_import": permissions.can(request.user, "map.import_fragility"),
             "can_switch": permissions.can(request.user, "map.switch_public"),

@@ -322,3 +322,19 @@ def test_funder_pdf_draws_the_allocations_per_commune(mapped, coordinator):
     assert "Appareils remis par commune" in text
     staff = funder_report_build(user=coordinator, filters=PERIOD)
     assert "Colombes: 7" in staff.charts()["map"]
+
+
+def test_fairness_lists_the_most_fragile_least_equipped_first(client, mapped, coordinator):
+    geography.fragility_import(
+        content=b"92050;150\n92025;100\n92002;50\n", filename="ifn.csv", user=coordinator
+    )
+    client.force_login(coordinator)
+    body = client.get(reverse("maps:map")).content.decode()
+    table = body.split('id="fairness-table"')[1].split("</table>")[0]
+    order = [code for code in ("92050", "92002", "92025") if code in table]
+    assert order == ["92050", "92002", "92025"]
+    assert table.index("92050") < table.index("92002") < table.index("92025")
+    assert "<circle" in body.split('id="fairness"')[1]  # the scatter chart
+    reader = member(mapped["funder"], Role.READER, username="funder-fair")
+    client.force_login(reader)
+    assert 'id="fairness"' not in client.get(reverse("maps:map")).content.decode()

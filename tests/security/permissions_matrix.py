@@ -278,6 +278,7 @@ SERVICE_ACTIONS: dict[str, tuple[str | None, frozenset]] = {
     "reports.read_unmasked": (None, COORDINATION),
     "map.read_collection": (None, WORKSHOPS | COORDINATION | {FUND}),
     "map.read_need": (None, COORDINATION | {FUND}),
+    "map.read_fairness": (None, COORDINATION),
 }
 
 # Admin site pages that belong to no model.
