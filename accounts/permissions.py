@@ -76,6 +76,13 @@ def _manages_objects_workshop(user, obj) -> bool:
     )
 
 
+def _manages_a_workshop(user, obj=None) -> bool:
+    return any(
+        m.role == Role.MANAGER and m.organisation.kind == OrganisationKind.WORKSHOP
+        for m in user.memberships_cached()
+    )
+
+
 def _structure_staff(user, obj=None) -> bool:
     return bool(acting_ids(user, OrganisationKind.MEDIATION))
 
@@ -91,6 +98,11 @@ def _objects_structure(user, obj) -> bool:
 def _sees_objects_structure(user, obj) -> bool:
     """Reading, not acting: a reader of the structure counts."""
     return obj.structure_id in user.organisation_ids(OrganisationKind.MEDIATION)
+
+
+def _reads_as(*kinds: str) -> Callable:
+    """Members of an organisation of these kinds, readers included (the map only reads)."""
+    return lambda user, obj=None: bool(user.organisation_ids(*kinds))
 
 
 def _any(*rules: Callable) -> Callable:
@@ -125,6 +137,11 @@ PERMISSIONS: dict[str, Permission] = {
         _any(_coordinator, _workshop_staff),
         _("The stock report is for workshops and the coordination."),
         "workshops, coordination",
+    ),
+    "reports.read_supply": Permission(
+        _any(_coordinator, _manages_a_workshop),
+        _("Supply against demand is for the coordination and the workshops' managers."),
+        "coordination, workshop managers",
     ),
     "reports.read_funder": Permission(
         _any(_coordinator, lambda user, obj=None: user.is_funder),
@@ -237,6 +254,45 @@ PERMISSIONS: dict[str, Permission] = {
     ),
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
+    ),
+    # The territory on a map (maps app): each layer says who reads it.
+    "map.read": Permission(
+        _any(
+            _coordinator,
+            _reads_as(
+                OrganisationKind.FUNDER, OrganisationKind.WORKSHOP, OrganisationKind.MEDIATION
+            ),
+        ),
+        _("The map is for the coordination, funders, workshops and mediation structures."),
+        "coordination, funders, workshops, mediation structures",
+    ),
+    "map.read_structures": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER, OrganisationKind.MEDIATION)),
+        _("The structures' layer is for the coordination, funders and mediation structures."),
+        "coordination, funders, mediation structures",
+    ),
+    "map.read_collection": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER, OrganisationKind.WORKSHOP)),
+        _("The collection layers are for the coordination, funders and workshops."),
+        "coordination, funders, workshops (their own devices)",
+    ),
+    "map.read_need": Permission(
+        _any(_coordinator, _reads_as(OrganisationKind.FUNDER)),
+        _("The need layers are for the coordination and funders."),
+        "coordination, funders",
+    ),
+    "map.read_fairness": Permission(
+        _coordinator,
+        _("Only the coordination compares allocations with the fragility index."),
+        "coordination",
+    ),
+    "map.import_fragility": Permission(
+        _coordinator,
+        _("Only the coordination imports the digital-fragility index."),
+        "coordination",
+    ),
+    "map.switch_public": Permission(
+        _coordinator, _("Only the coordination turns the public map on or off."), "coordination"
     ),
 }
 

@@ -190,6 +190,7 @@ class MednumPlace:
     programmes: list[str] = field(default_factory=list)  # PROGRAMMES values, in that order
     updated_on: date | None = None
     source: str = ""
+    opening_hours: str = ""  # "horaires", OpenStreetMap's opening_hours syntax, as written
 
 
 @dataclass
@@ -631,6 +632,7 @@ class _RowReader:
                 programmes=programmes,
                 updated_on=updated_on,
                 source=cell("source"),
+                opening_hours=cell("horaires"),
             )
         )
 

@@ -217,6 +217,10 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
         structure.contact_email = (place.emails or [""])[0][:254]
         structure.contact_phone = place.phone[:30]
         structure.updated_on = place.updated_on
+        structure.latitude, structure.longitude = place.latitude, place.longitude
+        structure.opening_hours = place.opening_hours[:500]
+        structure.services = place.services
+        structure.website = place.website[:300]
         structure.save()
     return {
         "created": created,

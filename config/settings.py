@@ -8,6 +8,7 @@ docker-compose.yml is checked against.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,8 @@ ENVIRONMENT_VARIABLES = [
     "SITE_URL",
     "MEDIA_ROOT",
     "STATIC_ROOT",
+    "FILIERE_MAP_TILE_URL",
+    "FILIERE_MAP_TILE_ATTRIBUTION",
 ]
 
 
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "reconditioning",
     "beneficiaries",
     "reports",
+    "maps",
     "demo",
 ]
 
@@ -289,6 +293,10 @@ MEDNUM_CSV_MAX_BYTES = 24 * 1024 * 1024
 # certificate or "what became of the devices" costs 12–19 ms per device, the yearly reuse
 # statement about 10 ms per batch, a device export 0.25 ms (CSV) to 0.7 ms (XLSX) per row — so
 # each limit keeps a document made in the request under about 3 to 4 seconds.
+# The map's base layer: empty, the map draws the outlines alone and works offline. Online,
+# IGN's Plan IGN (docs/deployment.md); its host is added to the CSP's img-src.
+FILIERE_MAP_TILE_URL = env("FILIERE_MAP_TILE_URL", "")
+FILIERE_MAP_TILE_ATTRIBUTION = env("FILIERE_MAP_TILE_ATTRIBUTION", "")
 FILIERE_SYNC_DOCUMENT_MAX_DEVICES = 200
 FILIERE_SYNC_STATEMENT_MAX_BATCHES = 200
 FILIERE_SYNC_EXPORT_MAX_ROWS = 5000
@@ -337,6 +345,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+if FILIERE_MAP_TILE_URL:
+    _tiles = urlsplit(FILIERE_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 # Cookies: never readable from JavaScript (the CSRF token reaches htmx through the page),
 # sent on top-level navigations only.

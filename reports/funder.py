@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -23,10 +24,11 @@ from beneficiaries.models import (
     Commune,
     FundingProgramme,
     ImpactFactor,
+    Outline,
     Payment,
     Territory,
 )
-from core.charts import bar_chart
+from core.charts import bar_chart, choropleth
 from core.exports import Sheet, csv_bytes, xlsx_bytes
 from core.pdf import render_pdf
 from inventory.enums import DeviceStatus, DeviceType
@@ -139,6 +141,8 @@ class FunderReport:
     # Donors beyond the first DONORS_SHOWN, summed: (how many, collected, reused, scrapped).
     other_donors: tuple | None = None
     donor_ids: list = field(default_factory=list)
+    # Devices handed over per commune (INSEE code → count, or HIDDEN for funders).
+    communes: dict = field(default_factory=dict)
 
     @property
     def top_donors(self) -> list[tuple[str, int, int, int]]:
@@ -158,10 +162,76 @@ class FunderReport:
             return [(label, n) for _c, label, n in rows if isinstance(n, int) and n > 0]
 
         return {
+            "map": commune_map(
+                self.communes, title=_("Devices handed over per commune"), masked=self.masked
+            ),
             "type": bar_chart(masked(self.by_type), title=_("Devices handed over by type")),
             "age": bar_chart(masked(self.by_age), title=_("People by age band")),
             "situation": bar_chart(masked(self.by_situation), title=_("People by situation")),
         }
+
+
+def commune_key():
+    """The commune an allocation counts in: the person's when known, else the structure's
+    (the same rule as the territory filter and the protection table)."""
+    return Coalesce("person__commune_id", "structure__structure__commune_id")
+
+
+def commune_counts(allocations) -> dict[str, int]:
+    return dict(
+        allocations.annotate(commune_code=commune_key())
+        .order_by()
+        .values_list("commune_code")
+        .annotate(n=Count("id"))
+        .filter(commune_code__isnull=False)
+    )
+
+
+def commune_map(communes: dict, *, title: str, masked: bool = False) -> str:
+    """The allocations choropleth of the communes counted, with their departments around
+    them, from the outlines the map page draws too."""
+    departments = set(
+        Commune.objects.filter(code_insee__in=list(communes)).values_list("department", flat=True)
+    )
+    if not departments:
+        return ""
+    codes = Commune.objects.filter(department__in=departments).values_list("code_insee")
+    shapes = [
+        (code, name, geometry)
+        for code, name, geometry in Outline.objects.filter(
+            kind=Outline.Kind.COMMUNE, code__in=codes
+        ).values_list("code", "name", "geometry")
+    ]
+    background = list(
+        Outline.objects.filter(kind=Outline.Kind.DEPARTMENT, code__in=departments).values_list(
+            "geometry", flat=True
+        )
+    )
+    if masked:  # a commune without allocations is a zero: hidden like any small figure
+        communes = {code: communes.get(code, HIDDEN) for code, _n, _g in shapes} | communes
+    return choropleth(
+        shapes,
+        communes,
+        title=title,
+        background=background,
+        hidden_label=_("hidden (fewer than 5, or could be worked out)") if masked else "",
+        no_data_label="" if masked else _("none"),
+    )
+
+
+def allocations_by_commune(user, period: Period, codes) -> dict[str, int | str]:
+    """Devices handed over in the period per commune of `codes` (and any other counted),
+    protected for funders exactly as their reports are: "—" for a hidden figure."""
+    filters = FunderFilters.for_period(period)
+    counts = commune_counts(allocations_filtered(user, filters))
+    wanted = set(codes) | set(counts)
+    if permissions.can(user, "reports.read_unmasked"):
+        return {code: counts.get(code, 0) for code in wanted}
+    hidden = _hidden_measures(user, filters)
+    return {
+        code: HIDDEN if hidden("devices", territory=code) else counts.get(code, 0)
+        for code in wanted
+    }
 
 
 def _lead_times(devices) -> tuple[LeadTime, LeadTime]:
@@ -261,6 +331,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     other_donors = (len(rest), *(sum(d[i] for d in rest) for i in (1, 2, 3))) if rest else None
     co2e, materials, factors, without = _impact(allocations)
     weight = handed_over_weight(devices)
+    communes = commune_counts(allocations)
     report = FunderReport(
         filters=filters,
         territory_label=territory_label,
@@ -293,6 +364,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         unweighed=weight["unweighed"],
         factors=factors,
         without_factor=without,
+        communes=communes,
     )
     if report.masked:
         _protect(report, _hidden_measures(user, filters))
@@ -399,8 +471,10 @@ def _hidden_measures(user, filters: FunderFilters):
     programme = filters.programme.pk if filters.programme else "all"
     node = (filters.period, filters.territory or "", programme)
 
-    def is_hidden(measure: str) -> bool:
-        return disclosure.is_hidden((*node, measure), cells, hidden)
+    def is_hidden(measure: str, territory: str | None = None) -> bool:
+        # Another territory of the same period and programme: the map's communes.
+        key = node if territory is None else (node[0], territory, node[2])
+        return disclosure.is_hidden((*key, measure), cells, hidden)
 
     return is_hidden
 
@@ -484,6 +558,10 @@ def _protect(report: FunderReport, hidden) -> None:
         if any(hidden(f"donor:{pk}") for pk in rest):
             reused = HIDDEN
         report.other_donors = (n, given, reused, scrapped)
+    report.communes = {
+        code: HIDDEN if hidden("devices", territory=code) else n
+        for code, n in report.communes.items()
+    }
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:

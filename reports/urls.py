@@ -3,7 +3,7 @@ namespace of the app whose objects it documents), so every name and address stay
 
 from django.urls import path
 
-from . import audit_views, funder_views, views
+from . import audit_views, funder_views, supply_views, views
 
 inventory_urlpatterns = [
     path("lots/<int:pk>/devenir.pdf", views.batch_donor_report, name="batch_donor_report"),
@@ -27,6 +27,7 @@ reconditioning_urlpatterns = [
 ]
 
 beneficiaries_urlpatterns = [
+    path("rapports/offre-et-demande/", supply_views.supply_demand, name="supply"),
     path("attributions/<int:pk>/recu/<int:payment_pk>.pdf", views.receipt, name="receipt"),
     path("attributions/<int:pk>/remise.pdf", views.handover_document, name="handover_pdf"),
     path(

@@ -140,3 +140,12 @@ def batch(workshop, technician):
 def tech_client(client, technician):
     client.force_login(technician)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the map caches its figures by the newest row
+    ids, and a test database hands the same ids out again."""
+    from django.core.cache import cache
+
+    cache.clear()

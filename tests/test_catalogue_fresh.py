@@ -17,6 +17,7 @@ SOURCES = [
     "core",
     "demo",
     "inventory",
+    "maps",
     "reconditioning",
     "reports",
     "templates",

@@ -11,6 +11,11 @@ from accounts.permissions import ScopedQuerySet
 from .territories import Commune
 
 MEDIATION = {"kind": OrganisationKind.MEDIATION}
+# The national schema's services (v1, then v0.1) that say a place hands out devices.
+OFFERS_DEVICES = (
+    "Acquisition de matériel informatique à prix solidaire",
+    "S'équiper en matériel informatique",
+)
 
 
 class StructureScopedQuerySet(ScopedQuerySet):
@@ -26,6 +31,11 @@ class StructureScopedQuerySet(ScopedQuerySet):
 
 class StructureQuerySet(StructureScopedQuerySet):
     structure_field = "organisation_id"
+
+    def on_map(self):
+        """Every structure, for the map and the public page: only the public facts of the
+        national open data are read from these rows, never the structure's own records."""
+        return self.all()
 
 
 class Structure(models.Model):
@@ -49,6 +59,12 @@ class Structure(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     updated_on = models.DateField(_("updated on (open data)"), null=True, blank=True)
+    # From the national schema: where to find it and when, for the map and the public page.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=500, blank=True)
+    services = models.JSONField(_("services"), default=list, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
 
     objects = StructureQuerySet.as_manager()
 
@@ -59,3 +75,8 @@ class Structure(models.Model):
 
     def __str__(self) -> str:
         return self.organisation.name
+
+    @property
+    def offers_devices(self) -> bool:
+        """Whether the national data says it offers devices at a solidarity price."""
+        return any(s in OFFERS_DEVICES for s in self.services)

@@ -169,6 +169,7 @@ def test_exact_fields_of_the_mediatheque_de_nanterre():
         programmes=["Bibliothèques numérique de référence", "Conseillers numériques"],
         updated_on=date(2024, 3, 12),
         source="Hub Francil'IN",
+        opening_hours="Tu-Fr 10:00-12:30,14:00-18:00; Sa 10:00-17:00",
     )
 
 

@@ -34,6 +34,8 @@ BATCH_READERS = NANTERRE | COORDINATION | {DONOR}
 # Readers of a person, an allocation, a receipt: the structure that follows the person.
 STRUCTURE = frozenset({MED}) | COORDINATION
 NOBODY = frozenset()
+# The map: the coordination, funders, workshops and mediation structures (not donors).
+MAP_READERS = WORKSHOPS | COORDINATION | {MED, FUND}
 
 # A POST-only URL answers GET with 405 for a logged-in user.
 POST_ONLY = "post-only"
@@ -61,8 +63,12 @@ class Rule:
     # URL, who reads): tests/security/test_permission_table.py checks that its rule, asked for
     # each persona about the URL's object, grants exactly the personas above.
     action: str | None = None
+    # Marker names the page may show because they are public facts: a mediation structure's
+    # name, address and contact are the national open data's (the map, the public page).
+    public_facts: tuple = ()
 
 
+STRUCTURE_NAMES = ("Maison Témoin Zéphyr",)
 MATRIX: dict[str, Rule] = {
     # Site
     "home": Rule(),
@@ -173,6 +179,7 @@ MATRIX: dict[str, Rule] = {
     # People and trainings (mediation structures)
     "beneficiaries:person_list": Rule(note="scoped list"),
     "beneficiaries:commune_suggestions": Rule(note="public territories data"),
+    "beneficiaries:supply": Rule(get=COORDINATION | {RESP}, action="reports.read_supply"),
     "beneficiaries:person_create": Rule(
         get=frozenset({MED}), post=frozenset({MED}), action="orders.order"
     ),
@@ -248,6 +255,22 @@ MATRIX: dict[str, Rule] = {
     "beneficiaries:structure_import": Rule(
         get=COORDINATION, post=COORDINATION, action="structures.import"
     ),
+    # The territory on a map
+    "maps:map": Rule(get=MAP_READERS, action="map.read", public_facts=STRUCTURE_NAMES),
+    "maps:communes_data": Rule(get=MAP_READERS, action="map.read", note="layers per persona"),
+    "maps:structures_data": Rule(get=COORDINATION | {MED, FUND}, action="map.read_structures"),
+    "maps:fragility": Rule(
+        get=COORDINATION,
+        post=COORDINATION,
+        action="map.import_fragility",
+    ),
+    "maps:public": Rule(
+        get=EVERYONE,
+        public=True,
+        note="unless the coordination turned it off",
+        public_facts=STRUCTURE_NAMES,
+    ),
+    "maps:public_switch": Rule(get=POST_ONLY, post=COORDINATION, action="map.switch_public"),
 }
 
 # The named actions that no URL of the matrix decides alone (they guard a service that
@@ -269,6 +292,9 @@ SERVICE_ACTIONS: dict[str, tuple[str | None, frozenset]] = {
     "allocations.late_return": (None, COORDINATION),
     "tariffs.set": (None, COORDINATION),
     "reports.read_unmasked": (None, COORDINATION),
+    "map.read_collection": (None, WORKSHOPS | COORDINATION | {FUND}),
+    "map.read_need": (None, COORDINATION | {FUND}),
+    "map.read_fairness": (None, COORDINATION),
 }
 
 # Admin site pages that belong to no model.

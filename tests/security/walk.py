@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -130,6 +131,8 @@ def post_data(name: str, ids: dict) -> dict:
         },
         "beneficiaries:funder_report_request": {"year": "2026", "part": "", "fmt": "csv"},
         "beneficiaries:person_erase": {"confirm": "yes"},
+        "maps:fragility": {"file": SimpleUploadedFile("ifn.csv", b"92050;12,5\n92025;9\n")},
+        "maps:public_switch": {"enabled": "0"},
         "beneficiaries:order_edit": {
             "form-TOTAL_FORMS": "1",
             "form-INITIAL_FORMS": "0",

@@ -1,3 +1,4 @@
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -214,6 +215,7 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         call_command("loaddata", "territories_92", verbosity=0)
+        call_command("load_geojson", stdout=io.StringIO())  # the map's outlines
         structure, med, coord = orgs["mediation"], users["mediatrice"], users["coordinatrice"]
         Structure.objects.create(
             organisation=structure,
@@ -222,6 +224,10 @@ class Command(BaseCommand):
             commune_id="92025",
             in_qpv=True,
             programmes=["Conseillers numériques"],
+            services=["Acquisition de matériel informatique à prix solidaire"],
+            opening_hours="Mo-Fr 09:00-12:30,14:00-18:00",
+            latitude=48.9167,
+            longitude=2.2850,
             contact_name="Aïcha Diallo",
             contact_email="acacias@example.org",
         )

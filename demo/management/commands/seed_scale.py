@@ -4,6 +4,7 @@ every state with their event history, structures, people, orders and allocations
 Bulk paths only (COPY on PostgreSQL, bulk_create elsewhere): 1,000,000 devices in a few
 minutes. Deterministic for a given --seed."""
 
+import io
 import random
 import time
 from datetime import date, datetime, timedelta
@@ -24,6 +25,7 @@ from beneficiaries.models import (
     FundingProgramme,
     Order,
     OrderLine,
+    Outline,
     Person,
     Structure,
 )
@@ -116,6 +118,8 @@ class Command(BaseCommand):
         tag = f"scale{rng.randrange(10**6)}-"
         if not Commune.objects.exists():
             call_command("loaddata", "territories_92", verbosity=0)
+        if not Outline.objects.exists():
+            call_command("load_geojson", stdout=io.StringIO())
         communes = list(Commune.objects.filter(department="92").values_list("pk", flat=True))
         n_workshops = max(2, min(20, n // 50_000))
         n_structures = max(5, n // 200)
