@@ -225,6 +225,9 @@ PERMISSIONS: dict[str, Permission] = {
     "people.read_access_log": Permission(
         _coordinator, _("Only the coordination reads the access log."), "coordination"
     ),
+    "accounts.invite": Permission(
+        _coordinator, _("Only the coordination invites people."), "coordination"
+    ),
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
     ),

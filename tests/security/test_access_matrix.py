@@ -328,6 +328,7 @@ ALLOWED_WRITES = [
     ("beneficiaries:allocation_return", "coordinatrice"),
     ("beneficiaries:person_erase", "coordinatrice"),
     ("password_change", "technicien"),
+    ("invitation_list", "coordinatrice"),
 ]
 
 
