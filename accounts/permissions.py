@@ -231,6 +231,11 @@ PERMISSIONS: dict[str, Permission] = {
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
     ),
+    "structures.export_national": Permission(
+        _coordinator,
+        _("Only the coordination exports the structures for the national map."),
+        "coordination",
+    ),
 }
 
 

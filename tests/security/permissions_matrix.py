@@ -242,6 +242,9 @@ MATRIX: dict[str, Rule] = {
     "beneficiaries:structure_import": Rule(
         get=COORDINATION, post=COORDINATION, action="structures.import"
     ),
+    "beneficiaries:structure_export_national": Rule(
+        get=COORDINATION, action="structures.export_national", note="CSV of the national schema"
+    ),
 }
 
 # The named actions that no URL of the matrix decides alone (they guard a service that
