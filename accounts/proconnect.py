@@ -8,6 +8,7 @@ nothing is ever created silently. The feature is on only when a client id and se
 configured (settings.PROCONNECT_ENABLED); otherwise its URLs do not exist (config/urls.py)."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
@@ -86,6 +88,18 @@ class CallbackView(OIDCAuthenticationCallbackView):
             return HttpResponseRedirect(reverse("proconnect_unknown"))
         messages.error(self.request, _("The ProConnect login did not succeed. Try again."))
         return HttpResponseRedirect(reverse("login"))
+
+
+def end_session_url(request, id_token: str) -> str:
+    """ProConnect's logout (required by ProConnect): back to our login page afterwards."""
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "state": get_random_string(32),
+            "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+        }
+    )
+    return f"{settings.PROCONNECT_ISSUER}/session/end?{query}"
 
 
 @login_not_required

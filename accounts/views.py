@@ -4,12 +4,13 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
+from . import proconnect, services
 from .forms import AcceptInvitationForm, InvitationForm
 from .models import Invitation
 from .permissions import require
@@ -30,6 +31,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
                 "Password changed. Your other sessions (other browsers, devices) are logged out."
             ),
         )
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; after a ProConnect login, ProConnect's session is ended too."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        if id_token and settings.PROCONNECT_ENABLED:
+            return HttpResponseRedirect(proconnect.end_session_url(request, id_token))
         return response
 
 

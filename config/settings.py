@@ -191,6 +191,7 @@ PROCONNECT_ISSUER = env("PROCONNECT_ISSUER", "https://auth.proconnect.gouv.fr/ap
 OIDC_RP_CLIENT_ID = env("PROCONNECT_CLIENT_ID")
 OIDC_RP_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET")
 PROCONNECT_ENABLED = bool(OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+_PROCONNECT_ORIGIN = "/".join(PROCONNECT_ISSUER.split("/")[:3])
 OIDC_OP_AUTHORIZATION_ENDPOINT = f"{PROCONNECT_ISSUER}/authorize"
 OIDC_OP_TOKEN_ENDPOINT = f"{PROCONNECT_ISSUER}/token"
 OIDC_OP_USER_ENDPOINT = f"{PROCONNECT_ISSUER}/userinfo"
@@ -201,6 +202,8 @@ OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
 OIDC_CREATE_USER = False
 OIDC_TIMEOUT = 10
 OIDC_CALLBACK_CLASS = "accounts.proconnect.CallbackView"
+# Kept in the session for ProConnect's logout (id_token_hint), which ProConnect requires.
+OIDC_STORE_ID_TOKEN = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -341,7 +344,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # The logout form ends the ProConnect session too: a redirect to its issuer.
+        "form-action": ["'self'"] + ([_PROCONNECT_ORIGIN] if PROCONNECT_ENABLED else []),
         "frame-ancestors": ["'none'"],
     },
 }

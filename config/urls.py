@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -21,7 +20,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("connexion/", accounts_views.LoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", accounts_views.LogoutView.as_view(), name="logout"),
     path("compte/", include("accounts.urls")),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("accessibilite/", accessibility_statement, name="accessibility"),

@@ -141,6 +141,9 @@ def test_login_page_shows_the_button_when_configured(client, provider):
     assert "S’identifier avec" in page
     assert "ProConnect" in page
     assert "https://www.proconnect.gouv.fr/" in page
+    assert 'href="/connexion/proconnect/"' in page
+    with_next = client.get("/connexion/?next=/compte/mot-de-passe/").content.decode()
+    assert 'href="/connexion/proconnect/?next=/compte/mot-de-passe/"' in with_next
 
 
 def test_off_when_not_configured(client):
@@ -151,3 +154,26 @@ def test_off_when_not_configured(client):
     assert client.get("/connexion/proconnect/retour/?code=x&state=y").status_code == 404
     assert client.get("/connexion/proconnect/inconnu/").status_code == 404
     assert Invitation.objects.count() == 0
+
+
+def test_logout_ends_the_proconnect_session_too(client, provider):
+    structure = OrganisationFactory(kind=OrganisationKind.MEDIATION)
+    member(structure, Role.STAFF, email="agent@mairie.fr")
+    login_with_proconnect(client, provider, {"email": "agent@mairie.fr"})
+
+    response = client.post("/deconnexion/")
+
+    assert response.status_code == 302
+    end = urlsplit(response["Location"])
+    assert f"{end.scheme}://{end.netloc}{end.path}" == provider.issuer + "/session/end"
+    query = {k: v[0] for k, v in parse_qs(end.query).items()}
+    assert query["post_logout_redirect_uri"] == "http://testserver/connexion/"
+    assert query["id_token_hint"].count(".") == 2  # the id_token ProConnect gave
+    assert "_auth_user_id" not in client.session
+
+
+def test_local_logout_stays_local(client, provider):
+    user = member(OrganisationFactory(), Role.TECHNICIAN)
+    client.force_login(user)
+    response = client.post("/deconnexion/")
+    assert response["Location"] == "/connexion/"
