@@ -201,3 +201,51 @@ def test_import_screen_shows_the_schema_report(client, world):
     ).content.decode()
     assert "Conformité avec le schéma national (v1.0.1)" in page
     assert "920040" in page
+
+
+# --- trainings in La Coop's categories ------------------------------------------------------------
+
+
+def test_default_programme_carries_la_coop_themes(db):
+    from beneficiaries.enums import CoopTheme
+    from beneficiaries.models import TrainingProgramme
+
+    programme = TrainingProgramme.objects.get(title="Premiers pas avec son équipement")
+    assert programme.themes and set(programme.themes) <= set(CoopTheme.values)
+    assert "Prendre en main du matériel" in programme.theme_labels()
+
+
+def test_unknown_theme_is_refused(db):
+    from django.core.exceptions import ValidationError
+
+    from beneficiaries.models import TrainingProgramme
+
+    programme = TrainingProgramme(title="X", duration_hours=1, themes=["Jardinage"])
+    with pytest.raises(ValidationError) as info:
+        programme.full_clean()
+    assert "Jardinage" in str(info.value)
+
+
+def test_session_page_shows_the_programme_themes(client, db):
+    import datetime
+
+    from beneficiaries import services
+    from beneficiaries.models import TrainingProgramme
+
+    structure = OrganisationFactory(kind=OrganisationKind.MEDIATION)
+    mediator = member(structure, Role.STAFF)
+    programme = TrainingProgramme.objects.get(title="Premiers pas avec son équipement")
+    session = services.session_create(
+        structure=structure,
+        user=mediator,
+        programme=programme,
+        modules=programme.modules.all(),
+        starts_at=datetime.datetime(2026, 11, 10, 14, tzinfo=datetime.UTC),
+        place="Salle 2",
+        trainer="Lina",
+        capacity=8,
+    )
+    client.force_login(mediator)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "La Coop de la médiation numérique" in page
+    assert "Prévention en sécurité numérique" in page
