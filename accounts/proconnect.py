@@ -32,7 +32,9 @@ UNKNOWN_EMAIL_SESSION_KEY = "proconnect_unknown_email"
 
 class ProConnectBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
-        if not settings.PROCONNECT_ENABLED:
+        # Only the callback view's call (it passes the nonce kept in the session): a local login
+        # posted with ?code=&state= in its address must not start a code exchange.
+        if not settings.PROCONNECT_ENABLED or "nonce" not in kwargs or "username" in kwargs:
             return None
         return super().authenticate(request, **kwargs)
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,7 +165,10 @@ def invitation_accept_by_proconnect(email: str, claims: dict) -> User | None:
         .order_by("-created_at")
         .first()
     )
-    if invitation is None or User.objects.filter(username__iexact=email).exists():
+    if invitation is None:
+        return None
+    if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        # An account (inactive, or one of two sharing the address) already has it: no new one.
         return None
     user = User(
         username=email,

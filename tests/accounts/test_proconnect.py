@@ -177,3 +177,27 @@ def test_local_logout_stays_local(client, provider):
     client.force_login(user)
     response = client.post("/deconnexion/")
     assert response["Location"] == "/connexion/"
+
+
+def test_a_local_login_carrying_a_code_starts_no_exchange(client, provider):
+    user = member(OrganisationFactory(), Role.TECHNICIAN, email="tech@atelier.fr")
+    response = client.post(
+        "/connexion/?code=stolen&state=whatever",
+        {"username": user.username, "password": "wrong-password"},
+    )
+    assert response.status_code == 200
+    assert "/token" not in provider.requests
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_invitation_does_not_create_a_second_account_for_a_taken_address(client, provider):
+    coordinator = member(OrganisationFactory(kind=OrganisationKind.COORDINATION), Role.COORDINATOR)
+    structure = OrganisationFactory(kind=OrganisationKind.MEDIATION)
+    member(OrganisationFactory(), Role.TECHNICIAN, email="parti@atelier.fr", is_active=False)
+    invitation_create(
+        by=coordinator, email="parti@atelier.fr", organisation=structure, role=Role.STAFF
+    )
+    before = User.objects.count()
+    response = login_with_proconnect(client, provider, {"email": "parti@atelier.fr"})
+    assert response["Location"] == "/connexion/proconnect/inconnu/"
+    assert User.objects.count() == before
