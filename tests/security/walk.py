@@ -137,7 +137,7 @@ def post_data(name: str, ids: dict) -> dict:
         },
         "invitation_list": {
             "email": "intrus@example.org",
-            "organisation": ids["organisation"],
+            "organisation": ids.get("organisation", 0),
             "role": "coordinator",
         },
         "password_change": {
