@@ -185,3 +185,78 @@ class MachineToken(models.Model):
         now = timezone.now()
         MachineToken.objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
+
+
+class InvitationQuerySet(ScopedQuerySet):
+    # Invitations name people not yet in the tool: only the coordination sees them.
+    def scope(self, user) -> Q | None:
+        return None
+
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """The coordination asks a person to join an organisation with a role, by e-mail.
+
+    The link holds a random key; only its hash is stored. It can be used once, until it
+    expires; accepting creates the account (or adds the membership to the account that
+    already has this e-mail). A ProConnect login by the same e-mail accepts it too."""
+
+    VALIDITY_DAYS = 7
+
+    email = models.EmailField(_("e-mail"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        verbose_name=_("invited by"),
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.organisation}"
+
+    @classmethod
+    def find(cls, key: str) -> "Invitation | None":
+        return (
+            cls.objects.select_related("organisation", "accepted_by")
+            .filter(key_hash=_hash_key(key))
+            .first()
+        )
+
+    def set_key(self, key: str) -> None:
+        self.key_hash = _hash_key(key)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired

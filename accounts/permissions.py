@@ -252,6 +252,9 @@ PERMISSIONS: dict[str, Permission] = {
     "people.read_access_log": Permission(
         _coordinator, _("Only the coordination reads the access log."), "coordination"
     ),
+    "accounts.invite": Permission(
+        _coordinator, _("Only the coordination invites people."), "coordination"
+    ),
     "structures.import": Permission(
         _coordinator, _("Only a coordinator imports structures."), "coordination"
     ),
@@ -293,6 +296,11 @@ PERMISSIONS: dict[str, Permission] = {
     ),
     "map.switch_public": Permission(
         _coordinator, _("Only the coordination turns the public map on or off."), "coordination"
+    ),
+    "structures.export_national": Permission(
+        _coordinator,
+        _("Only the coordination exports the structures for the national map."),
+        "coordination",
     ),
 }
 

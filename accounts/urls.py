@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("invitations/", views.invitation_list, name="invitation_list"),
+    path("invitation/<str:key>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -1,7 +1,19 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import proconnect, services
+from .forms import AcceptInvitationForm, InvitationForm
+from .models import Invitation
+from .permissions import require
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -15,6 +27,100 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(
             self.request,
-            _("Password changed. Your other sessions (other browsers, devices) are logged out."),
+            gettext_lazy(
+                "Password changed. Your other sessions (other browsers, devices) are logged out."
+            ),
         )
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; after a ProConnect login, ProConnect's session is ended too."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        if id_token and settings.PROCONNECT_ENABLED:
+            return HttpResponseRedirect(proconnect.end_session_url(request, id_token))
+        return response
+
+
+class LoginView(auth_views.LoginView):
+    """The local login, with the ProConnect button beside it when ProConnect is configured."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(proconnect=settings.PROCONNECT_ENABLED, **kwargs)
+
+
+def invitation_list(request):
+    require(request.user, "accounts.invite")
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, _key = services.invitation_create(
+            by=request.user,
+            email=form.cleaned_data["email"],
+            organisation=form.cleaned_data["organisation"],
+            role=form.cleaned_data["role"],
+        )
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s; the link is valid for %(days)s days.")
+            % {"email": invitation.email, "days": Invitation.VALIDITY_DAYS},
+        )
+        return redirect("invitation_list")
+    invitations = Invitation.objects.visible_to(request.user).select_related(
+        "organisation", "invited_by", "accepted_by"
+    )[:200]
+    return render(
+        request, "accounts/invitation_list.html", {"form": form, "invitations": invitations}
+    )
+
+
+@login_not_required
+def invitation_accept(request, key: str):
+    invitation = Invitation.find(key)
+    problem = services.invitation_problem(invitation)
+    if problem:
+        return render(request, "accounts/invitation_problem.html", {"problem": problem}, status=410)
+    existing = services.active_user_by_email(invitation.email)
+    if existing is not None:
+        # The person has an account already: they accept it logged in as themselves.
+        if request.method == "POST" and request.user.is_authenticated:
+            try:
+                services.invitation_accept_existing(invitation, request.user)
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+                return redirect("invitation_accept", key=key)
+            messages.success(
+                request,
+                _("You now belong to %(organisation)s.")
+                % {"organisation": invitation.organisation.name},
+            )
+            return redirect("home")
+        return render(
+            request,
+            "accounts/invitation_accept_existing.html",
+            {"invitation": invitation, "proconnect": settings.PROCONNECT_ENABLED},
+        )
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept_new_account(
+                invitation,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("home")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "proconnect": settings.PROCONNECT_ENABLED},
+    )

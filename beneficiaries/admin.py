@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from . import allocations
+from .enums import CoopTheme
 from .models import (
     Allocation,
     AuditLog,
@@ -83,8 +85,23 @@ class TrainingModuleInline(admin.TabularInline):
     extra = 1
 
 
+class TrainingProgrammeForm(forms.ModelForm):
+    themes = forms.MultipleChoiceField(
+        label=_("themes (La Coop)"),
+        choices=CoopTheme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The categories of La Coop de la médiation numérique."),
+    )
+
+    class Meta:
+        model = TrainingProgramme
+        fields = ["title", "description", "duration_hours", "themes"]
+
+
 @admin.register(TrainingProgramme)
 class TrainingProgrammeAdmin(admin.ModelAdmin):
+    form = TrainingProgrammeForm
     inlines = [TrainingModuleInline]
     list_display = ["title", "duration_hours"]
 

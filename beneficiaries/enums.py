@@ -21,6 +21,32 @@ class Situation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class CoopTheme(models.TextChoices):
+    """The themes of La Coop de la médiation numérique (its "thématiques", non-administrative
+    part), with the Coop's own identifiers as values so that figures line up with what the
+    advisers report there (docs/quasi-don.md, "Categories of La Coop")."""
+
+    DIAGNOSTIC = "DiagnosticNumerique", _("Digital skills assessment")
+    DEVICES = "PrendreEnMainDuMateriel", _("Getting to grips with a device")
+    MAINTENANCE = "MaintenanceDeMateriel", _("Device maintenance")
+    CONTENTS = "GereSesContenusNumeriques", _("Managing one's digital content")
+    BROWSING = "NavigationSurInternet", _("Browsing the internet")
+    EMAIL = "Email", _("E-mail")
+    OFFICE = "Bureautique", _("Office software")
+    SOCIAL_MEDIA = "ReseauxSociaux", _("Social media and communication")
+    HEALTH = "Sante", _("Health")
+    BANKING = "BanqueEtAchatsEnLigne", _("Online banking and shopping")
+    PROFESSIONALS = "Entrepreneuriat", _("Supporting a professional")
+    EMPLOYMENT = "InsertionProfessionnelle", _("Finding work")
+    SECURITY = "SecuriteNumerique", _("Digital security")
+    PARENTING = "Parentalite", _("Parenting")
+    SCHOOL = "ScolariteEtNumerique", _("School and digital")
+    CREATING = "CreerAvecLeNumerique", _("Creating with digital tools")
+    CULTURE = "CultureNumerique", _("Digital culture")
+    AI = "IntelligenceArtificielle", _("Artificial intelligence (AI)")
+    PAPERWORK = "AideAuxDemarchesAdministratives", _("Help with administrative procedures")
+
+
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

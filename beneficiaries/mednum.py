@@ -22,9 +22,13 @@ repository's schema.json and exemple-valide.csv, and the ANCT's TypeScript model
 This reader is lenient where the data is merely untidy and strict where a place could not be
 identified or located. A file is refused (MednumFileError) only when it cannot be read at all or
 lacks ``id``, ``nom`` or both ``code_postal`` and ``code_insee``. A row is refused (blocking
-issue) when it has no id or name, a repeated id, a malformed postal or INSEE code, a date_maj that
-is not a date, or more values than the header has columns. Everything else (unknown service,
-invalid SIRET, coordinates out of range, missing address…) is a warning and the row is kept.
+issue) when it has no id or name, a repeated id, a malformed postal or INSEE code (a 4-digit
+postal code is not "repaired": the missing digit cannot be guessed), an INSEE code of another
+département than the postal code's, a date_maj that is not a date, or more values than the
+header has columns. Everything else (unknown service, a missing pivot or one that does not
+follow the schema's pattern, coordinates out of range, missing address…) is a warning, reported
+by line, and the row is kept. beneficiaries.mednum_schema checks a file against the schema's
+schema.json itself.
 Semicolon-separated files (French spreadsheets) and Windows-1252 files are read, with a warning.
 Never raises anything but MednumFileError.
 """
@@ -42,7 +46,6 @@ from datetime import date
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.translation import gettext
 
-from accounts.validators import siret_checksum_ok
 from core.text import decode_text
 
 __all__ = [
@@ -159,8 +162,7 @@ _SPLIT_PHONES = re.compile(r"\s*[|;]\s*")
 _CODE_INSEE = re.compile(r"^(?:[013-9]\d|2[AB1-9])\d{3}$")  # the schema's pattern
 _POSTAL = re.compile(r"^\d{5}$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
-_SIRET = re.compile(r"^\d{14}$")
-_RNA = re.compile(r"^W[0-9A-Z]{9}$")  # W + 9: département (2A/2B for Corsica…) then a number
+_PIVOT = re.compile(r"^[A-Z0-9]{9,14}$")  # the schema's pattern (upper-cased here)
 _PHONE = re.compile(r"^(?:\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -175,7 +177,7 @@ _SCHEMA_REQUIRED = ("pivot", "commune", "code_postal", "adresse", "date_maj")
 class MednumPlace:
     line: int  # physical line in the file where the row starts (the header is line 1)
     id: str  # the schema's id: the stable key for re-imports
-    pivot: str  # SIRET (14 digits) or RNA ("W" + 9), "" when absent, unknown or invalid
+    pivot: str  # SIRET, SIREN, RNA or RIDET (the schema's pattern), "" when absent or unknown
     name: str
     address: str  # adresse, then complement_adresse after ", "
     postal_code: str
@@ -468,14 +470,17 @@ class _RowReader:
 
         postal_code = re.sub(r"\s+", "", cell("code_postal"))
         if len(postal_code) == 4 and postal_code.isdigit():
-            postal_code = "0" + postal_code
+            # Not repaired: "9205" is as likely a cut 92050 as a 09205 of another département.
             report(
                 "code_postal",
-                _("The code %(value)s lacked its leading zero; it was added.")
+                _(
+                    "%(value)s has 4 digits: a postal code has 5, and the missing one cannot be "
+                    "guessed (a leading zero would make it a code of another département)."
+                )
                 % {"value": cell("code_postal")},
-                False,
+                True,
             )
-        if postal_code and not _POSTAL.match(postal_code):
+        elif postal_code and not _POSTAL.match(postal_code):
             report(
                 "code_postal",
                 _("%(value)s is not a postal code (5 digits).") % {"value": cell("code_postal")},
@@ -497,14 +502,15 @@ class _RowReader:
             and _CODE_INSEE.match(code_insee)
             and _departement(postal_code) != _departement(code_insee)
         ):
+            # One of the two is wrong and nothing says which: the place could not be located.
             report(
-                "code_postal",
+                "code_insee",
                 _(
-                    "The postal code %(postal_code)s and the INSEE code %(code_insee)s are not "
-                    "in the same département."
+                    "The INSEE code %(code_insee)s contradicts the postal code %(postal_code)s: "
+                    "they are not in the same département."
                 )
                 % {"postal_code": postal_code, "code_insee": code_insee},
-                False,
+                True,
             )
 
         updated_on = None
@@ -524,25 +530,26 @@ class _RowReader:
         elif not raw_date and "date_maj" in self.index:
             report("date_maj", _("The update date (date_maj) is missing."), False)
 
+        # The schema's own rule, nothing stricter: a check digit refused most real SIRETs.
         pivot = re.sub(r"[\s.]+", "", cell("pivot")).upper()
-        if pivot and set(pivot) == {"0"}:
-            pivot = ""
-        if pivot and _SIRET.match(pivot):
-            # Here a La Poste SIRET is judged on its digit sum alone (passing Luhn is not enough).
-            if not siret_checksum_ok(pivot, la_poste_sum_only=True):
+        if not pivot:
+            if "pivot" in self.index:  # else said once for the file
                 report(
                     "pivot",
-                    _("%(value)s is not a valid SIRET number (wrong check digit); it was ignored.")
-                    % {"value": cell("pivot")},
+                    _(
+                        "The pivot (SIRET, SIREN, RNA or RIDET number), required by the schema, "
+                        "is missing; the place was read without it."
+                    ),
                     False,
                 )
-                pivot = ""
-        elif pivot and not _RNA.match(pivot):
+        elif set(pivot) == {"0"}:
+            pivot = ""  # national exports write 00000000000000 for "unknown"
+        elif not _PIVOT.match(pivot):
             report(
                 "pivot",
                 _(
-                    "%(value)s is neither a SIRET number (14 digits) nor an RNA number "
-                    "(W and 9 characters); it was ignored."
+                    "%(value)s does not follow the schema's rule for the pivot (9 to 14 letters "
+                    "or digits: SIREN, SIRET, RNA or RIDET); it was ignored."
                 )
                 % {"value": cell("pivot")},
                 False,

@@ -1,5 +1,6 @@
 """People and trainings: who may receive a device, and whether their training is complete."""
 
+import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
 
 from .mednum import read_mednum_csv
+from .mednum_schema import MAX_ERRORS, SCHEMA_VERSION, validate_mednum_schema
 from .models import (
     Commune,
     DeviceTraining,
@@ -175,28 +177,76 @@ def waiver_grant(
     )
 
 
+# The ids our own national export gives structures that had none (beneficiaries.mednum_export).
+_OWN_EXPORT_ID = re.compile(r"^filiere-structure-(\d{1,18})$")
+
+
+def _structure_for_place(place_id: str) -> Structure | None:
+    structure = Structure.objects.select_related("organisation").filter(mednum_id=place_id).first()
+    own = _OWN_EXPORT_ID.match(place_id)
+    if structure is None and own:
+        # Re-importing our own export updates the structure it came from, never duplicates it.
+        structure = (
+            Structure.objects.select_related("organisation")
+            .filter(pk=int(own.group(1)), mednum_id__isnull=True)
+            .first()
+        )
+    return structure
+
+
 @transaction.atomic
 def structures_import_mednum(*, content: bytes, user: User) -> dict:
     """Create or update mediation structures from the national open data (LaMednum schema),
     keyed by the schema's id: re-importing updates, never duplicates. Rows breaking the schema
-    are reported and skipped; the others are written."""
+    are reported and skipped; the others are written. The file is also checked against the
+    schema's schema.json (beneficiaries.mednum_schema): its findings are listed, not applied."""
     permissions.require(user, "structures.import")
     parsed = read_mednum_csv(content)
-    communes = set(
-        Commune.objects.filter(
+    schema_errors = validate_mednum_schema(content)
+    communes = {
+        commune.code_insee: commune
+        for commune in Commune.objects.filter(
             code_insee__in={p.code_insee for p in parsed.places if p.code_insee}
-        ).values_list("code_insee", flat=True)
-    )
+        ).only("code_insee", "name", "postal_codes")
+    }
+    issues = [
+        {"line": i.line, "field": i.field, "message": i.message, "blocking": i.blocking}
+        for i in parsed.issues
+    ]
     created = updated = 0
     for place in parsed.places:
-        structure = (
-            Structure.objects.select_related("organisation").filter(mednum_id=place.id).first()
-        )
+        commune = communes.get(place.code_insee)
+        if (
+            commune is not None
+            and commune.postal_codes
+            and place.postal_code
+            and place.postal_code not in commune.postal_codes
+        ):
+            # Same département, yet not this commune's code: one of the two is wrong.
+            issues.append(
+                {
+                    "line": place.line,
+                    "field": "code_insee",
+                    "message": _(
+                        "The INSEE code %(code_insee)s (%(commune)s) contradicts the postal code "
+                        "%(postal_code)s: that commune's postal codes are %(codes)s."
+                    )
+                    % {
+                        "code_insee": place.code_insee,
+                        "commune": commune.name,
+                        "postal_code": place.postal_code,
+                        "codes": ", ".join(commune.postal_codes),
+                    },
+                    "blocking": True,
+                }
+            )
+            continue
+        structure = _structure_for_place(place.id)
         if structure is None:
             organisation = Organisation.objects.create(
                 name=place.name[:200],
                 kind=OrganisationKind.MEDIATION,
-                siret=place.pivot if len(place.pivot) == 14 else "",
+                siret=place.pivot if len(place.pivot) == 14 and place.pivot.isdigit() else "",
                 commune_insee=place.code_insee,
             )
             structure = Structure(organisation=organisation, mednum_id=place.id)
@@ -205,14 +255,14 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
             organisation = structure.organisation
             organisation.name = place.name[:200]
             organisation.commune_insee = place.code_insee
-            if len(place.pivot) == 14:
+            if len(place.pivot) == 14 and place.pivot.isdigit():
                 organisation.siret = place.pivot
             organisation.save()
             updated += 1
         structure.pivot = place.pivot[:14]
         structure.address = place.address[:300]
         structure.postal_code = place.postal_code
-        structure.commune_id = place.code_insee if place.code_insee in communes else None
+        structure.commune_id = place.code_insee if commune is not None else None
         structure.programmes = place.programmes
         structure.contact_email = (place.emails or [""])[0][:254]
         structure.contact_phone = place.phone[:30]
@@ -222,14 +272,17 @@ def structures_import_mednum(*, content: bytes, user: User) -> dict:
         structure.services = place.services
         structure.website = place.website[:300]
         structure.save()
+    issues.sort(key=lambda i: (i["line"] is not None, i["line"] or 0))
     return {
         "created": created,
         "updated": updated,
         "total": parsed.total_rows,
-        "issues": [
-            {"line": i.line, "field": i.field, "message": i.message, "blocking": i.blocking}
-            for i in parsed.issues
+        "issues": issues,
+        "schema_version": SCHEMA_VERSION,
+        "schema_errors": [
+            {"line": e.line, "field": e.column, "message": e.message} for e in schema_errors
         ],
+        "schema_errors_capped": len(schema_errors) >= MAX_ERRORS,
     }
 
 

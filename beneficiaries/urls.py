@@ -37,4 +37,9 @@ urlpatterns = [
     ),
     path("structures/", views.structure_list, name="structure_list"),
     path("structures/import/", views.structure_import, name="structure_import"),
+    path(
+        "structures/export-national/",
+        views.structure_export_national,
+        name="structure_export_national",
+    ),
 ]

@@ -3,7 +3,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +31,8 @@ from .forms import (
     WaiverForm,
 )
 from .mednum import MednumFileError
+from .mednum_export import national_export
+from .mednum_schema import SCHEMA_VERSION
 from .models import (
     Allocation,
     AuditLog,
@@ -788,6 +792,7 @@ STRUCTURE_SORTS = {
 
 
 def structure_list(request):
+    can_export = permissions.can(request.user, "structures.export_national")
     sort = sort_for(request, STRUCTURE_SORTS, "name")
     structures = sort.apply(
         Structure.objects.visible_to(request.user).select_related("organisation", "commune")
@@ -799,8 +804,21 @@ def structure_list(request):
             "structures": structures[:500],
             "sort": sort,
             "can_import": permissions.can(request.user, "structures.import"),
+            "can_export": can_export,
+            # Structures the national file leaves out, for the coordination to complete.
+            "export_skipped": national_export(request.user).skipped if can_export else [],
+            "schema_version": SCHEMA_VERSION,
         },
     )
+
+
+def structure_export_national(request):
+    """The structures handing out devices, as a CSV of the national schema (for the map)."""
+    export = national_export(request.user)
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
+    name = f"lieux-mediation-numerique-filiere-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def structure_import(request):

@@ -34,6 +34,9 @@ ENVIRONMENT_VARIABLES = [
     "STATIC_ROOT",
     "FILIERE_MAP_TILE_URL",
     "FILIERE_MAP_TILE_ATTRIBUTION",
+    "PROCONNECT_ISSUER",
+    "PROCONNECT_CLIENT_ID",
+    "PROCONNECT_CLIENT_SECRET",
 ]
 
 
@@ -174,6 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the ProConnect callback, and only when ProConnect is configured.
+    "accounts.proconnect.ProConnectBackend",
 ]
 # Brute force: 5 wrong passwords for one username from one address lock that pair out for
 # 15 minutes (locking a username alone would let anyone lock a colleague out from anywhere).
@@ -187,6 +192,26 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 # Proxies in front of Django that append to X-Forwarded-For (see accounts.security).
 TRUSTED_PROXY_HOPS = 0
+
+# ProConnect (OpenID Connect for public agents, accounts.proconnect): on only when the client id
+# and secret given by ProConnect are configured; its endpoints follow from the issuer.
+PROCONNECT_ISSUER = env("PROCONNECT_ISSUER", "https://auth.proconnect.gouv.fr/api/v2").rstrip("/")
+OIDC_RP_CLIENT_ID = env("PROCONNECT_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET")
+PROCONNECT_ENABLED = bool(OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+_PROCONNECT_ORIGIN = "/".join(PROCONNECT_ISSUER.split("/")[:3])
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{PROCONNECT_ISSUER}/authorize"
+OIDC_OP_TOKEN_ENDPOINT = f"{PROCONNECT_ISSUER}/token"
+OIDC_OP_USER_ENDPOINT = f"{PROCONNECT_ISSUER}/userinfo"
+OIDC_OP_JWKS_ENDPOINT = f"{PROCONNECT_ISSUER}/jwks"
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email given_name usual_name siret uid"
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_CALLBACK_CLASS = "accounts.proconnect.CallbackView"
+# Kept in the session for ProConnect's logout (id_token_hint), which ProConnect requires.
+OIDC_STORE_ID_TOKEN = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -341,7 +366,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # The logout form ends the ProConnect session too: a redirect to its issuer.
+        "form-action": ["'self'"] + ([_PROCONNECT_ORIGIN] if PROCONNECT_ENABLED else []),
         "frame-ancestors": ["'none'"],
     },
 }

@@ -1,6 +1,7 @@
 """The trainings a quasi-don is conditional on: programmes, sessions, attendance, waivers."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -11,6 +12,7 @@ from accounts.models import Organisation
 from inventory.enums import DeviceType
 from inventory.models import AppendOnlyModel
 
+from ..enums import CoopTheme
 from .people import Person
 from .structures import MEDIATION, StructureScopedQuerySet
 
@@ -23,6 +25,8 @@ class TrainingProgramme(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     duration_hours = models.DecimalField(_("duration (hours)"), max_digits=5, decimal_places=1)
+    # CoopTheme values: the categories of La Coop de la médiation numérique.
+    themes = models.JSONField(_("themes (La Coop)"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("training programme")
@@ -31,6 +35,16 @@ class TrainingProgramme(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        unknown = [theme for theme in self.themes or [] if theme not in CoopTheme.values]
+        if unknown:
+            raise ValidationError(
+                {"themes": _("Unknown theme: %(v)s.") % {"v": ", ".join(unknown)}}
+            )
+
+    def theme_labels(self) -> list[str]:
+        return [str(CoopTheme(theme).label) for theme in self.themes if theme in CoopTheme.values]
 
 
 class TrainingModule(models.Model):

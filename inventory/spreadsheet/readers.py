@@ -304,7 +304,13 @@ def _csv_error(reader) -> SpreadsheetError:
     )
 
 
+# Python's own default: a longer cell is a damaged file. Set at each read, since the limit
+# is process-wide and a library imported elsewhere (frictionless) raises it to 2 GB.
+CSV_CELL_MAX = 131_072
+
+
 def _read_csv(content: bytes) -> ParsedSheet:
+    csv.field_size_limit(CSV_CELL_MAX)
     text = _decode(content)
     if "\x00" in text:  # stray NUL characters: invisible, and refused by PostgreSQL
         text = text.replace("\x00", "")

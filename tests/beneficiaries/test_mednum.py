@@ -61,7 +61,7 @@ def place(**values: str) -> dict[str, str]:
     """A conforming row, overridden by values."""
     base = {
         "id": "p1",
-        "pivot": "",
+        "pivot": "21920050500010",
         "nom": "Médiathèque de Nanterre",
         "commune": "Nanterre",
         "code_postal": "92000",
@@ -210,16 +210,23 @@ def test_exact_fields_of_france_services_de_gennevilliers_and_the_acacias():
 BROKEN = [
     # line, field, blocking
     (4, "id", True),  # no id
+    (4, "pivot", False),  # no pivot (required by the schema): said on each such line
     (5, "code_insee", True),  # 920040
+    (5, "pivot", False),
     (6, "date_maj", True),  # 12/03/2024
+    (6, "pivot", False),
     (7, "code_postal", True),  # 921200
+    (7, "pivot", False),
     (8, "services", False),  # "Réparation d'ordinateurs"
     (8, "dispositif_programmes_nationaux", False),  # "Label Numérique Inclusif"
     (9, "", True),  # 33 values for 32 columns: an unquoted comma in the address
     (10, "id", True),  # clichy-maison-numerique again
-    (11, "pivot", False),  # SIRET with a wrong check digit
+    (10, "pivot", False),
+    # Line 11: a SIRET with a wrong check digit follows the schema's pattern: accepted.
+    (12, "pivot", False),
     (12, "latitude", False),  # 248.93
     (13, "nom", True),  # no name
+    (13, "pivot", False),
 ]
 
 
@@ -250,7 +257,7 @@ def test_broken_rows_messages_name_the_value_and_the_first_line():
     assert "Réparation d'ordinateurs" in messages[(8, "services")]
     assert "33" in messages[(9, "")] and "32" in messages[(9, "")]
     assert "clichy-maison-numerique" in messages[(10, "id")] and "line 2" in messages[(10, "id")]
-    assert "21920023000016" in messages[(11, "pivot")]
+    assert (11, "pivot") not in messages
 
 
 def test_warned_rows_are_kept_with_the_doubtful_value_left_out_or_kept():
@@ -261,7 +268,7 @@ def test_warned_rows_are_kept_with_the_doubtful_value_left_out_or_kept():
         "Acquisition de matériel informatique à prix solidaire",
     ]
     assert repair.programmes == ["France Services"]
-    assert by_id["clamart-bad-siret"].pivot == ""
+    assert by_id["clamart-bad-siret"].pivot == "21920023000016"  # the schema's rule only
     assert by_id["gennevilliers-bad-lat"].latitude is None
     assert by_id["gennevilliers-bad-lat"].longitude is None
 
@@ -365,14 +372,18 @@ def test_address_joins_the_complement():
     [
         ("21920050500010", "21920050500010", False),
         ("219 200 505 00010", "21920050500010", False),
-        ("00000000000000", "", False),
-        ("", "", False),
+        ("00000000000000", "", False),  # "unknown" in the national exports
+        ("", "", True),  # required by the schema: reported on its line, the place kept
         ("W922004567", "W922004567", False),
         ("w2a1000123", "W2A1000123", False),  # Corsica
-        ("35600000000056", "35600000000056", False),  # La Poste: digit sum divisible by 5
-        ("21920050500011", "", True),  # wrong check digit
-        ("219200505", "", True),  # a SIREN is not an establishment
-        ("W92200456", "", True),
+        ("35600000000056", "35600000000056", False),
+        # The schema's pattern only: no check digit (it refused 31 of 36 real values).
+        ("21920050500011", "21920050500011", False),
+        ("219200505", "219200505", False),  # a SIREN
+        ("W92200456", "W92200456", False),  # 9 characters: the schema accepts it
+        ("12345678", "", True),  # too short
+        ("219200505000100", "", True),  # 15 characters
+        ("2192-0050", "", True),  # not letters or digits
     ],
 )
 def test_pivot(pivot, expected, warned):
@@ -415,7 +426,8 @@ def test_code_insee(code, expected, issue):
     [
         ("92000", "92000", None),
         ("92 000", "92000", None),
-        ("1000", "01000", False),
+        ("1000", None, True),  # never "repaired" into 01000
+        ("9205", None, True),  # 92050 cut short, or 09205 of the Ariège? Nobody can say.
         ("920001", None, True),
         ("9200A", None, True),
     ],
@@ -439,10 +451,31 @@ def test_postal_code_may_be_missing_when_the_insee_code_is_given():
     assert result.places == [] and issues_of(result, "code_postal")[0].blocking
 
 
-def test_postal_and_insee_codes_of_different_departements_are_warned():
+def test_postal_and_insee_codes_of_different_departements_are_refused():
     result = read(place(code_postal="75015", code_insee="92050"))
-    assert only(result) and not issues_of(result, "code_postal")[0].blocking
+    assert result.places == []
+    [issue] = result.issues
+    assert (issue.line, issue.field, issue.blocking) == (2, "code_insee", True)
+    assert "75015" in issue.message and "92050" in issue.message
     assert read(place(code_postal="20000", code_insee="2A004")).issues == []
+    assert read(place(code_postal="97400", code_insee="97411")).issues == []
+
+
+def test_four_digit_postal_code_is_refused_not_repaired():
+    result = read(place(code_postal="9205", code_insee=""))
+    assert result.places == []
+    [issue] = result.issues
+    assert (issue.line, issue.field, issue.blocking) == (2, "code_postal", True)
+    assert "9205" in issue.message
+
+
+def test_empty_pivot_is_reported_by_line():
+    result = read(place(id="a"), place(id="b", pivot=""), place(id="c", pivot="  "))
+    assert [item.id for item in result.places] == ["a", "b", "c"]
+    assert [(i.line, i.field, i.blocking) for i in result.issues] == [
+        (3, "pivot", False),
+        (4, "pivot", False),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -567,7 +600,7 @@ def test_windows_1252_file_is_read_with_a_warning():
 
 def test_version_0_1_file_maps_its_national_labels_to_programmes():
     result = sample("lieux-92-v0.1.csv")
-    assert result.issues == []
+    assert [(i.line, i.field) for i in result.issues] == [(3, "pivot")]
     clamart, montrouge = result.places
     assert clamart.programmes == ["Conseillers numériques", "France Services"]  # not APTIC
     assert clamart.emails == ["franceservices@clamart.fr"]  # v0.1 "courriel"

@@ -1229,3 +1229,13 @@ def test_french_error_message_lists_french_accepted_values():
     for word in ("AZERTY", "BE", "QWERTY", "UK", "QWERTZ", "CH", "autre"):
         assert word in keyboard
         parse_keyboard_layout(word)
+
+
+def test_a_huge_cell_is_refused_even_after_a_library_raised_the_csv_limit():
+    import csv  # noqa: PLC0415
+
+    csv.field_size_limit(2**31 - 2)  # what importing frictionless does to the whole process
+    content = b"Serial;Brand\nS1;HP\nS2;" + b"x" * 200_000 + b"\nS3;HP\n"
+    with pytest.raises(SpreadsheetError) as caught:
+        read_sheet(content, "f.csv")
+    assert caught.value.line == 3

@@ -78,6 +78,14 @@ MATRIX: dict[str, Rule] = {
     "logout": Rule(get=POST_ONLY, post=EVERYONE),
     "set_language": Rule(get=EVERYONE, post=EVERYONE, public=True),
     "password_change": Rule(post=LOGGED_IN),
+    "invitation_list": Rule(get=COORDINATION, post=COORDINATION, action="accounts.invite"),
+    "invitation_accept": Rule(
+        args="invitation",
+        get=EVERYONE,
+        post=EVERYONE,
+        public=True,
+        note="the link's key is the right; a wrong, used or expired one gets 410",
+    ),
     "api-schema": Rule(),
     # API (session or workshop machine token)
     "api-hardware-report": Rule(
@@ -271,6 +279,9 @@ MATRIX: dict[str, Rule] = {
         public_facts=STRUCTURE_NAMES,
     ),
     "maps:public_switch": Rule(get=POST_ONLY, post=COORDINATION, action="map.switch_public"),
+    "beneficiaries:structure_export_national": Rule(
+        get=COORDINATION, action="structures.export_national", note="CSV of the national schema"
+    ),
 }
 
 # The named actions that no URL of the matrix decides alone (they guard a service that

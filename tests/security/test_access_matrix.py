@@ -333,6 +333,7 @@ ALLOWED_WRITES = [
     ("password_change", "technicien"),
     ("maps:fragility", "coordinatrice"),
     ("maps:public_switch", "coordinatrice"),
+    ("invitation_list", "coordinatrice"),
 ]
 
 

@@ -75,6 +75,7 @@ ARGS = {
     "draft_order": lambda ids: {"pk": ids["draft_order"]},
     "handover": lambda ids: {"device_pk": ids["handover_device"]},
     "allocation": lambda ids: {"pk": ids["allocation"]},
+    "invitation": lambda ids: {"key": ids["invitation_key"]},
     "receipt": lambda ids: {"pk": ids["allocation"], "payment_pk": ids["payment"]},
 }
 
@@ -139,6 +140,11 @@ def post_data(name: str, ids: dict) -> dict:
             "form-0-device_type": "tablet",
             "form-0-quantity": "7",
             "notes": "intrusion",
+        },
+        "invitation_list": {
+            "email": "intrus@example.org",
+            "organisation": ids.get("organisation", 0),
+            "role": "coordinator",
         },
         "password_change": {
             "old_password": "filiere-demo",

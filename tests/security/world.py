@@ -16,6 +16,7 @@ from django.core.management import call_command
 from accounts.enums import OrganisationKind as K
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
+from accounts.services import invitation_create
 
 PERSONAS = (
     "anonymous",
@@ -149,6 +150,15 @@ def build_world(run_on_commit) -> World:
         .first(),
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
     )
+    # An invitation of the coordination to the structure: its link's key is the argument.
+    with run_on_commit(execute=True):
+        _invitation, key = invitation_create(
+            by=world.users["coordinatrice"],
+            email="invitee@example.org",
+            organisation=med_org,
+            role=Role.STAFF,
+        )
+    world.own.update(invitation_key=key, organisation=med_org.pk)
     world.objects.update(
         location=own_location,
         stocktake=own_stocktake,

@@ -1,0 +1,107 @@
+"""The structures that hand out refurbished devices, as a CSV of the national schema of
+digital-mediation places (LaMednum/standard-mediation-num, SCHEMA_VERSION), so that the national
+map shows them with the service "Acquisition de matériel informatique à prix solidaire".
+
+The file is what the schema asks, not the project's French-spreadsheet CSV: UTF-8 without BOM,
+"," between columns, "|" between the values of one cell, every column of the schema in its order.
+A structure lacking a value the schema requires (name, commune, postal code, address) is left
+out and named in `skipped`; an unknown pivot is written "00000000000000", as the national
+exports do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts import permissions
+from core.exports import escape_cell
+
+from .mednum import SERVICES
+from .mednum_schema import field_names
+from .models import Allocation, Structure
+
+SOLIDARITY_DEVICES = "Acquisition de matériel informatique à prix solidaire"
+assert SOLIDARITY_DEVICES in SERVICES
+UNKNOWN_PIVOT = "00000000000000"
+SOURCE = "Filière"
+
+_PIVOT = re.compile(r"^[a-zA-Z0-9]{9,14}$")
+_POSTAL = re.compile(r"^\d{5}$")
+# The schema's telephone pattern: "+" then digits only, so it cannot run as a formula and is
+# written as it is (escaping it would break the pattern).
+_PHONE = re.compile(r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$")
+
+
+@dataclass
+class NationalExport:
+    content: bytes
+    exported: int
+    skipped: list[str] = field(default_factory=list)  # names of the structures left out
+
+
+def handing_out_structures(user):
+    """Structures that have handed out at least one device (returned or not)."""
+    handed = Allocation.objects.filter(structure_id=OuterRef("organisation_id"))
+    return (
+        Structure.objects.visible_to(user)
+        .filter(Exists(handed))
+        .select_related("organisation", "commune")
+        .order_by("organisation__name", "pk")
+    )
+
+
+def _row(structure: Structure, today: date) -> dict[str, str] | None:
+    organisation = structure.organisation
+    commune = structure.commune
+    postal_code = structure.postal_code.strip()
+    if not (organisation.name.strip() and commune and _POSTAL.match(postal_code)):
+        return None
+    if not structure.address.strip():
+        return None
+    pivot = structure.pivot or organisation.siret
+    phone = re.sub(r"[\s.\-()]", "", structure.contact_phone)
+    return {
+        "id": structure.mednum_id or f"filiere-structure-{structure.pk}",
+        "pivot": pivot if _PIVOT.match(pivot or "") else UNKNOWN_PIVOT,
+        "nom": organisation.name,
+        "commune": commune.name,
+        "code_postal": postal_code,
+        "code_insee": commune.code_insee,
+        "adresse": structure.address,
+        "telephone": phone if _PHONE.match(phone) else "",
+        "courriels": structure.contact_email,
+        "source": SOURCE,
+        "date_maj": (structure.updated_on or today).isoformat(),
+        "services": SOLIDARITY_DEVICES,
+        "dispositif_programmes_nationaux": "|".join(structure.programmes or []),
+    }
+
+
+def national_export(user) -> NationalExport:
+    permissions.require(user, "structures.export_national")
+    columns = field_names()
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    today = timezone.localdate()
+    exported = 0
+    skipped = []
+    for structure in handing_out_structures(user):
+        row = _row(structure, today)
+        if row is None:
+            skipped.append(structure.organisation.name)
+            continue
+        writer.writerow(
+            [
+                row.get(name, "") if name == "telephone" else escape_cell(row.get(name, ""))
+                for name in columns
+            ]
+        )
+        exported += 1
+    return NationalExport(buffer.getvalue().encode("utf-8"), exported, skipped)
