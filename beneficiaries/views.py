@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -584,6 +584,20 @@ def handover(request, device_pk):
         .first()
     )
     if reservation is None:
+        # A second visit (back button, a link kept): the hand-over is done, show it.
+        done = (
+            Allocation.objects.visible_to(request.user)
+            .filter(device_id=device_pk, structure=structure, returned_at__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
+        if done is not None:
+            messages.info(
+                request,
+                _("This device was already handed over on %(date)s.")
+                % {"date": formats.date_format(timezone.localtime(done.handed_over_at), "j F Y")},
+            )
+            return redirect(done)
         raise PermissionDenied(_("This device is not reserved for your structure."))
     device = reservation.device
     people = Person.objects.visible_to(request.user).filter(structure=structure)

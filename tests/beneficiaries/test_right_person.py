@@ -226,3 +226,17 @@ def test_erasing_the_intended_person_blanks_the_reason_of_the_re_assignment(
     # The facts stay (reserved for her, handed to him, an exception granted), not the words.
     assert allocation.reassigned_from == person and allocation.reassignment_reason == ""
     assert LimitOverride.objects.get(person=person).reason == ""
+
+
+def test_a_second_visit_to_the_handover_shows_the_handover_done(
+    client, structure, mediator, coordinator, workshop, technician, person, programme, ready_laptop
+):
+    device = ready_for(person, structure, mediator, coordinator, workshop, technician)
+    train(person, programme, mediator)
+    client.force_login(mediator)
+    url = reverse("beneficiaries:handover", args=[device.pk])
+    client.post(url, {"person": person.pk, "confirm": "1"})
+    allocation = Allocation.objects.get()
+    again = client.get(url, follow=True)
+    assert again.redirect_chain[-1][0] == allocation.get_absolute_url()
+    assert "Cet appareil a déjà été remis le" in again.content.decode()
