@@ -222,7 +222,8 @@ class WaiverForm(forms.Form):
 
 class LimitOverrideForm(forms.Form):
     device_type = forms.ChoiceField(label=_("Device type"), choices=DeviceType.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    # Its own label: the waiver's form on the same page asks for a "Reason" too.
+    reason = forms.CharField(label=_("Reason for the exception"), max_length=300)
 
 
 class CancelForm(forms.Form):

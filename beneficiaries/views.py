@@ -172,7 +172,7 @@ def person_detail(request, pk):
             ),
             "limit_overrides": person.limit_overrides.select_related("granted_by"),
             "limit_form": (
-                LimitOverrideForm()
+                LimitOverrideForm(prefix="limit")
                 if permissions.can(request.user, "allocations.override_limit")
                 else None
             ),
@@ -184,7 +184,7 @@ def person_detail(request, pk):
 def person_limit_override(request, pk):
     """A coordinator lets the person receive one more device of a type, with the reason."""
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
-    form = LimitOverrideForm(request.POST)
+    form = LimitOverrideForm(request.POST, prefix="limit")
     if form.is_valid():
         try:
             allocations.limit_override_grant(person=person, user=request.user, **form.cleaned_data)

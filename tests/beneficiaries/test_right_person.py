@@ -187,13 +187,17 @@ def test_only_a_coordinator_records_an_exception_from_the_person_page(
     url = reverse("beneficiaries:person_limit_override", args=[person.pk])
     client.force_login(mediator)
     assert url not in client.get(person.get_absolute_url()).content.decode()
-    client.post(url, {"device_type": "laptop", "reason": "Volé"})
+    client.post(url, {"limit-device_type": "laptop", "limit-reason": "Volé"})
     assert not LimitOverride.objects.exists()
     client.force_login(coordinator)
     assert url in client.get(person.get_absolute_url()).content.decode()
-    client.post(url, {"device_type": "laptop", "reason": ""})
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert page.count('id="id_reason"') == 1  # the waiver's; the exception's is prefixed
+    client.post(url, {"limit-device_type": "laptop", "limit-reason": ""})
     assert not LimitOverride.objects.exists()
-    r = client.post(url, {"device_type": "laptop", "reason": "Le premier a été volé"}, follow=True)
+    r = client.post(
+        url, {"limit-device_type": "laptop", "limit-reason": "Le premier a été volé"}, follow=True
+    )
     assert "Exception enregistrée." in r.content.decode()
     override = LimitOverride.objects.get()
     assert (override.person, override.granted_by, override.reason) == (

@@ -66,7 +66,7 @@ def test_coordinator_waives_a_training(live_server, browser_page, seeded):
     page.get_by_role("link", name="ACC-2026-017").first.click()
     page.wait_for_url(f"{base}{person.get_absolute_url()}")
     page.locator("#id_programme").select_option(index=1)
-    page.get_by_label("Motif").fill("Déjà formée par un autre centre social")
+    page.locator("#id_reason").fill("Déjà formée par un autre centre social")  # the waiver's
     shot(page, "coordination-6-waiver")
     page.get_by_role("button", name="Accorder une dérogation à la formation").click()
     page.locator(".messages").wait_for()

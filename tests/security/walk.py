@@ -118,7 +118,10 @@ def post_data(name: str, ids: dict) -> dict:
         "beneficiaries:allocation_pay": {"amount": "1.00", "method": "cash", "paid_on": today},
         "beneficiaries:allocation_return": {"reason": "intrusion"},
         "beneficiaries:order_cancel": {"reason": "intrusion"},
-        "beneficiaries:person_limit_override": {"device_type": "laptop", "reason": "intrusion"},
+        "beneficiaries:person_limit_override": {
+            "limit-device_type": "laptop",
+            "limit-reason": "intrusion",
+        },
         "beneficiaries:allocation_replace": {"device": ids.get("handover_device", 0)},
         "beneficiaries:person_edit": {
             "first_name": "Intrus",
