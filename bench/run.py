@@ -171,13 +171,15 @@ PAGES = [
 ]
 
 
-def measure_lists(label: str) -> dict:
+def measure_lists(label: str, only: list[str] | None = None) -> dict:
+    """`only`: the pages whose name contains one of these words (and no search)."""
     people = users()
     client = Client()
     out = {}
+    pages = [(n, u) for n, u in PAGES if not only or any(w in n for w in only)]
     for who, user in people.items():
         client.force_login(user)
-        for name, url in PAGES:
+        for name, url in pages:
             if url is None:
                 last = (
                     Device.objects.visible_to(user)
@@ -194,6 +196,8 @@ def measure_lists(label: str) -> dict:
             out[key] = value
             target = "≤ 30 ms" if ("list" in name or "queue" in name) else "≤ 50 ms"
             record(f"{key} p95 at {label}", value, "ms", target, note=note)
+    if only:
+        return out
     # Search (issue 14): the scan box and the list's search, on what people type: a model, a
     # partial serial in lower case, a manufacturer; the technician's scope and everyone's.
     tech = people["technician"]
@@ -1113,6 +1117,7 @@ def main():
         help="measure only these parts (lists, bulk, imports, load, contention) on the "
         "database as it is, without seeding: to compare before and after a change",
     )
+    parser.add_argument("--pages", help="with --only lists: pages whose name has these words")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks run on PostgreSQL: set DATABASE_URL.")
@@ -1123,7 +1128,7 @@ def main():
         parts = set(args.only.split(","))
         label = f"{Device.objects.count():,} devices"
         if "lists" in parts:
-            measure_lists(label)
+            measure_lists(label, args.pages.split(",") if args.pages else None)
         if "bulk" in parts:
             measure_bulk_steps(label)
         if "imports" in parts:
