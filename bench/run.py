@@ -76,7 +76,7 @@ def p95_run(client, url, n, ok):
         status = response.status_code
         assert status in ok, (url, status)
         queries = len(ctx.captured_queries)
-        if time.perf_counter() > deadline and len(samples) >= 20:
+        if time.perf_counter() > deadline and len(samples) >= 10:
             break
     return p95(samples), len(samples), queries
 
