@@ -3,6 +3,7 @@ and no page runs COUNT(*) over the whole table."""
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import F, Q
 from rest_framework.pagination import CursorPagination
@@ -86,7 +87,10 @@ def capped_counts(qs, field: str, values, cap: int | None = None) -> dict:
     parts, params = [], []
     for value in values:
         sub = qs.filter(**{field: value}).order_by().values("pk")[: cap + 1]
-        sql, sub_params = sub.query.sql_with_params()
+        try:
+            sql, sub_params = sub.query.sql_with_params()
+        except EmptyResultSet:  # qs.none(): a user who sees no row
+            return {v: (0, False) for v in values}
         parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) capped)")
         params += [value, *sub_params]
     with connections[qs.db].cursor() as cursor:

@@ -30,6 +30,10 @@ def test_capped_counts_count_each_value_up_to_the_cap_in_one_query(workshop, tec
     }
 
 
+def test_capped_counts_of_nothing_visible_are_zero(db):
+    assert capped_counts(Device.objects.none(), "status", [S.READY]) == {S.READY: (0, False)}
+
+
 def test_home_page_counts_the_devices_of_the_eight_latest_batches_only(
     client, workshop, technician, coordinator
 ):
