@@ -1114,7 +1114,9 @@ EXPLANATION = """
   `serial_number = ANY(array)` query; devices and drives are written by COPY with ids reserved
   from the sequence and the events by one `INSERT … SELECT unnest(ids)`, all in one
   transaction. A property test pins the fast cleaning to the intake form, cell for cell. The
-  import methods take turns over three rounds and each keeps its best round.
+  import methods run on the same rows and volume, take turns over three rounds in a rotating
+  order, and run the deferred constraint checks (`SET CONSTRAINTS ALL IMMEDIATE`) before their
+  rollback; the ratio is of the medians, with the rounds' spread.
 - Reservations and allocations: `SELECT … FOR UPDATE SKIP LOCKED` on the candidate devices and
   partial unique constraints (one active reservation and one active allocation per device).
 - Stock report: each device keeps the first time it was received, ready and handed over
@@ -1134,10 +1136,22 @@ EXPLANATION = """
 - Batch certificates rendered in parts of 250 media and concatenated: WeasyPrint keeps a whole
   document's layout in memory (823 MB for 2,000 media in one document, 224 MB in parts).
 - Allocation under contention goes through a pool of 40 workers, as a server would (200 threads
-  each opening a connection exceed PostgreSQL's default max_connections of 100).
-- Mixed load: gunicorn with 3 and then 4 workers on loopback, wrk with 50 connections cycling
-  through the device list (plain and filtered), the work queue, the API list, a device page, a
-  batch page and the home page with a technician's session.
+  each opening a connection exceed PostgreSQL's default max_connections of 100); the same race
+  runs over HTTP (200 hand-over POSTs by 40 clients to gunicorn) and must end with exactly one
+  allocation per device.
+- Pages (issue 17): measured for the largest workshop's technician and manager, the
+  coordinator, the structure with the most orders and a funder; each figure is the median of
+  three runs' p95 (up to 200 samples a run, fewer past 6 s: the note says how many), with the
+  spread and the load average before and after. The coordinator's home page is measured after
+  a recorded nightly chain audit, as in service.
+- Home page: the 8 latest batches are chosen before their devices are counted (every batch's
+  devices were counted first); status tiles, the technician's steps and the work queue's
+  headings count up to 1,000 per status in one query (`core.pagination.capped_counts`, "1000+"
+  past it), with an index on the status for the coordinator's; the API list has no DISTINCT.
+- Mixed load: gunicorn (4 workers) behind nginx serving the static files, wrk with 10, 50 and
+  100 connections; five users of different scopes, varied device and batch ids, static files,
+  scans and bulk steps (each device stepped once); any answer but 2xx counts as an error, but
+  a step's redirect (never one to the login page).
 """
 
 
