@@ -3,7 +3,8 @@ and no page runs COUNT(*) over the whole table."""
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import F, Q
 from rest_framework.pagination import CursorPagination
 
@@ -72,6 +73,30 @@ def capped_count(qs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to `cap` rows only: (count, more_than_cap)."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def capped_counts(qs, field: str, values, cap: int | None = None) -> dict:
+    """How many rows of `qs` hold each value of `field`, each counted up to `cap` rows only,
+    in one query: {value: (count, more_than_cap)}. A page's status tiles then cost the same
+    for a workshop of 500 devices and for the coordinator's million (a GROUP BY over the
+    user's whole scope cost 240 ms there); each part reads at most cap + 1 index entries."""
+    cap = cap or COUNT_CAP
+    values = list(values)
+    if not values:
+        return {}
+    parts, params = [], []
+    for value in values:
+        sub = qs.filter(**{field: value}).order_by().values("pk")[: cap + 1]
+        try:
+            sql, sub_params = sub.query.sql_with_params()
+        except EmptyResultSet:  # qs.none(): a user who sees no row
+            return {v: (0, False) for v in values}
+        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) capped)")
+        params += [value, *sub_params]
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = {value: n for value, n in cursor.fetchall()}
+    return {value: (min(found.get(value, 0), cap), found.get(value, 0) > cap) for value in values}
 
 
 class IdCursorPagination(CursorPagination):

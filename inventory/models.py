@@ -434,6 +434,8 @@ class Device(models.Model):
             # A workshop's newest devices first, without walking the other workshops' rows.
             models.Index(fields=["workshop", "-id"], name="device_workshop_newest"),
             models.Index(fields=["serial_number"], name="device_serial"),
+            # Capped counts by status over every workshop (the coordinator's tiles and queue).
+            models.Index(fields=["status", "-id"], name="device_status"),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from beneficiaries.models import (
     Reservation,
     TrainingWaiver,
 )
+from core.pagination import capped_counts
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device, DeviceEvent, choice_label
@@ -70,6 +71,7 @@ class Listing:
     rows: list
     total: int
     more_url: str = ""
+    more: bool = False  # the total is a capped count: there are more than `total`
 
     @property
     def others(self) -> int:
@@ -90,9 +92,8 @@ def technician(request):
     if not workshops:
         return None
     devices = Device.objects.visible_to(user).filter(workshop_id__in=workshops)
-    counts = dict(
-        devices.filter(status__in=STEPS).order_by().values_list("status").annotate(n=Count("id"))
-    )
+    # Each step counted up to COUNT_CAP: the largest workshop's full count cost in proportion.
+    counts = capped_counts(devices, "status", STEPS)
     # Waiting since the last change of status (its event), or since it was registered.
     last_change = (
         DeviceEvent.objects.filter(device=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
@@ -105,12 +106,11 @@ def technician(request):
             .order_by("since", "id")
             .only("id", "asset_tag", "manufacturer", "model", "status", "created_at")
         )
+        total, more = counts[status]
         listing = _listing(
-            waiting,
-            counts.get(status, 0),
-            _url("reconditioning:queue", status=status),
-            SHOWN_PER_STEP,
+            waiting, total, _url("reconditioning:queue", status=status), SHOWN_PER_STEP
         )
+        listing.more = more
         steps.append((choice_label(S, status), listing))
     recent = list(
         DeviceEvent.objects.visible_to(user)

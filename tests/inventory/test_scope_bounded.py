@@ -1,0 +1,98 @@
+"""Nothing the home page, the work queue or the API list shows costs in proportion to the
+user's scope (issue 17): counts by status are capped, the latest batches are counted alone,
+the API list has no DISTINCT. Query counts are pinned; no timing is asserted."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import pagination
+from core.pagination import capped_counts
+from inventory.enums import DeviceStatus as S
+from inventory.models import Device
+from tests.factories import make_batch, make_device
+
+pytestmark = pytest.mark.django_db
+
+
+def test_capped_counts_count_each_value_up_to_the_cap_in_one_query(workshop, technician):
+    batch = make_batch(workshop, user=technician)
+    devices = [make_device(batch, user=technician) for _ in range(5)]
+    Device.objects.filter(pk=devices[0].pk).update(status=S.READY)
+    with CaptureQueriesContext(connection) as ctx:
+        counts = capped_counts(Device.objects.all(), "status", [S.RECEIVED, S.READY, S.ERASED], 3)
+    assert len(ctx.captured_queries) == 1
+    assert counts == {S.RECEIVED: (3, True), S.READY: (1, False), S.ERASED: (0, False)}
+    assert capped_counts(Device.objects.all(), "status", [S.RECEIVED], 10) == {
+        S.RECEIVED: (4, False)
+    }
+
+
+def test_capped_counts_of_nothing_visible_are_zero(db):
+    assert capped_counts(Device.objects.none(), "status", [S.READY]) == {S.READY: (0, False)}
+
+
+def test_home_page_counts_the_devices_of_the_eight_latest_batches_only(
+    client, workshop, technician, coordinator
+):
+    client.force_login(coordinator)
+    queries, batches = [], []
+    for round_, n in enumerate((9, 4)):  # 9 batches, then 13
+        for i in range(n):
+            batch = make_batch(
+                workshop, user=technician, collected_on=datetime.date(2026, 1 + round_, 1 + i)
+            )
+            for _ in range(i % 3):
+                make_device(batch, user=technician)
+            batches.append(batch)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/").content.decode()
+        queries.append(len(ctx.captured_queries))
+    assert queries[0] == queries[1], queries
+    batches.sort(key=lambda b: b.collected_on, reverse=True)
+    assert all(b.reference in body for b in batches[:8])
+    assert not any(b.reference in body for b in batches[8:])
+    count_sql = next(q["sql"] for q in ctx.captured_queries if 'AS "device_count"' in q["sql"])
+    assert "LIMIT 8" in count_sql  # the batches are chosen before their devices are counted
+
+
+def test_home_tiles_say_more_than_the_cap(client, workshop, technician, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    batch = make_batch(workshop, user=technician)
+    for _ in range(3):
+        make_device(batch, user=technician)
+    client.force_login(technician)
+    body = client.get("/").content.decode()
+    assert "<strong>2+</strong>" in body
+    assert '<span class="badge">2+</span>' in body  # the technician's "received" step
+
+
+def test_work_queue_says_more_than_the_cap_and_keeps_its_query_count(
+    client, workshop, technician, monkeypatch
+):
+    client.force_login(technician)
+    batch = make_batch(workshop, user=technician)
+    make_device(batch, user=technician)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/file/").content.decode()
+    one = len(ctx.captured_queries)
+    assert "1 appareil" in body
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    for _ in range(4):
+        make_device(batch, user=technician)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/file/").content.decode()
+    assert len(ctx.captured_queries) == one
+    assert "plus de 2 appareils" in body
+
+
+def test_api_list_filtered_by_status_has_no_distinct(client, workshop, technician):
+    batch = make_batch(workshop, user=technician)
+    make_device(batch, user=technician)
+    client.force_login(technician)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/devices/?status=received&status=ready")
+    assert response.status_code == 200 and len(response.json()["results"]) == 1
+    assert not any("DISTINCT" in q["sql"].upper() for q in ctx.captured_queries)
