@@ -103,6 +103,8 @@ BENCH_URL ?= postgres://filiere:filiere@127.0.0.1:5432/$(BENCH_DB)
 
 bench-db: install services
 	command -v wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q wrk)
+	# nginx serves the static files in the mixed load, as in docker-compose.yml
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || (apt-get update -q && apt-get install -y -q nginx-light)
 	su postgres -c "dropdb --if-exists $(BENCH_DB)" && su postgres -c "createdb -O filiere $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_URL) $(PY) manage.py migrate --noinput -v 0
 
