@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from inventory import labels
+from inventory import views as inventory_views
 from inventory.scanning import read_scan
 from tests.factories import make_batch, make_device
 
@@ -108,3 +109,14 @@ def test_the_search_query_count_is_pinned(
     with django_assert_max_num_queries(12):
         response = tech_client.get(reverse("inventory:device_list"), {"q": "T480"})
     assert response.status_code == 200
+
+
+def test_a_search_is_counted_to_a_lower_cap(tech_client, batch, technician, monkeypatch):
+    monkeypatch.setattr(inventory_views, "SEARCH_COUNT_CAP", 2)
+    for _ in range(4):
+        make_device(batch, user=technician, model="ThinkPad T480")
+    url = reverse("inventory:device_list")
+    searched = tech_client.get(url, {"q": "thinkpad"}).content.decode()
+    assert "plus de 2 appareils" in searched.split('id="device-count"')[1][:200]
+    everything = tech_client.get(url).content.decode()
+    assert "4 appareils" in everything.split('id="device-count"')[1][:200]
