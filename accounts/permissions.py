@@ -127,6 +127,11 @@ PERMISSIONS: dict[str, Permission] = {
         _("Only the workshop's staff can do this."),
         "members of the object's workshop",
     ),
+    "parts.manage": Permission(
+        _manages_objects_workshop,
+        _("Only the workshop's manager manages its spare parts."),
+        "managers of the part's workshop",
+    ),
     "inventory.accept_stocktake": Permission(
         _manages_objects_workshop,
         _("Only the workshop's manager can accept a stocktake."),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
-from inventory.enums import DeviceStatus
+from inventory.enums import DeviceStatus, DeviceType
 from inventory.models import Device, Donor
 from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition
@@ -69,7 +69,7 @@ def tariff_check(*, device_type: str, amount: Decimal) -> None:
                 "%(amount)s € is above the legal cap of %(cap)s € for a device donated by a public "
                 "body: devices of such donors could not be handed over."
             )
-            % {"amount": amount, "cap": cap}
+            % {"amount": formats.number_format(amount, 2), "cap": formats.number_format(cap, 2)}
         )
 
 
@@ -80,6 +80,46 @@ def tariff_set(*, device_type: str, grade: str, amount: Decimal, user: User) -> 
         device_type=device_type, grade=grade, defaults={"amount": amount}
     )
     return tariff
+
+
+@transaction.atomic
+def tariff_grid_set(*, amounts: dict[tuple[str, str], Decimal | None], user: User) -> int:
+    """The coordinator's whole grid in one step, all or nothing: every cell is checked
+    against the legal caps first, and a set amount is never silently removed (devices of
+    that type and grade could no longer be handed over). Returns how many cells changed."""
+    permissions.require(user, "tariffs.set")
+    current = {(t.device_type, t.grade): t.amount for t in Tariff.objects.all()}
+    errors = []
+    for (device_type, grade), amount in amounts.items():
+        if amount is None:
+            if (device_type, grade) in current:
+                errors.append(
+                    _("%(cell)s: a set amount cannot be removed; enter 0,00 € instead.")
+                    % {"cell": f"{DeviceType(device_type).label} {grade}"}
+                )
+            continue
+        try:
+            tariff_check(device_type=device_type, amount=amount)
+        except ValidationError as exc:
+            errors.extend(f"{DeviceType(device_type).label} {grade}: {m}" for m in exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    changed = 0
+    for (device_type, grade), amount in amounts.items():
+        if amount is not None and current.get((device_type, grade)) != amount:
+            tariff_set(device_type=device_type, grade=grade, amount=amount, user=user)
+            changed += 1
+    return changed
+
+
+def exemption_reason_add(*, label: str, granted_by: str, user: User) -> ExemptionReason:
+    permissions.require(user, "tariffs.set")
+    label = " ".join(label.split())
+    if not label:
+        raise ValidationError(_("Give the exemption's label."))
+    if ExemptionReason.objects.filter(label__iexact=label).exists():
+        raise ValidationError(_("This exemption already exists."))
+    return ExemptionReason.objects.create(label=label, granted_by=granted_by)
 
 
 def training_problem(person: Person, device: Device) -> str | None:
@@ -259,7 +299,11 @@ def handover_terms(
                 "%(amount)s € is above the legal cap of %(cap)s € for a %(type)s donated by a "
                 "public body."
             )
-            % {"amount": amount, "cap": cap, "type": device.get_device_type_display()}
+            % {
+                "amount": formats.number_format(amount, 2),
+                "cap": formats.number_format(cap, 2),
+                "type": device.get_device_type_display(),
+            }
         )
     return HandoverTerms(
         device=device,

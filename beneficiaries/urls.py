@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import privacy_views, territory_views, views
+from . import privacy_views, tariff_views, territory_views, views
 
 app_name = "beneficiaries"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path(
         "attributions/<int:pk>/remplacement/", views.allocation_replace, name="allocation_replace"
     ),
+    path("tarifs/", tariff_views.tariffs, name="tariffs"),
     path("structures/", views.structure_list, name="structure_list"),
     path("structures/import/", views.structure_import, name="structure_import"),
     path(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import permissions
 from accounts.models import User
 from inventory.enums import DeviceStatus as S
 from inventory.enums import StorageKind
@@ -521,6 +522,35 @@ def part_move(
         repair=repair,
         note=note,
     )
+
+
+def part_create(*, workshop, name: str, category: str, user: User) -> SparePart:
+    """A new kind of part in the workshop's catalogue, at quantity 0: stock comes in by
+    movements only."""
+    permissions.require(user, "parts.manage", SparePart(workshop=workshop))
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("Give the part's name."))
+    if SparePart.objects.filter(workshop=workshop, name__iexact=name).exists():
+        raise ValidationError(
+            _("The workshop already has a part named “%(part)s”.") % {"part": name}
+        )
+    return SparePart.objects.create(workshop=workshop, name=name, category=category.strip())
+
+
+def part_stock_change(
+    *, part: SparePart, quantity: int, kind: str, note: str, user: User
+) -> PartMovement:
+    """What the manager records by hand: parts bought or given (+), or an inventory
+    adjustment (±, with its reason). Uses and harvests come from their own steps."""
+    permissions.require(user, "parts.manage", part)
+    if kind == PartMovementKind.PURCHASE and quantity < 0:
+        raise ValidationError(_("A purchase adds parts: give a positive quantity."))
+    if kind == PartMovementKind.ADJUST and not note.strip():
+        raise ValidationError(_("An inventory adjustment needs its reason."))
+    if kind not in (PartMovementKind.PURCHASE, PartMovementKind.ADJUST):
+        raise ValidationError(_("Uses and harvests are recorded from the device's page."))
+    return part_move(part=part, quantity=quantity, kind=kind, user=user, note=note.strip())
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import parts_views, views
 
 app_name = "reconditioning"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("lots/<int:pk>/etapes/", views.batch_steps, name="batch_steps"),
     path("etapes-groupees/<int:pk>/", views.bulk_job, name="bulk_job"),
     path("lots/<int:pk>/nwipe/", views.batch_nwipe, name="batch_nwipe"),
+    path("pieces/", parts_views.part_list, name="part_list"),
+    path("pieces/<int:pk>/", parts_views.part_detail, name="part_detail"),
 ]
 
 # Pages of inventory's objects that show this app's evidence: in the inventory namespace.

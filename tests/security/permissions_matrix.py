@@ -156,6 +156,14 @@ MATRIX: dict[str, Rule] = {
         action="inventory.accept_stocktake",
         note="the workshop's manager",
     ),
+    "reconditioning:part_list": Rule(
+        get=WORKSHOPS | COORDINATION,
+        post=frozenset({RESP}),
+        note="scoped list; adding a part is for the workshop's manager (parts.manage)",
+    ),
+    "reconditioning:part_detail": Rule(
+        args="part", get=NANTERRE | COORDINATION, post=frozenset({RESP}), action="parts.manage"
+    ),
     # Reports
     "inventory:stock_report": Rule(get=WORKSHOPS | COORDINATION, action="reports.read_stock"),
     "inventory:stock_report_request": Rule(
@@ -260,6 +268,12 @@ MATRIX: dict[str, Rule] = {
     "beneficiaries:receipt": Rule(args="receipt", get=STRUCTURE),
     "beneficiaries:handover_pdf": Rule(args="allocation", get=STRUCTURE),
     "beneficiaries:structure_list": Rule(note="scoped list"),
+    "beneficiaries:tariffs": Rule(
+        get=WORKSHOPS | COORDINATION | {MED},
+        post=COORDINATION,
+        action="tariffs.set",
+        note="the structures and workshops read the grid",
+    ),
     "beneficiaries:structure_import": Rule(
         get=COORDINATION, post=COORDINATION, action="structures.import"
     ),

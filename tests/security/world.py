@@ -86,7 +86,7 @@ def build_world(run_on_commit) -> World:
     )
     from inventory import importing, shelves
     from inventory.models import CollectionBatch, Device, Donor, Location
-    from reconditioning.models import BulkStepJob
+    from reconditioning.models import BulkStepJob, SparePart
     from reports import jobs as report_jobs
 
     call_command("seed_demo", verbosity=0)
@@ -149,6 +149,9 @@ def build_world(run_on_commit) -> World:
         .order_by("pk")
         .first(),
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
+        part=SparePart.objects.create(
+            workshop=batch.workshop, name="Barrette 8 Go", category="RAM"
+        ),
     )
     # An invitation of the coordination to the structure: its link's key is the argument.
     with run_on_commit(execute=True):
@@ -160,6 +163,7 @@ def build_world(run_on_commit) -> World:
         )
     world.own.update(invitation_key=key, organisation=med_org.pk)
     world.objects.update(
+        part=SparePart.objects.get(pk=world.own["part"]),
         location=own_location,
         stocktake=own_stocktake,
         batch=batch,
@@ -209,7 +213,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
     from inventory.models import Donor, Location
     from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
     from reconditioning.demo import walk_to
-    from reconditioning.models import BulkStepJob
+    from reconditioning.models import BulkStepJob, SparePart
     from reports import jobs as report_jobs
 
     coord = world.users["coordinatrice"]
@@ -341,6 +345,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         stocktake=shelves.stocktake_record(user=tech, location=foreign_location, text=""),
         away_device=devices[-1],
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
+        part=SparePart.objects.create(workshop=workshop, name="Barrette Zéphyr", category="RAM"),
     )
 
 
