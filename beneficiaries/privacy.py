@@ -249,7 +249,7 @@ def person_anonymise(*, person: Person, user: User | None = None) -> Person:
     with translation.override(settings.LANGUAGE_CODE):
         label = _("Anonymised person #%(code)s") % {"code": pseudonym_code(person)}
     _blank(person, label)
-    audit(user=user, action=AuditLog.Action.ANONYMISE, person=person, detail=_("retention"))
+    audit(user=user, action=AuditLog.Action.ANONYMISE, person=person, detail="retention")
     return person
 
 

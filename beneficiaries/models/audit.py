@@ -1,5 +1,6 @@
 """Who viewed, exported, erased or anonymised personal data: an append-only trail."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +67,46 @@ class AuditLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or '—'} {self.get_action_display()}"
+
+    def detail_display(self) -> str:
+        """The stored detail is a code in English (the same whatever the writer's language,
+        so filters and tests read it); the log shows it in the reader's language."""
+        return detail_label(self.detail)
+
+
+# What the screens store as an access's detail, in the reader's words.
+DETAIL_LABELS = {
+    "list": _("list of people"),
+    "edit": _("person's form"),
+    "handover recap": _("hand-over recap"),
+    "allocation": _("allocation page"),
+    "handover document": _("hand-over document"),
+    "json": _("export (JSON)"),
+    "retention": _("retention period over"),
+    "list search": _("list, with a search"),
+}
+DETAIL_PREFIXES = {
+    "session": _("training session %(rest)s"),
+    "order": _("order %(rest)s"),
+    "receipt": _("receipt %(rest)s"),
+    "replayed after a restore": _("erased again after a restore %(rest)s"),
+}
+
+
+def detail_label(detail: str) -> str:
+    if detail in DETAIL_LABELS:
+        return str(DETAIL_LABELS[detail])
+    if detail.startswith("admin "):
+        model_name, _sep, rest = detail[len("admin ") :].partition(" ")
+        try:
+            model = apps.get_model("beneficiaries", model_name)
+        except LookupError:
+            return detail
+        return _("back office, %(model)s: %(rest)s") % {
+            "model": model._meta.verbose_name,
+            "rest": detail_label(rest) if rest in DETAIL_LABELS else rest,
+        }
+    for prefix, label in DETAIL_PREFIXES.items():
+        if detail.startswith(prefix + " "):
+            return label % {"rest": detail[len(prefix) + 1 :]}
+    return detail
