@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import MachineToken, Membership, Organisation, User
 
@@ -60,4 +61,8 @@ class MachineTokenAdmin(admin.ModelAdmin):
             .filter(revoked_at__isnull=True)
             .update(revoked_at=timezone.now())
         )
-        self.message_user(request, _("%(n)s token(s) revoked.") % {"n": n}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)s token revoked.", "%(n)s tokens revoked.", n) % {"n": n},
+            messages.SUCCESS,
+        )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
@@ -573,7 +574,11 @@ def order_mark_ready(*, order: Order, user: User) -> Order:
     waiting = sum(max(0, line.quantity - _served(line)) for line in order.lines.all())
     if waiting:
         raise ValidationError(
-            _("%(n)s device(s) still awaited: the order is ready once every line is served.")
+            ngettext(
+                "%(n)s device still awaited: the order is ready once every line is served.",
+                "%(n)s devices still awaited: the order is ready once every line is served.",
+                waiting,
+            )
             % {"n": waiting}
         )
     held = Reservation.objects.filter(line__order=order, released_at__isnull=True).count()
@@ -581,7 +586,7 @@ def order_mark_ready(*, order: Order, user: User) -> Order:
         order=order,
         kind=OrderStep.Kind.PICKED,
         actor=user,
-        note=_("%(n)s device(s)") % {"n": held},
+        note=ngettext("%(n)s device", "%(n)s devices", held) % {"n": held},
     )
     return _move(order, O.READY, user=user)
 

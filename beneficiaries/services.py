@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
@@ -148,7 +149,14 @@ def enrol(*, session: TrainingSession, person: Person, user: User) -> Enrolment:
     if Enrolment.objects.filter(session=session, person=person).exists():
         raise ValidationError(_("This person is already enrolled."))
     if session.enrolments.count() >= session.capacity:
-        raise ValidationError(_("The session is full (%(n)s places).") % {"n": session.capacity})
+        raise ValidationError(
+            ngettext(
+                "The session is full (%(n)s place).",
+                "The session is full (%(n)s places).",
+                session.capacity,
+            )
+            % {"n": session.capacity}
+        )
     return Enrolment.objects.create(session=session, person=person, recorded_by=user)
 
 

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -275,7 +276,15 @@ def session_detail(request, pk):
         except (PermissionDenied, ValidationError) as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _("Attendance recorded: %(n)s present.") % {"n": n})
+            messages.success(
+                request,
+                ngettext(
+                    "Attendance recorded: %(n)s person present.",
+                    "Attendance recorded: %(n)s people present.",
+                    n,
+                )
+                % {"n": n},
+            )
         return redirect(session)
     # The attendance list and the enrolment choice name people.
     privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail=f"session {session.pk}")

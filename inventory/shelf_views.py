@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -66,7 +67,12 @@ def location_put_away(request, pk):
     else:
         messages.success(
             request,
-            _("%(n)s device(s) put away on %(location)s.") % {"n": moved, "location": location},
+            ngettext(
+                "%(n)s device put away on %(location)s.",
+                "%(n)s devices put away on %(location)s.",
+                moved,
+            )
+            % {"n": moved, "location": location},
         )
     return redirect(location)
 
@@ -128,7 +134,13 @@ def stocktake_accept(request, pk):
         _scans_refused(request, exc)
     else:
         messages.success(
-            request, _("Stocktake accepted: %(n)s movement(s) recorded.") % {"n": moved}
+            request,
+            ngettext(
+                "Stocktake accepted: %(n)s movement recorded.",
+                "Stocktake accepted: %(n)s movements recorded.",
+                moved,
+            )
+            % {"n": moved},
         )
     return redirect(stocktake)
 

@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -114,7 +114,12 @@ def fragility(request):
         else:
             messages.success(
                 request,
-                _("Fragility index imported for %(n)s communes.") % {"n": source.rows},
+                ngettext(
+                    "Fragility index imported for %(n)s commune.",
+                    "Fragility index imported for %(n)s communes.",
+                    source.rows,
+                )
+                % {"n": source.rows},
             )
             return redirect("maps:map")
     return render(

@@ -203,7 +203,7 @@ def bulk_job_run(*, job_id: int) -> None:
             mine.update(
                 status=BulkJobStatus.DONE,
                 finished_at=timezone.now(),
-                message=_("%(n)s device(s) updated.") % {"n": n},
+                message=ngettext("%(n)s device updated.", "%(n)s devices updated.", n) % {"n": n},
             )
     except lifecycle.BulkTransitionError as exc:  # changed between the check and the record
         mine.update(

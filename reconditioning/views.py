@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -253,7 +253,11 @@ def _nwipe_upload(request, devices, target, back):
             passed = sum(r.result == "passed" for r in records)
             messages.success(
                 request,
-                _("%(n)s erasure record(s) imported, %(ok)s passed.")
+                ngettext(
+                    "%(n)s erasure record imported, %(ok)s passed.",
+                    "%(n)s erasure records imported, %(ok)s passed.",
+                    len(records),
+                )
                 % {"n": len(records), "ok": passed},
             )
             return redirect(back)
@@ -296,7 +300,11 @@ def batch_steps(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("%(n)s device(s) updated.") % {"n": len(chosen)})
+            messages.success(
+                request,
+                ngettext("%(n)s device updated.", "%(n)s devices updated.", len(chosen))
+                % {"n": len(chosen)},
+            )
             step = forms.step
             return redirect(f"{reverse('reconditioning:batch_steps', args=[batch.pk])}?step={step}")
     return render(

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.enums import OrganisationKind
 from accounts.models import Membership
@@ -43,11 +44,16 @@ class ChainAudit:
 
     def summary(self) -> str:
         if self.ok:
-            return _("Chain of proof complete for %(n)s devices.") % {"n": self.checked}
-        return _("%(broken)s of %(n)s devices have a broken chain of proof.") % {
-            "broken": len(self.breaks),
-            "n": self.checked,
-        }
+            return ngettext(
+                "Chain of proof complete for %(n)s device.",
+                "Chain of proof complete for %(n)s devices.",
+                self.checked,
+            ) % {"n": self.checked}
+        return ngettext(
+            "%(broken)s of %(n)s devices has a broken chain of proof.",
+            "%(broken)s of %(n)s devices have a broken chain of proof.",
+            len(self.breaks),
+        ) % {"broken": len(self.breaks), "n": self.checked}
 
 
 def device_chain_breaks(device: Device) -> list[str]:

@@ -91,7 +91,7 @@ def test_forty_laptops_from_reception_to_ready_in_few_submissions(
     def apply(button, step):
         with page.expect_navigation():
             button.click()
-        done = page.get_by_text(f"{N} appareil(s) mis à jour")
+        done = page.get_by_text(f"{N} appareils mis à jour")
         errors = page.locator(".flash-bad, .errorlist, [role=alert]").all_inner_texts()
         assert done.count() == 1, (step, errors)
 

@@ -60,7 +60,7 @@ def test_a_large_diagnosis_runs_as_a_job_and_records_every_device(
     assert Diagnosis.objects.count() == 8
     assert {d.status for d in batch.devices.all()} == {S.DIAGNOSED}
     page = tech_client.get(response.url).content.decode()
-    assert "8 appareil(s) mis à jour" in page and "hx-trigger" not in page  # no more polling
+    assert "8 appareils mis à jour" in page and "hx-trigger" not in page  # no more polling
 
 
 def test_a_fault_found_while_checking_writes_nothing_and_lists_the_device(

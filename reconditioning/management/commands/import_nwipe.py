@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.models import User
@@ -65,7 +66,11 @@ class Command(BaseCommand):
                         )
                     passed = sum(r.result == "passed" for r in records)
                     self.stdout.write(
-                        _("%(log)s: accepted, %(n)s erasure record(s), %(ok)s passed.")
+                        ngettext(
+                            "%(log)s: accepted, %(n)s erasure record, %(ok)s passed.",
+                            "%(log)s: accepted, %(n)s erasure records, %(ok)s passed.",
+                            len(records),
+                        )
                         % {"log": name, "n": len(records), "ok": passed}
                     )
                 else:
@@ -85,7 +90,10 @@ class Command(BaseCommand):
                     self.stderr.write(f"  - {reason}")
         if refused:
             raise CommandError(
-                _("%(n)s of %(total)s log(s) refused.") % {"n": refused, "total": len(logs)}
+                ngettext(
+                    "%(n)s of %(total)s log refused.", "%(n)s of %(total)s logs refused.", refused
+                )
+                % {"n": refused, "total": len(logs)}
             )
 
     def report(self, name: str, plan, dry_run: bool) -> None:
