@@ -221,7 +221,7 @@ def seeded(transactional_db):
     """The demo data set (`seed_demo`), fresh for each journey."""
     from django.core.management import call_command
 
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", history=False, stdout=io.StringIO())
 
 
 def login(page, base, username, password=DEMO_PASSWORD):

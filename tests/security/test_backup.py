@@ -41,7 +41,7 @@ def row_counts(cursor) -> dict[str, int]:
 def test_a_dump_of_a_seeded_database_restores_to_the_same_counts(tmp_path):
     import psycopg
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, history=False)
     db = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
     where = ["-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"]]

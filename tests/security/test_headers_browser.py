@@ -59,7 +59,7 @@ def _session(browser, base, username):
 def test_no_csp_violation_and_moved_behaviour_works(live_server, transactional_db, browser):
     from inventory.models import CollectionBatch
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", history=False, stdout=open(os.devnull, "w"))
     base = live_server.url
     batch = CollectionBatch.objects.order_by("collected_on").first()  # the one with steps done
     page, violations = _session(browser, base, "technicien")

@@ -190,7 +190,7 @@ def test_every_page_links_to_the_password_change(karim):
 
 def test_demo_accounts_still_log_in_with_the_demo_password(db):
     """seed_demo sets filiere-demo directly (validators apply to forms, not to it)."""
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, history=False)
     client = Client()
     response = _login(client, "technicien", "filiere-demo")
     assert response.status_code == 302

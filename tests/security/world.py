@@ -89,7 +89,7 @@ def build_world(run_on_commit) -> World:
     from reconditioning.models import BulkStepJob, SparePart
     from reports import jobs as report_jobs
 
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, history=False)
     world = World(users={u.username: u for u in User.objects.all()})
     world.users["anonymous"] = None
     tech = world.users["technicien"]

@@ -20,6 +20,8 @@ from inventory.models import Device, DeviceEvent, Donor
 from inventory.services import DeviceSpecs, batch_create, device_receive, locations_ensure
 from reconditioning.demo import walk_to
 
+from ...history import seed_year
+
 DEMO_PASSWORD = "filiere-demo"
 
 # username, first name, last name, organisation key, role, is_staff
@@ -51,18 +53,29 @@ DESKTOPS = [("Dell", "OptiPlex 7050", "Intel Core i5-7500", "8 Go", [(500, "hdd"
 
 
 class Command(BaseCommand):
-    help = "Create demo organisations, one user per persona, donors, batches and devices."
+    help = (
+        "Create demo organisations, one user per persona, donors, batches and devices, and a "
+        "year of activity behind them (--no-history: the personas' small world only)."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-history",
+            dest="history",
+            action="store_false",
+            help="Skip the year of activity (the test suite's small, fixed world).",
+        )
+
+    def handle(self, *args, history=True, **options):
         if User.objects.filter(username="technicien").exists():
             self.stdout.write("Demo data already there.")
             self._print_logins()
             return
         with transaction.atomic():
-            self._seed()
+            self._seed(history=history)
         self._print_logins()
 
-    def _seed(self):
+    def _seed(self, history: bool):
         orgs = {
             key: Organisation.objects.create(name=name, kind=kind, commune_insee=insee)
             for key, (name, kind, insee) in ORGANISATIONS.items()
@@ -135,6 +148,12 @@ class Command(BaseCommand):
         Donor.objects.create(
             workshop=orgs["workshop2"], name="Entreprise Voisine", kind=Donor.Kind.COMPANY
         )
+        self._territories_and_structure(orgs)
+        first_new = 0
+        if history:
+            # The year behind today's state comes first: the batches below are today's work.
+            seed_year(orgs, users)
+            first_new = Device.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         today = date.today()
         plans = [
             (
@@ -206,17 +225,14 @@ class Command(BaseCommand):
             user=users["technicien2"],
         )
         self._seed_quasi_don(orgs, users)
-        self._spread_history()
+        self._spread_history(after_pk=first_new)
 
-    def _seed_quasi_don(self, orgs, users):
-        """A structure with people, a training, one order handed over, one ready to hand over."""
-        import datetime as dt
-
+    def _territories_and_structure(self, orgs):
         from django.core.management import call_command
 
         call_command("loaddata", "territories_92", verbosity=0)
         call_command("load_geojson", stdout=io.StringIO())  # the map's outlines
-        structure, med, coord = orgs["mediation"], users["mediatrice"], users["coordinatrice"]
+        structure = orgs["mediation"]
         Structure.objects.create(
             organisation=structure,
             address="12 rue des Acacias",
@@ -231,6 +247,12 @@ class Command(BaseCommand):
             contact_name="Aïcha Diallo",
             contact_email="acacias@example.org",
         )
+
+    def _seed_quasi_don(self, orgs, users):
+        """A structure with people, a training, one order handed over, one ready to hand over."""
+        import datetime as dt
+
+        structure, med, coord = orgs["mediation"], users["mediatrice"], users["coordinatrice"]
         today = dt.date.today()
         common = {
             "structure": structure,
@@ -312,7 +334,7 @@ class Command(BaseCommand):
             structure=structure, user=med, lines=[{"device_type": "tablet", "quantity": 2}]
         )
 
-    def _spread_history(self):
+    def _spread_history(self, after_pk: int = 0):
         """Demo only: spread each device's events from its batch's collection date, two days
         apart, so that lead times and weekly throughput look like a real workshop's."""
         import datetime as dt
@@ -320,7 +342,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         now = timezone.now()
-        for device in Device.objects.select_related("batch"):
+        for device in Device.objects.filter(pk__gt=after_pk).select_related("batch"):
             start = timezone.make_aware(
                 dt.datetime.combine(device.batch.collected_on, dt.time(9, 0))
             )
