@@ -144,6 +144,7 @@ COPY_COLUMNS = (
     "source",
     "created_at",
     "updated_at",
+    "status_since",
 )
 
 
@@ -170,6 +171,7 @@ def run_copy(batch, n, offset=0):
             "",
             False,
             "scan",
+            now,
             now,
             now,
         )

@@ -256,6 +256,7 @@ def device_receive(
                 location=location,
                 status=DeviceStatus.RECEIVED,
                 received_at=timezone.now(),
+                status_since=timezone.now(),
                 source=source,
                 created_by=user,
                 **specs.device_values(),
@@ -379,6 +380,7 @@ DEVICE_COPY_COLUMNS = (
     "received_at",
     "ready_at",
     "allocated_at",
+    "status_since",
 )
 
 
@@ -420,6 +422,7 @@ def _receive_many_copy(batch, specs_list, tags, user, source, note) -> None:
                 now,
                 None,
                 None,
+                now,
             )
             for pk, tag, s in zip(ids, tags, specs_list, strict=True)
         ),

@@ -221,7 +221,7 @@ def _apply(device: Device, current: str, to_status: str, user, note: str) -> Dev
     event = DeviceEvent.objects.create(
         device=device, from_status=current, to_status=to_status, actor=user, note=note[:300]
     )
-    updates = {"status": to_status}
+    updates = {"status": to_status, "status_since": event.at}
     if to_status == S.READY:
         updates["grade"] = latest_quality_check(device).grade
     Device.objects.filter(pk=device.pk).update(**updates, **milestone_updates(to_status, event.at))

@@ -13,8 +13,7 @@ the devices itself only until the first one has run."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -94,17 +93,14 @@ def technician(request):
     devices = Device.objects.visible_to(user).filter(workshop_id__in=workshops)
     # Each step counted up to COUNT_CAP: the largest workshop's full count cost in proportion.
     counts = capped_counts(devices, "status", STEPS)
-    # Waiting since the last change of status (its event), or since it was registered.
-    last_change = (
-        DeviceEvent.objects.filter(device=OuterRef("pk")).order_by("-at", "-id").values("at")[:1]
-    )
+    # Waiting since its last change of status (kept on the device, indexed with the status).
     steps = []
     for status in STEPS:
         waiting = (
             devices.filter(status=status)
-            .annotate(since=Coalesce(Subquery(last_change), "created_at"))
-            .order_by("since", "id")
-            .only("id", "asset_tag", "manufacturer", "model", "status", "created_at")
+            .annotate(since=F("status_since"))
+            .order_by("status_since", "id")
+            .only("id", "asset_tag", "manufacturer", "model", "status", "status_since")
         )
         total, more = counts[status]
         listing = _listing(

@@ -160,6 +160,8 @@ def entered(device, ago: timedelta) -> None:
     DeviceEvent.objects.filter(device=device, to_status=device.status).update(
         at=timezone.now() - ago
     )
+    # The lifecycle keeps the same moment on the device.
+    Device.objects.filter(pk=device.pk).update(status_since=timezone.now() - ago)
 
 
 def test_queue_waits_longest_first_and_shows_the_wait(tech_client, batch, technician):

@@ -42,6 +42,9 @@ def age(device_or_qs, days: float) -> None:
     """Move a device's events (its last change of status) `days` back."""
     at = timezone.now() - datetime.timedelta(days=days)
     DeviceEvent.objects.filter(device=device_or_qs).update(at=at)
+    # The lifecycle keeps the same moment on the device.
+    devices = device_or_qs if hasattr(device_or_qs, "update") else [device_or_qs]
+    Device.objects.filter(pk__in=[d.pk for d in devices]).update(status_since=at)
 
 
 def ready_device(workshop, technician, **kwargs):

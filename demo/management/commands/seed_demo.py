@@ -350,6 +350,8 @@ class Command(BaseCommand):
             for i, pk in enumerate(events):
                 at = min(start + dt.timedelta(days=2 * i, hours=i), now)
                 DeviceEvent.objects.filter(pk=pk).update(at=at)
+            if events:  # the lifecycle keeps the moment of the last change on the device
+                Device.objects.filter(pk=device.pk).update(status_since=at)
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")

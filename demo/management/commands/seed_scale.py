@@ -251,12 +251,14 @@ class Command(BaseCommand):
             at = received
             previous = ""
             firsts = {}
+            entered = received
             for step in PATHS[status]:
                 events.append((pk, previous, step, tech[workshop_id], at, ""))
                 firsts.setdefault(step, at)
-                previous = step
+                previous, entered = step, at
                 at = min(at + timedelta(days=rng.randrange(1, 6), hours=rng.randrange(24)), now)
-            devices[-1] += tuple(firsts.get(m) for m in MILESTONE_FIELDS)
+            # The milestones, then when it entered its current status (its last event).
+            devices[-1] += (*(firsts.get(m) for m in MILESTONE_FIELDS), entered)
             if device_type in ("laptop", "desktop"):
                 drives.append((pk, "ssd", 256, "", "", None, None))
         write_rows(Device, DEVICE_COPY_COLUMNS, devices)
