@@ -9,7 +9,7 @@ UNREAD_CAP = 100
 
 
 def _unread(user) -> str:
-    n = Notice.objects.visible_to(user).unread()[:UNREAD_CAP].count()
+    n = Notice.objects.visible_to(user).unread().order_by()[:UNREAD_CAP].count()
     if not n:
         return ""
     return "99+" if n >= UNREAD_CAP else str(n)

@@ -4,6 +4,7 @@ the caller's transaction commits; each person's preferences decide which they ge
 The text is written by the app that knows the event (in French, short, without the names
 of the people a structure follows: a mail leaves the system); notices only carries it."""
 
+import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,10 +15,13 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.enums import Role
 from accounts.models import Membership, User
+from core import jobs
 
 from .enums import NoticeKind
 from .models import Notice, NoticePreference
 from .tasks import send_notice_mail
+
+log = logging.getLogger(__name__)
 
 _mails_muted: ContextVar[bool] = ContextVar("notices_mails_muted", default=False)
 
@@ -96,8 +100,13 @@ def notify(users: Iterable[User], kind: str, text: str, url: str = "") -> list[N
 
 
 def _queue_mails(user_ids: list[int], kind: str, text: str, url: str) -> None:
+    """After the commit: a broker that cannot be reached (or, without one, a mail server
+    that fails in the web process) loses the mail, never the page nor the notice."""
     for user_id in user_ids:
-        send_notice_mail.delay(user_id, kind, text, url)
+        try:
+            send_notice_mail.apply_async((user_id, kind, text, url), retry_policy=jobs.RETRY_POLICY)
+        except Exception:  # noqa: BLE001 - the notice is written; the mail is a courtesy
+            log.warning("Notice mail to user %s not sent", user_id, exc_info=True)
 
 
 def notice_mark_read(*, notice: Notice, user: User) -> Notice:
