@@ -8,18 +8,21 @@ from unittest import mock
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
+from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
-from beneficiaries import notifications, orders, services
+from beneficiaries import allocations, notifications, orders, services
 from beneficiaries.models import EligibilityCriterion, TrainingProgramme
 from notices import tasks
 from notices.enums import NoticeKind as K
 from notices.models import Notice, NoticePreference
 from notices.services import notify, preferences_save
 from tests.beneficiaries.test_orders_bend import ready
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -226,8 +229,6 @@ def test_the_header_badge_costs_one_query(client, mediator):
 
 
 def _allocation_at(structure, mediator, workshop, technician, when):
-    from beneficiaries import allocations
-
     device = ready(workshop, technician)
     allocation = allocations.allocation_create(device=device, structure=structure, user=mediator)
     type(allocation).objects.filter(pk=allocation.pk).update(handed_over_at=when)
@@ -315,8 +316,6 @@ def test_the_training_reminder_goes_to_the_structure_for_tomorrows_sessions(
 
 
 def test_the_daily_notices_are_scheduled():
-    from django_celery_beat.models import PeriodicTask
-
     tasks_scheduled = {
         t.task: (t.crontab.hour, t.crontab.minute)
         for t in PeriodicTask.objects.filter(crontab__isnull=False).select_related("crontab")
@@ -326,9 +325,36 @@ def test_the_daily_notices_are_scheduled():
 
 
 def test_the_demo_leaves_notices_but_mails_nobody(django_capture_on_commit_callbacks):
-    from django.core.management import call_command
-
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", verbosity=0)
     assert Notice.objects.filter(recipient__username="mediatrice").exists()
     assert mail.outbox == []
+
+
+def test_telling_many_people_costs_what_telling_one_does(structure, mediator):
+    """notify() reads the preferences once and writes the notices in one INSERT."""
+    with CaptureQueriesContext(connection) as one:
+        notify([mediator], K.ORDER_READY, "Commande prête.", "")
+    many = [member(structure, "staff", email=f"m{n}@example.org") for n in range(20)]
+    with CaptureQueriesContext(connection) as twenty:
+        notify(many, K.ORDER_READY, "Commande prête.", "")
+    assert len(one.captured_queries) == len(twenty.captured_queries) == 2
+    assert Notice.objects.count() == 21
+
+
+def test_the_list_costs_the_same_for_5_and_50_notices(client, mediator):
+    client.force_login(mediator)
+    url = reverse("notices:list")
+    counts = []
+    for total in (5, 50):
+        Notice.objects.bulk_create(
+            Notice(recipient=mediator, kind=K.ORDER_READY, text=f"n{n}", url="/commandes/1/")
+            for n in range(total - Notice.objects.count())
+        )
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).content.decode()
+        counts.append(len(ctx.captured_queries))
+    print(f"\nnotice list: {counts} queries for 5 and 50 notices")
+    assert counts[0] == counts[1]
+    assert page.count('class="card unread"') == 50
