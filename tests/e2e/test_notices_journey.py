@@ -4,7 +4,7 @@
 import pytest
 
 from notices.models import Notice, NoticePreference
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,12 +19,14 @@ def test_the_mediator_reads_a_notice_and_turns_a_kind_off(live_server, browser_p
     assert badge.inner_text().startswith(str(n))
     page.click("#notices-link")
     assert page.locator("#notices li.unread").count() == n
+    shot(page, "mediation-9-notices")
     page.locator("#notices li").first.get_by_role("button", name="Ouvrir").click()
     page.wait_for_url("**/commandes/*/")
     assert unread.count() == n - 1
     page.goto(base + "/avis/")
     page.get_by_role("link", name="Réglages des avis").click()
     page.get_by_label("Commande prête à retirer — Par courriel").uncheck()
+    shot(page, "mediation-10-notice-settings")
     page.get_by_role("button", name="Enregistrer").click()
     assert page.get_by_text("Vos réglages d’avis sont enregistrés.").is_visible()
     pref = NoticePreference.objects.get(user__username="mediatrice")
