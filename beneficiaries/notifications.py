@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from notices.enums import NoticeKind
-from notices.services import members, notify
+from notices.services import already_told, members, notify
 
 from .enums import OrderStatus
 from .models import Allocation, Order, TrainingSession
@@ -116,6 +116,8 @@ def handover_digest_send(day: dt.date | None = None) -> int:
         detail = ", ".join(f"{row['structure__name']} ({row['n']})" for row in per_structure)
         text = _clip(f"{head} : {detail}.")
     url = f"{reverse('beneficiaries:allocation_rows')}?from={day.isoformat()}&to={day.isoformat()}"
+    if already_told(NoticeKind.HANDOVER_DIGEST, url):
+        return 0
     notify(coordinators, NoticeKind.HANDOVER_DIGEST, text, url)
     return len(coordinators)
 
@@ -132,8 +134,11 @@ def training_tomorrow_send(today: dt.date | None = None) -> int:
         .order_by("starts_at", "pk")
     )
     told = 0
+    today_start = _day_bounds(tomorrow - dt.timedelta(days=1))[0]
     with translation.override(settings.LANGUAGE_CODE):
         for session in sessions:
+            if already_told(NoticeKind.TRAINING_TOMORROW, session.get_absolute_url(), today_start):
+                continue
             at = timezone.localtime(session.starts_at)
             text = ngettext(
                 "Training “%(title)s” tomorrow at %(time)s, %(place)s: %(n)s person enrolled.",

@@ -99,6 +99,16 @@ def notify(users: Iterable[User], kind: str, text: str, url: str = "") -> list[N
     return notices
 
 
+def already_told(kind: str, url: str, since=None) -> bool:
+    """Whether this event (its kind and link) was told to anyone already, since a time: a
+    daily task run twice (a duplicated beat, a worker killed after its work) tells nobody
+    twice. Knows only what left a notice in the app."""
+    qs = Notice.objects.filter(kind=kind, url=url)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.exists()
+
+
 def _queue_mails(user_ids: list[int], kind: str, text: str, url: str) -> None:
     """After the commit: a broker that cannot be reached (or, without one, a mail server
     that fails in the web process) loses the mail, never the page nor the notice."""

@@ -258,6 +258,10 @@ def test_the_handover_digest_goes_to_each_coordinator_and_not_on_an_empty_day(
     (message,) = mail.outbox
     assert message.to == ["coord@example.org"]
     assert f"/rapports/financeurs/lignes/?from={yesterday}&to={yesterday}" in message.body
+    # The beat runs twice: nobody is told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.handover_digest_send() == 0
+    assert len(mail.outbox) == 1 and Notice.objects.count() == 1
 
 
 def test_the_training_reminder_goes_to_the_structure_for_tomorrows_sessions(
@@ -313,6 +317,9 @@ def test_the_training_reminder_goes_to_the_structure_for_tomorrows_sessions(
     (message,) = mail.outbox
     assert message.to == ["med@example.org"] and "Traoré" not in message.body
     assert f"http://127.0.0.1:8000/formations/{session.pk}/" in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.training_tomorrow_send() == 0
+    assert len(mail.outbox) == 1
 
 
 def test_the_daily_notices_are_scheduled():
