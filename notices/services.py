@@ -36,7 +36,7 @@ def mails_muted():
         _mails_muted.reset(token)
 
 
-def members(organisation_ids: Iterable[int], *, roles: Iterable[str] | None = None) -> list[User]:
+def members(organisation_ids: Iterable[int]) -> list[User]:
     """Active people acting for these organisations (readers only read: they are not asked
     to act), once each."""
     qs = Membership.objects.filter(
@@ -44,8 +44,6 @@ def members(organisation_ids: Iterable[int], *, roles: Iterable[str] | None = No
         user__is_active=True,
         user__is_machine=False,
     ).exclude(role__in=[Role.READER, Role.MACHINE])
-    if roles is not None:
-        qs = qs.filter(role__in=list(roles))
     users = {m.user.pk: m.user for m in qs.select_related("user")}
     return [users[pk] for pk in sorted(users)]
 
