@@ -257,6 +257,12 @@ PERMISSIONS: dict[str, Permission] = {
     "people.read_access_log": Permission(
         _coordinator, _("Only the coordination reads the access log."), "coordination"
     ),
+    # A person's own notices (notices app): only their recipient marks one read.
+    "notices.mark_read": Permission(
+        lambda user, obj: obj.recipient_id == user.pk,
+        _("Only its recipient can mark a notice read."),
+        "the notice's recipient",
+    ),
     "accounts.invite": Permission(
         _coordinator, _("Only the coordination invites people."), "coordination"
     ),

@@ -24,6 +24,7 @@ from inventory.scanning import read_scan
 from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition, on_ready
 
+from . import notifications
 from .enums import OrderStatus as O
 from .models import Allocation, Order, OrderEvent, OrderLine, OrderStep, Reservation
 from .privacy import require_not_erased
@@ -261,6 +262,7 @@ def order_decide(
         )
         # What the stock holds is reserved now; the rest as devices become ready.
         _reserve_available(order, user)
+        notifications.order_decided(order)
         return order
     if not note.strip():
         raise ValidationError(_("Say why the order is refused."))
@@ -276,6 +278,7 @@ def order_decide(
     # The refusal's words stay in the order's log (they may name a person).
     OrderStep.objects.create(order=order, kind=OrderStep.Kind.REFUSED, actor=user)
     _release(order, user)
+    notifications.order_decided(order)
     return order
 
 
@@ -588,7 +591,9 @@ def order_mark_ready(*, order: Order, user: User) -> Order:
         actor=user,
         note=ngettext("%(n)s device", "%(n)s devices", held) % {"n": held},
     )
-    return _move(order, O.READY, user=user)
+    order = _move(order, O.READY, user=user)
+    notifications.order_ready(order)
+    return order
 
 
 def _step_done(order: Order, kind: str) -> bool:

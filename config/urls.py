@@ -54,6 +54,7 @@ urlpatterns = [
         ),
     ),
     path("carte/", include("maps.urls")),
+    path("avis/", include("notices.urls")),
     path("api/", include("inventory.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["config", "core", "accounts", "inventory", "reconditioning", "beneficiaries", "reports"]
-APPS += ["maps", "demo"]
+APPS += ["maps", "demo", "notices"]
 LINT = Path(sys.executable).with_name("lint-imports")
 
 

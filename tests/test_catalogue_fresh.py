@@ -18,6 +18,7 @@ SOURCES = [
     "demo",
     "inventory",
     "maps",
+    "notices",
     "reconditioning",
     "reports",
     "templates",

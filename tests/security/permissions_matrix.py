@@ -293,6 +293,13 @@ MATRIX: dict[str, Rule] = {
         public_facts=STRUCTURE_NAMES,
     ),
     "maps:public_switch": Rule(get=POST_ONLY, post=COORDINATION, action="map.switch_public"),
+    # A person's own notices and notice settings (the notices app)
+    "notices:list": Rule(note="the person's own notices only"),
+    "notices:read": Rule(
+        args="notice", get=POST_ONLY, post=frozenset({MED}), action="notices.mark_read"
+    ),
+    "notices:read_all": Rule(get=POST_ONLY, post=LOGGED_IN, note="the person's own notices"),
+    "notices:preferences": Rule(post=LOGGED_IN, note="the person's own settings"),
     "beneficiaries:structure_export_national": Rule(
         get=COORDINATION, action="structures.export_national", note="CSV of the national schema"
     ),

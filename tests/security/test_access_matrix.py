@@ -337,6 +337,9 @@ ALLOWED_WRITES = [
     ("maps:fragility", "coordinatrice"),
     ("maps:public_switch", "coordinatrice"),
     ("invitation_list", "coordinatrice"),
+    ("notices:read", "mediatrice"),
+    ("notices:read_all", "responsable"),
+    ("notices:preferences", "responsable"),
 ]
 
 

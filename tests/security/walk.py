@@ -17,7 +17,15 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
 HARDWARE_SAMPLES = Path(__file__).resolve().parent.parent / "inventory" / "hardware_samples"
-PROJECT_APPS = ("accounts", "inventory", "reconditioning", "beneficiaries", "reports", "auth")
+PROJECT_APPS = (
+    "accounts",
+    "inventory",
+    "reconditioning",
+    "beneficiaries",
+    "reports",
+    "notices",
+    "auth",
+)
 
 
 def project_urls() -> dict[str, str]:
@@ -78,6 +86,7 @@ ARGS = {
     "allocation": lambda ids: {"pk": ids["allocation"]},
     "invitation": lambda ids: {"key": ids["invitation_key"]},
     "receipt": lambda ids: {"pk": ids["allocation"], "payment_pk": ids["payment"]},
+    "notice": lambda ids: {"pk": ids["notice"]},
 }
 
 
@@ -156,6 +165,8 @@ def post_data(name: str, ids: dict) -> dict:
             "organisation": ids.get("organisation", 0),
             "role": "coordinator",
         },
+        # Every box unticked: the settings write a row per kind turned off.
+        "notices:preferences": {},
         "password_change": {
             "old_password": "filiere-demo",
             "new_password1": "un-mot-de-passe-intrus-2026",

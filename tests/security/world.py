@@ -17,6 +17,8 @@ from accounts.enums import OrganisationKind as K
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
 from accounts.services import invitation_create
+from notices.enums import NoticeKind
+from notices.services import notify
 
 PERSONAS = (
     "anonymous",
@@ -161,7 +163,14 @@ def build_world(run_on_commit) -> World:
             organisation=med_org,
             role=Role.STAFF,
         )
-    world.own.update(invitation_key=key, organisation=med_org.pk)
+    # A notice of the mediator's, unread: only she may mark it read.
+    (notice,) = notify(
+        [world.users["mediatrice"]],
+        NoticeKind.ORDER_READY,
+        f"Commande {ready_order.reference} prête à retirer.",
+        ready_order.get_absolute_url(),
+    )
+    world.own.update(invitation_key=key, organisation=med_org.pk, notice=notice.pk)
     world.objects.update(
         part=SparePart.objects.get(pk=world.own["part"]),
         location=own_location,
@@ -173,6 +182,7 @@ def build_world(run_on_commit) -> World:
         allocation=allocation,
         order=ready_order,
         draft_order=Order.objects.filter(structure=med_org, status="draft").first(),
+        notice=notice,
     )
     world.foreign = _build_foreign(world, run_on_commit)
     assert Person.objects.filter(first_name="Zéphyrine").exists()
@@ -321,6 +331,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         import_job = importing.import_job_create(batch=batch, user=tech, uploaded_file=upload)
         report_job = report_jobs.report_job_create(kind="stock", fmt="xlsx", user=tech)
     world.objects.update(foreign_batch=batch, foreign_device=devices[0])
+    (notice,) = notify([med], NoticeKind.ORDER_READY, f"Commande {second.reference} prête.", "")
     foreign_location = Location.objects.filter(workshop=workshop).order_by("pk").first()
     return _kwargs(
         donor=donor,
@@ -346,6 +357,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         away_device=devices[-1],
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
         part=SparePart.objects.create(workshop=workshop, name="Barrette Zéphyr", category="RAM"),
+        notice=notice,
     )
 
 
