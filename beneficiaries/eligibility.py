@@ -24,6 +24,10 @@ from .privacy import require_not_erased
 class EligibilityMissing(ValidationError):
     """A hand-over refused for want of a valid proof: the screen offers to record one."""
 
+    def __init__(self, message, *, person: Person):
+        super().__init__(message)
+        self.person = person
+
 
 def recheck_days() -> int | None:
     """How long a proof counts, in days (None: it never lapses)."""
@@ -188,4 +192,4 @@ def eligibility_for_handover(
             "date": _date(in_force.seen_on),
             "months": months,
         }
-    raise EligibilityMissing(message)
+    raise EligibilityMissing(message, person=person)

@@ -13,6 +13,7 @@ from .enums import AgeBand, PaymentMethod, Situation
 from .models import (
     Commune,
     EligibilityCriterion,
+    EligibilityProofKind,
     ExemptionReason,
     FundingProgramme,
     Person,
@@ -224,6 +225,24 @@ class LimitOverrideForm(forms.Form):
     device_type = forms.ChoiceField(label=_("Device type"), choices=DeviceType.choices)
     # Its own label: the waiver's form on the same page asks for a "Reason" too.
     reason = forms.CharField(label=_("Reason for the exception"), max_length=300)
+
+
+class EligibilityCheckForm(forms.Form):
+    """The proof of precarity seen: its kind and date, never a copy of the document."""
+
+    kind = forms.ModelChoiceField(
+        label=_("Kind of proof seen"),
+        queryset=EligibilityProofKind.objects.filter(active=True),
+        help_text=_(
+            "Record only what you saw and when: never scan, photograph or keep a copy of the "
+            "document."
+        ),
+    )
+    seen_on = forms.DateField(label=_("Seen on"), widget=DATE, initial=timezone.localdate)
+
+
+class ProofKindForm(forms.Form):
+    name = forms.CharField(label=_("New kind of proof"), max_length=150)
 
 
 class CancelForm(forms.Form):
