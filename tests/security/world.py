@@ -79,6 +79,7 @@ def build_world(run_on_commit) -> World:
     from beneficiaries.models import (
         Allocation,
         EligibilityCriterion,
+        EligibilityProofKind,
         Order,
         Person,
         Structure,
@@ -149,6 +150,7 @@ def build_world(run_on_commit) -> World:
         .order_by("pk")
         .first(),
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
+        proof_kind=EligibilityProofKind.objects.get(code="rsa"),
     )
     # An invitation of the coordination to the structure: its link's key is the argument.
     with run_on_commit(execute=True):
@@ -200,6 +202,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
     from beneficiaries import allocations, orders, services
     from beneficiaries.models import (
         EligibilityCriterion,
+        EligibilityProofKind,
         FundingProgramme,
         Structure,
         TrainingProgramme,
@@ -341,6 +344,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         stocktake=shelves.stocktake_record(user=tech, location=foreign_location, text=""),
         away_device=devices[-1],
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
+        proof_kind=EligibilityProofKind.objects.get(code="aah"),
     )
 
 
