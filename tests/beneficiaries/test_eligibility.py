@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import OrganisationKind, Role
-from beneficiaries import allocations, eligibility, orders, services
+from beneficiaries import allocations, eligibility, orders, privacy, services
 from beneficiaries.models import (
     Allocation,
     EligibilityCheck,
@@ -436,3 +436,16 @@ def test_the_recap_names_no_proof_for_a_device_that_needs_none(
     recap = client.post(reverse("beneficiaries:handover", args=[device.pk]), {"person": trained.pk})
     assert recap.status_code == 200 and 'id="recap-eligibility"' not in recap.content.decode()
     assert Decimal(str(allocations.tariff_for(device))) > 0
+
+
+def test_the_right_of_access_lists_the_proofs_seen(person, mediator, coordinator):
+    eligibility.check_record(person=person, kind=kind("css"), seen_on=TODAY, user=mediator)
+    data = privacy.person_export(person=person, user=coordinator)
+    assert data["eligibility"]["proofs_seen"] == [
+        {
+            "kind": "Complémentaire santé solidaire (CSS)",
+            "seen_on": TODAY.isoformat(),
+            "recorded_by": "med",
+            "recorded_at": data["eligibility"]["proofs_seen"][0]["recorded_at"],
+        }
+    ]
