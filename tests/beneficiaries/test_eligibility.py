@@ -424,8 +424,13 @@ def test_the_funder_report_counts_people_by_kind_of_proof(client, funded_with_pr
             "programme": funded_with_proofs["programme"].pk,
         },
     ).content.decode()
-    assert '<td>Revenu de solidarité active (RSA)</td><td class="num">3</td>' in html
-    assert '<td>Aucun justificatif enregistré</td><td class="num">1</td>' in html
+    assert 'proof=rsa">3</a>' in html and 'proof=none">1</a>' in html
+    # Each figure opens on the rows it counts.
+    rows = client.get(
+        reverse("beneficiaries:allocation_rows"),
+        {"from": period.date_from, "to": period.date_to, "proof": "rsa"},
+    )
+    assert rows.context["count"] == 3
 
 
 def test_the_recap_names_no_proof_for_a_device_that_needs_none(
