@@ -89,6 +89,26 @@ class PersonForm(forms.Form):
         return data
 
 
+class PersonReferForm(PersonForm):
+    """At referral, the proof of precarity seen, if any (also recorded later on their page)."""
+
+    proof_kind = forms.ModelChoiceField(
+        label=_("Proof of precarity seen (kind, never a copy)"),
+        queryset=EligibilityProofKind.objects.filter(active=True),
+        required=False,
+        empty_label=_("None seen yet"),
+    )
+    proof_seen_on = forms.DateField(
+        label=_("Proof seen on"), widget=DATE, initial=timezone.localdate, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("proof_kind") and not data.get("proof_seen_on"):
+            self.add_error("proof_seen_on", _("Give the date the proof was seen."))
+        return data
+
+
 class SessionForm(forms.Form):
     programme = forms.ModelChoiceField(
         label=_("Programme"), queryset=TrainingProgramme.objects.all()

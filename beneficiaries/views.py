@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse
@@ -29,6 +29,7 @@ from .forms import (
     OrderLineFormSet,
     PaymentForm,
     PersonForm,
+    PersonReferForm,
     ProofKindForm,
     ReturnForm,
     SessionForm,
@@ -102,12 +103,19 @@ def person_list(request):
 
 def person_create(request):
     structure = _my_structure(request)
-    form = PersonForm(request.POST or None)
+    form = PersonReferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         data.pop("pseudonymous")
+        proof_kind, proof_seen_on = data.pop("proof_kind"), data.pop("proof_seen_on")
         try:
-            person = services.person_create(structure=structure, user=request.user, **data)
+            # The person and the proof seen, or neither: a refused date writes nobody.
+            with transaction.atomic():
+                person = services.person_create(structure=structure, user=request.user, **data)
+                if proof_kind is not None:
+                    eligibility.check_record(
+                        person=person, kind=proof_kind, seen_on=proof_seen_on, user=request.user
+                    )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

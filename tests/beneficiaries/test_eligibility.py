@@ -21,6 +21,7 @@ from beneficiaries.models import (
     EligibilityProofKind,
     ExemptionReason,
     FundingProgramme,
+    Person,
     Structure,
 )
 from inventory.enums import DeviceStatus as S
@@ -454,3 +455,30 @@ def test_the_right_of_access_lists_the_proofs_seen(person, mediator, coordinator
             "recorded_at": data["eligibility"]["proofs_seen"][0]["recorded_at"],
         }
     ]
+
+
+def test_the_proof_can_be_recorded_at_referral(client, structure, mediator):
+    client.force_login(mediator)
+    url = reverse("beneficiaries:person_create")
+    base = {
+        "reference": "ACC-1",
+        "age_band": "26-44",
+        "situation": "job_seeker",
+        "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
+        "eligibility_checked_on": TODAY.isoformat(),
+        "consent_purpose": "Suivi",
+        "consent_given_on": TODAY.isoformat(),
+    }
+    future = (TODAY + datetime.timedelta(days=3)).isoformat()
+    refused = client.post(url, {**base, "proof_kind": kind("rsa").pk, "proof_seen_on": future})
+    assert refused.status_code == 200 and "dans le futur" in refused.content.decode()
+    assert not Person.objects.exists() and not EligibilityCheck.objects.exists()
+    done = client.post(
+        url, {**base, "proof_kind": kind("aah").pk, "proof_seen_on": TODAY.isoformat()}
+    )
+    assert done.status_code == 302
+    check = EligibilityCheck.objects.get()
+    assert check.person == Person.objects.get() and check.kind.code == "aah"
+    # None seen yet: the person is referred without a proof.
+    assert client.post(url, {**base, "reference": "ACC-2"}).status_code == 302
+    assert Person.objects.count() == 2 and EligibilityCheck.objects.count() == 1
