@@ -135,6 +135,18 @@ def check_valid_on(check: EligibilityCheck | None, on: date) -> bool:
     return days is None or check.seen_on >= on - timedelta(days=days)
 
 
+def proof_lacking(
+    *, person: Person | None, structure: Organisation, public_body: bool, on: date | None = None
+) -> bool:
+    """Whether selling a public body's device to the person would be refused for want of a
+    valid proof (the hand-over page warns before the mediator asks)."""
+    if not public_body or person is None:
+        return False
+    if Structure.objects.filter(organisation=structure, serves_precarity=True).exists():
+        return False
+    return not check_valid_on(check_in_force(person), on or timezone.localdate())
+
+
 @dataclass
 class Eligibility:
     """What a hand-over relies on: the person's proof in force (kept on the allocation even

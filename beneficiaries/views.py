@@ -760,6 +760,12 @@ def handover(request, device_pk):
         tariff = allocations.tariff_for(device)
     except ValidationError as exc:
         form.add_error(None, exc)
+    cap = allocations.price_cap(Device.objects.select_related("batch__donor").get(pk=device.pk))
+    proof_warning = proof_person is None and eligibility.proof_lacking(
+        person=reservation.line.person, structure=structure, public_body=cap is not None
+    )
+    if proof_warning:
+        proof_person = reservation.line.person
     return render(
         request,
         "beneficiaries/handover.html",
@@ -769,10 +775,9 @@ def handover(request, device_pk):
             "reservation": reservation,
             "tariff": tariff,
             "proof_person": proof_person,
+            "proof_warning": proof_warning,
             "eligibility_form": EligibilityCheckForm(prefix="proof") if proof_person else None,
-            "cap": allocations.price_cap(
-                Device.objects.select_related("batch__donor").get(pk=device.pk)
-            ),
+            "cap": cap,
         },
     )
 

@@ -230,6 +230,9 @@ def test_the_hand_over_screen_refuses_then_offers_to_record_the_proof(
     device = ready_for(trained, structure, mediator, coordinator, workshop, technician)
     client.force_login(mediator)
     url = reverse("beneficiaries:handover", args=[device.pk])
+    # Warned before asking: the form to record the proof is on the page.
+    first = client.get(url).content.decode()
+    assert 'id="proof-warning"' in first and 'id="eligibility-form"' in first
     page = client.post(url, {"person": trained.pk, "confirm": "1"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -245,6 +248,7 @@ def test_the_hand_over_screen_refuses_then_offers_to_record_the_proof(
     check = EligibilityCheck.objects.get()
     assert (check.kind.code, check.seen_on, check.recorded_by) == ("css", TODAY, mediator)
 
+    assert 'id="proof-missing"' not in client.get(url).content.decode()
     recap = client.post(url, {"person": trained.pk})
     assert recap.status_code == 200
     text = recap.content.decode()
@@ -439,6 +443,8 @@ def test_the_recap_names_no_proof_for_a_device_that_needs_none(
 ):
     device = ready_for(trained, structure, mediator, coordinator, workshop, technician)
     client.force_login(mediator)
+    page = client.get(reverse("beneficiaries:handover", args=[device.pk])).content.decode()
+    assert 'id="proof-warning"' not in page and 'id="proof-missing"' not in page
     recap = client.post(reverse("beneficiaries:handover", args=[device.pk]), {"person": trained.pk})
     assert recap.status_code == 200 and 'id="recap-eligibility"' not in recap.content.decode()
     assert Decimal(str(allocations.tariff_for(device))) > 0
