@@ -249,7 +249,8 @@ def proof_kind_list(request):
         else:
             messages.success(request, _("“%(kind)s” added to the list.") % {"kind": kind})
             return redirect("beneficiaries:proof_kind_list")
-    kinds = EligibilityProofKind.objects.annotate(n=Count("checks"))
+    # Meta.ordering does not apply to a grouped query: the order is asked for.
+    kinds = EligibilityProofKind.objects.annotate(n=Count("checks")).order_by("order", "name")
     return render(
         request,
         "beneficiaries/proof_kinds.html",

@@ -314,6 +314,8 @@ def test_only_the_coordination_edits_the_list_of_kinds(client, coordinator, medi
     assert client.post(url, {"name": "  Quotient familial CAF  "}).status_code == 302
     added = EligibilityProofKind.objects.get(name="Quotient familial CAF")
     assert added.active and added.code == "quotient-familial-caf"
+    shown = [k.name for k in client.get(url).context["kinds"]]
+    assert shown[0] == "Revenu de solidarité active (RSA)" and shown[-1] == added.name
     again = client.post(url, {"name": "quotient familial caf"})
     assert again.status_code == 200 and "déjà dans la liste" in again.content.decode()
     assert client.post(url, {"name": "   "}).status_code == 200
