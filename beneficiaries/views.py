@@ -232,8 +232,12 @@ def person_eligibility(request, pk):
                 % {"kind": check.kind, "date": formats.date_format(check.seen_on, "DATE_FORMAT")},
             )
     else:
-        for errors in form.errors.values():
-            _errors(request, ValidationError(errors))
+        for name, errors in form.errors.items():
+            for error in errors:
+                messages.error(
+                    request,
+                    _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": error},
+                )
     return redirect(back or f"{person.get_absolute_url()}#eligibility")
 
 

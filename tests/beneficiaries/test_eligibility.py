@@ -271,8 +271,9 @@ def test_the_person_page_records_proofs_and_lists_them(client, person, mediator)
         response = client.post(url, {"proof-kind": kind("rsa").pk, "proof-seen_on": bad})
         assert response.status_code == 302
     assert not EligibilityCheck.objects.exists()
-    page = client.get(person.get_absolute_url())
-    assert "dans le futur" in page.content.decode() or "ne compte plus" in page.content.decode()
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert "dans le futur" in page and "ne compte plus" in page
+    assert "Vu le : Saisissez une date valide." in page
 
     client.post(url, {"proof-kind": kind("aah").pk, "proof-seen_on": TODAY.isoformat()})
     client.post(url, {"proof-kind": kind("rsa").pk, "proof-seen_on": TODAY.isoformat()})
