@@ -5,8 +5,10 @@ in precarity. The kind of proof and its date are recorded, never a copy; the coo
 keeps the list of kinds in the app; the funder report counts people by kind of proof."""
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -26,7 +28,13 @@ from beneficiaries.models import (
 )
 from inventory.enums import DeviceStatus as S
 from reconditioning.demo import walk_to
-from reports.funder import HIDDEN, FunderFilters, funder_report_build, funder_report_csv
+from reports.funder import (
+    HIDDEN,
+    FunderFilters,
+    funder_report_build,
+    funder_report_csv,
+    funder_report_xlsx,
+)
 from reports.periods import MONTH, Period
 from tests.beneficiaries.conftest import public_ready_laptop, train
 from tests.factories import OrganisationFactory, make_batch, make_device, member
@@ -414,6 +422,12 @@ def test_the_funder_report_counts_people_by_kind_of_proof(client, funded_with_pr
     csv = funder_report_csv(masked).decode("utf-8-sig")
     line = next(x for x in csv.splitlines() if "Revenu de solidarité active" in x)
     assert line.endswith(";—") and "3" not in line.split(";")[-1]
+    sheet = openpyxl.load_workbook(io.BytesIO(funder_report_xlsx(masked))).worksheets[0]
+    cells = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
+    assert cells["Justificatif d'éligibilité : Revenu de solidarité active (RSA)"] == "—"
+    staff_sheet = openpyxl.load_workbook(io.BytesIO(funder_report_xlsx(staff))).worksheets[0]
+    cells = {row[0]: row[1] for row in staff_sheet.iter_rows(values_only=True)}
+    assert cells["Justificatif d'éligibilité : Allocation aux adultes handicapés (AAH)"] == 6
 
     client.force_login(funder)
     page = client.get(
