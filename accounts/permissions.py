@@ -246,6 +246,22 @@ PERMISSIONS: dict[str, Permission] = {
     "tariffs.set": Permission(
         _coordinator, _("Only a coordinator sets the tariff grid."), "coordination"
     ),
+    # Eligibility (décret of 7 Nov. 2022): the structure that sees the proof records it.
+    "eligibility.record": Permission(
+        _objects_structure,
+        _("Only the structure that follows this person records the proof seen."),
+        "the person's structure",
+    ),
+    "eligibility.manage_proofs": Permission(
+        _coordinator,
+        _("Only the coordination sets the list of eligibility proofs."),
+        "coordination",
+    ),
+    "structures.set_precarity": Permission(
+        _coordinator,
+        _("Only the coordination says which associations serve people in precarity."),
+        "coordination",
+    ),
     "people.waive_training": Permission(
         _coordinator, _("Only a coordinator can waive the training."), "coordination"
     ),

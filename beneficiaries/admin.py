@@ -11,6 +11,7 @@ from .models import (
     Commune,
     DeviceTraining,
     EligibilityCriterion,
+    EligibilityProofKind,
     ExemptionReason,
     Order,
     OrderEvent,
@@ -108,10 +109,19 @@ class TrainingProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(Structure)
 class StructureAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "commune", "in_qpv", "updated_on"]
-    list_filter = ["in_qpv"]
+    list_display = ["organisation", "commune", "in_qpv", "serves_precarity", "updated_on"]
+    list_filter = ["in_qpv", "serves_precarity"]
     search_fields = ["organisation__name", "mednum_id"]
     raw_id_fields = ["commune"]
+
+
+@admin.register(EligibilityProofKind)
+class EligibilityProofKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "active", "order"]
+    list_filter = ["active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # turned off instead: the proofs recorded with a kind name it
 
 
 @admin.register(Commune)

@@ -23,6 +23,7 @@ from inventory.models import Device, Donor
 from inventory.services import counter_reserve
 from reconditioning.lifecycle import device_transition
 
+from .eligibility import Eligibility, eligibility_for_handover
 from .enums import PUBLIC_BODY_PRICE_CAPS, ExemptionGrantor, OrderStatus
 from .models import (
     Allocation,
@@ -211,6 +212,7 @@ class HandoverTerms:
     cap: Decimal | None
     reassigned_from: Person | None
     limit_override: LimitOverride | None
+    eligibility: Eligibility | None = None
 
 
 def handover_terms(
@@ -305,6 +307,9 @@ def handover_terms(
                 "type": device.get_device_type_display(),
             }
         )
+    eligibility = eligibility_for_handover(
+        person=person, structure=structure, public_body=cap is not None, amount=amount
+    )
     return HandoverTerms(
         device=device,
         person=person,
@@ -316,6 +321,7 @@ def handover_terms(
         cap=cap,
         reassigned_from=reassigned_from,
         limit_override=limit_override,
+        eligibility=eligibility,
     )
 
 
@@ -377,6 +383,7 @@ def allocation_create(
                 reassigned_from=terms.reassigned_from,
                 reassignment_reason=reassign_reason.strip()[:300] if terms.reassigned_from else "",
                 limit_override=terms.limit_override,
+                eligibility_check=terms.eligibility.check,
             )
     except IntegrityError as exc:
         raise ValidationError(_("This device has already been handed over.")) from exc

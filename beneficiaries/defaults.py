@@ -82,6 +82,27 @@ MODEL_NAMES = [
 ]
 
 
+# The kinds of proof of precarity (décret of 7 November 2022) the coordination starts from;
+# it adds, reorders or turns them off in the app. code, name (French: its own words).
+PROOF_KINDS = [
+    ("rsa", "Revenu de solidarité active (RSA)"),
+    ("ass", "Allocation de solidarité spécifique (ASS)"),
+    ("aah", "Allocation aux adultes handicapés (AAH)"),
+    ("css", "Complémentaire santé solidaire (CSS)"),
+    ("aspa", "Minimum vieillesse (ASPA)"),
+    ("bourse", "Bourse étudiante (sur critères sociaux)"),
+    ("travailleur-social", "Orientation par un travailleur social"),
+]
+
+
+def proof_kinds_load(EligibilityProofKind) -> None:
+    """The real model or a migration's historical one; a kind already there is left alone."""
+    for order, (code, name) in enumerate(PROOF_KINDS, start=1):
+        EligibilityProofKind.objects.get_or_create(
+            code=code, defaults={"name": name, "order": order * 10}
+        )
+
+
 IMPACT_SOURCE = (
     "ADEME (2022), « Évaluation de l'impact environnemental d'un ensemble de "
     "produits reconditionnés » — valeurs rapportées, à vérifier"

@@ -13,6 +13,7 @@ from .enums import AgeBand, PaymentMethod, Situation
 from .models import (
     Commune,
     EligibilityCriterion,
+    EligibilityProofKind,
     ExemptionReason,
     FundingProgramme,
     Person,
@@ -85,6 +86,26 @@ class PersonForm(forms.Form):
         if data.get("pseudonymous"):
             for name in ("first_name", "last_name", "phone", "email"):
                 data[name] = ""
+        return data
+
+
+class PersonReferForm(PersonForm):
+    """At referral, the proof of precarity seen, if any (also recorded later on their page)."""
+
+    proof_kind = forms.ModelChoiceField(
+        label=_("Proof of precarity seen (kind, never a copy)"),
+        queryset=EligibilityProofKind.objects.filter(active=True),
+        required=False,
+        empty_label=_("None seen yet"),
+    )
+    proof_seen_on = forms.DateField(
+        label=_("Proof seen on"), widget=DATE, initial=timezone.localdate, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("proof_kind") and not data.get("proof_seen_on"):
+            self.add_error("proof_seen_on", _("Give the date the proof was seen."))
         return data
 
 
@@ -224,6 +245,24 @@ class LimitOverrideForm(forms.Form):
     device_type = forms.ChoiceField(label=_("Device type"), choices=DeviceType.choices)
     # Its own label: the waiver's form on the same page asks for a "Reason" too.
     reason = forms.CharField(label=_("Reason for the exception"), max_length=300)
+
+
+class EligibilityCheckForm(forms.Form):
+    """The proof of precarity seen: its kind and date, never a copy of the document."""
+
+    kind = forms.ModelChoiceField(
+        label=_("Kind of proof seen"),
+        queryset=EligibilityProofKind.objects.filter(active=True),
+        help_text=_(
+            "Record only what you saw and when: never scan, photograph or keep a copy of the "
+            "document."
+        ),
+    )
+    seen_on = forms.DateField(label=_("Seen on"), widget=DATE, initial=timezone.localdate)
+
+
+class ProofKindForm(forms.Form):
+    name = forms.CharField(label=_("New kind of proof"), max_length=150)
 
 
 class CancelForm(forms.Form):

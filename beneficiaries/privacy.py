@@ -26,6 +26,7 @@ from accounts.models import User
 from .models import (
     Allocation,
     AuditLog,
+    EligibilityCheck,
     Enrolment,
     LimitOverride,
     Order,
@@ -375,6 +376,18 @@ def person_export(*, person: Person, user: User) -> dict:
             "criterion": str(person.eligibility),
             "justification": person.eligibility_justification,
             "checked_on": _iso(person.eligibility_checked_on),
+            # The proofs of precarity seen: their kind and date (no copy was ever kept).
+            "proofs_seen": [
+                {
+                    "kind": str(c.kind),
+                    "seen_on": _iso(c.seen_on),
+                    "recorded_by": c.recorded_by.get_username(),
+                    "recorded_at": _iso(c.recorded_at),
+                }
+                for c in EligibilityCheck.objects.filter(person=person)
+                .select_related("kind", "recorded_by")
+                .order_by("recorded_at", "id")
+            ],
         },
         "consents": [
             {

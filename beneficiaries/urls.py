@@ -16,6 +16,9 @@ urlpatterns = [
         views.person_limit_override,
         name="person_limit_override",
     ),
+    path("personnes/<int:pk>/justificatif/", views.person_eligibility, name="person_eligibility"),
+    path("justificatifs/", views.proof_kind_list, name="proof_kind_list"),
+    path("justificatifs/<int:pk>/activation/", views.proof_kind_toggle, name="proof_kind_toggle"),
     path("personnes/<int:pk>/export.json", privacy_views.person_export, name="person_export"),
     path("personnes/<int:pk>/effacer/", privacy_views.person_erase, name="person_erase"),
     path("personnes/journal-des-acces/", privacy_views.audit_log, name="audit_log"),
@@ -37,6 +40,7 @@ urlpatterns = [
     ),
     path("tarifs/", tariff_views.tariffs, name="tariffs"),
     path("structures/", views.structure_list, name="structure_list"),
+    path("structures/<int:pk>/precarite/", views.structure_precarity, name="structure_precarity"),
     path("structures/import/", views.structure_import, name="structure_import"),
     path(
         "structures/export-national/",

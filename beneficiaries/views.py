@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -15,11 +17,12 @@ from accounts.enums import OrganisationKind
 from core.sorting import choice_order, sort_for
 from inventory.models import Device
 
-from . import allocations, orders, privacy, services
+from . import allocations, eligibility, orders, privacy, services
 from .enums import AgeBand, OrderStatus
 from .forms import (
     CancelForm,
     DecisionForm,
+    EligibilityCheckForm,
     EnrolForm,
     HandoverForm,
     LimitOverrideForm,
@@ -27,6 +30,8 @@ from .forms import (
     OrderLineFormSet,
     PaymentForm,
     PersonForm,
+    PersonReferForm,
+    ProofKindForm,
     ReturnForm,
     SessionForm,
     WaiverForm,
@@ -37,6 +42,7 @@ from .mednum_schema import SCHEMA_VERSION
 from .models import (
     Allocation,
     AuditLog,
+    EligibilityProofKind,
     Order,
     OrderStep,
     Person,
@@ -98,12 +104,19 @@ def person_list(request):
 
 def person_create(request):
     structure = _my_structure(request)
-    form = PersonForm(request.POST or None)
+    form = PersonReferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         data.pop("pseudonymous")
+        proof_kind, proof_seen_on = data.pop("proof_kind"), data.pop("proof_seen_on")
         try:
-            person = services.person_create(structure=structure, user=request.user, **data)
+            # The person and the proof seen, or neither: a refused date writes nobody.
+            with transaction.atomic():
+                person = services.person_create(structure=structure, user=request.user, **data)
+                if proof_kind is not None:
+                    eligibility.check_record(
+                        person=person, kind=proof_kind, seen_on=proof_seen_on, user=request.user
+                    )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -172,6 +185,7 @@ def person_detail(request, pk):
                 WaiverForm() if permissions.can(request.user, "people.waive_training") else None
             ),
             "limit_overrides": person.limit_overrides.select_related("granted_by"),
+            **_eligibility_context(request.user, person),
             "limit_form": (
                 LimitOverrideForm(prefix="limit")
                 if permissions.can(request.user, "allocations.override_limit")
@@ -179,6 +193,95 @@ def person_detail(request, pk):
             ),
         },
     )
+
+
+def _eligibility_context(user, person) -> dict:
+    """The proofs seen (newest first), whether the one in force still counts, and the form."""
+    checks = list(person.eligibility_checks.select_related("kind", "recorded_by"))
+    in_force = checks[0] if checks else None
+    return {
+        "eligibility_checks": checks,
+        "eligibility_in_force": in_force,
+        "eligibility_valid": eligibility.check_valid_on(in_force, timezone.localdate()),
+        "recheck_months": settings.FILIERE_ELIGIBILITY_RECHECK_MONTHS,
+        "eligibility_form": (
+            EligibilityCheckForm(prefix="proof")
+            if permissions.can(user, "eligibility.record", person)
+            else None
+        ),
+    }
+
+
+@require_POST
+def person_eligibility(request, pk):
+    """The structure records the kind of proof it saw and the date (a correction is a new
+    row); from the hand-over page, back to it."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    form = EligibilityCheckForm(request.POST, prefix="proof")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if form.is_valid():
+        try:
+            check = eligibility.check_record(person=person, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Proof recorded: %(kind)s, seen on %(date)s.")
+                % {"kind": check.kind, "date": formats.date_format(check.seen_on, "DATE_FORMAT")},
+            )
+    else:
+        for name, errors in form.errors.items():
+            for error in errors:
+                messages.error(
+                    request,
+                    _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": error},
+                )
+    return redirect(back or f"{person.get_absolute_url()}#eligibility")
+
+
+def proof_kind_list(request):
+    """The coordination's list of kinds of proof: add one, turn one off or on again."""
+    permissions.require(request.user, "eligibility.manage_proofs")
+    form = ProofKindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind = eligibility.proof_kind_create(name=form.cleaned_data["name"], user=request.user)
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            messages.success(request, _("“%(kind)s” added to the list.") % {"kind": kind})
+            return redirect("beneficiaries:proof_kind_list")
+    # Meta.ordering does not apply to a grouped query: the order is asked for.
+    kinds = EligibilityProofKind.objects.annotate(n=Count("checks")).order_by("order", "name")
+    return render(
+        request,
+        "beneficiaries/proof_kinds.html",
+        {
+            "kinds": kinds,
+            "form": form,
+            "recheck_months": settings.FILIERE_ELIGIBILITY_RECHECK_MONTHS,
+        },
+    )
+
+
+@require_POST
+def proof_kind_toggle(request, pk):
+    permissions.require(request.user, "eligibility.manage_proofs")
+    kind = get_object_or_404(EligibilityProofKind, pk=pk)
+    active = request.POST.get("active") == "1"
+    eligibility.proof_kind_set_active(kind=kind, active=active, user=request.user)
+    if active:
+        messages.success(request, _("“%(kind)s” is offered again.") % {"kind": kind})
+    else:
+        messages.success(
+            request,
+            _("“%(kind)s” is no longer offered; the proofs recorded with it are kept.")
+            % {"kind": kind},
+        )
+    return redirect("beneficiaries:proof_kind_list")
 
 
 @require_POST
@@ -613,6 +716,7 @@ def handover(request, device_pk):
     initial = {"person": reservation.line.person_id}
     form = HandoverForm(request.POST or None, people=people, initial=initial)
     terms = None
+    proof_person = None  # refused for want of a proof: the page offers to record it
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         handover_args = {
@@ -632,6 +736,8 @@ def handover(request, device_pk):
                 terms = allocations.handover_terms(**handover_args)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+            if isinstance(exc, eligibility.EligibilityMissing):
+                proof_person = exc.person
         except DatabaseError:
             # The service's transaction rolled back: nothing of the hand-over was written.
             form.add_error(
@@ -668,6 +774,12 @@ def handover(request, device_pk):
         tariff = allocations.tariff_for(device)
     except ValidationError as exc:
         form.add_error(None, exc)
+    cap = allocations.price_cap(Device.objects.select_related("batch__donor").get(pk=device.pk))
+    proof_warning = proof_person is None and eligibility.proof_lacking(
+        person=reservation.line.person, structure=structure, public_body=cap is not None
+    )
+    if proof_warning:
+        proof_person = reservation.line.person
     return render(
         request,
         "beneficiaries/handover.html",
@@ -676,9 +788,10 @@ def handover(request, device_pk):
             "device": device,
             "reservation": reservation,
             "tariff": tariff,
-            "cap": allocations.price_cap(
-                Device.objects.select_related("batch__donor").get(pk=device.pk)
-            ),
+            "proof_person": proof_person,
+            "proof_warning": proof_warning,
+            "eligibility_form": EligibilityCheckForm(prefix="proof") if proof_person else None,
+            "cap": cap,
         },
     )
 
@@ -827,12 +940,38 @@ def structure_list(request):
             "structures": structures[:500],
             "sort": sort,
             "can_import": permissions.can(request.user, "structures.import"),
+            "can_set_precarity": permissions.can(request.user, "structures.set_precarity"),
             "can_export": can_export,
             # Structures the national file leaves out, for the coordination to complete.
             "export_skipped": national_export(request.user).skipped if can_export else [],
             "schema_version": SCHEMA_VERSION,
         },
     )
+
+
+@require_POST
+def structure_precarity(request, pk):
+    """The coordination says whether a structure is an association serving people in
+    precarity (it may then sell public bodies' devices without a proof per person)."""
+    permissions.require(request.user, "structures.set_precarity")
+    structure = get_object_or_404(
+        Structure.objects.visible_to(request.user).select_related("organisation"), pk=pk
+    )
+    value = request.POST.get("serves_precarity") == "1"
+    eligibility.structure_set_serves_precarity(structure=structure, value=value, user=request.user)
+    if value:
+        messages.success(
+            request,
+            _("%(structure)s is recorded as an association serving people in precarity.")
+            % {"structure": structure},
+        )
+    else:
+        messages.success(
+            request,
+            _("%(structure)s is no longer recorded as serving people in precarity.")
+            % {"structure": structure},
+        )
+    return redirect("beneficiaries:structure_list")
 
 
 def structure_export_national(request):

@@ -337,6 +337,9 @@ FILIERE_COMMUNE_SUGGESTIONS = "beneficiaries:commune_suggestions"
 # The quasi-don: one device of each type per person within this many months (0: no limit);
 # a coordinator may override it for one hand-over, with a reason.
 FILIERE_ONE_DEVICE_PER_TYPE_MONTHS = int(os.environ.get("FILIERE_ONE_DEVICE_PER_TYPE_MONTHS", "24"))
+# A device donated by a public body, sold at a solidarity price: the proof of precarity must
+# have been seen within this many months of the hand-over (0: once is enough).
+FILIERE_ELIGIBILITY_RECHECK_MONTHS = int(os.environ.get("FILIERE_ELIGIBILITY_RECHECK_MONTHS", "12"))
 
 LOGGING = {
     "version": 1,

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
-from beneficiaries import allocations, orders, services
+from beneficiaries import allocations, eligibility, orders, services
 from beneficiaries.models import (
     Allocation,
     Commune,
     EligibilityCriterion,
+    EligibilityProofKind,
     FundingProgramme,
     Structure,
 )
@@ -131,6 +132,15 @@ LAST_NAMES = [
 AGE_BANDS = ["18-25", "26-44", "45-64", "65+", "26-44", "45-64"]
 SITUATIONS = ["job_seeker", "retired", "student", "inactive", "employed", "job_seeker"]
 ELIGIBILITY_CODES = ["rsa", "aspa", "bourse", "aah", "ass", "qf"]
+# The kind of proof seen for each criterion (a family quotient: a social worker's referral).
+PROOF_FOR = {
+    "rsa": "rsa",
+    "aspa": "aspa",
+    "bourse": "bourse",
+    "aah": "aah",
+    "ass": "ass",
+    "qf": "travailleur-social",
+}
 GRADES = ["A", "B", "B", "C"]
 
 
@@ -199,6 +209,7 @@ class History:
             starts_on=self.today - dt.timedelta(days=MONTHS * 31),
         )
         self.criteria = {c.code: c for c in EligibilityCriterion.objects.all()}
+        self.proofs = {k.code: k for k in EligibilityProofKind.objects.all()}
         codes = {c for pair in NEIGHBOURS.values() for c in pair}
         self.communes = {c.code_insee: c for c in Commune.objects.filter(code_insee__in=codes)}
 
@@ -323,6 +334,11 @@ class History:
                         consent_given_on=day,
                         eligibility_checked_on=day,
                         consent_purpose="Suivi de l'équipement et de la formation par la structure",
+                    )
+                    # The proof of precarity seen at referral (the kind and the date, no copy).
+                    code = ELIGIBILITY_CODES[n % len(ELIGIBILITY_CODES)]
+                    eligibility.check_record(
+                        person=person, kind=self.proofs[PROOF_FOR[code]], seen_on=day, user=staff
                     )
                 people.append((person, org, staff))
         return people

@@ -22,6 +22,7 @@ from beneficiaries.enums import AgeBand, Situation
 from beneficiaries.models import (
     Allocation,
     Commune,
+    EligibilityProofKind,
     FundingProgramme,
     ImpactFactor,
     Outline,
@@ -143,6 +144,8 @@ class FunderReport:
     donor_ids: list = field(default_factory=list)
     # Devices handed over per commune (INSEE code → count, or HIDDEN for funders).
     communes: dict = field(default_factory=dict)
+    # People by the kind of the proof of precarity their hand-over relied on ("none": none).
+    by_proof: list = field(default_factory=list)
 
     @property
     def top_donors(self) -> list[tuple[str, int, int, int]]:
@@ -289,6 +292,11 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         .values_list("person__situation")
         .annotate(n=Count("person", distinct=True))
     )
+    proof = dict(
+        with_person.order_by()
+        .values_list("eligibility_check__kind__code")
+        .annotate(n=Count("person", distinct=True))
+    )
     money = allocations.aggregate(due=Sum("charge"), tariff=Sum("tariff_amount"))
     exempted = allocations.filter(exemption_reason__isnull=False)
     exempted_money = exempted.aggregate(tariff=Sum("tariff_amount"), charge=Sum("charge"))
@@ -365,6 +373,7 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         factors=factors,
         without_factor=without,
         communes=communes,
+        by_proof=proof_rows(proof),
     )
     if report.masked:
         _protect(report, _hidden_measures(user, filters))
@@ -372,13 +381,22 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
     return report
 
 
+def proof_rows(counts: dict) -> list[tuple[str, str, int]]:
+    """Every kind of proof (offered or not: a missing line would say "nobody"), then the
+    people whose hand-over relied on none (a device no proof was asked for, or a structure
+    serving people in precarity)."""
+    kinds = EligibilityProofKind.objects.order_by("order", "name").values_list("code", "name")
+    rows = [(code, name, counts.get(code, 0)) for code, name in kinds]
+    return [*rows, ("none", _("No proof recorded"), counts.get(None, 0))]
+
+
 # The figures of the protection table ("measures"), per allocation or per distinct person.
-PERSON_MEASURES = ("people", "age:", "situation:", "trained", "waived")
+PERSON_MEASURES = ("people", "age:", "situation:", "trained", "waived", "proof:")
 
 
 def _measures(row) -> tuple[list[str], list[str]]:
     """(allocation measures, person measures) one allocation counts in."""
-    (_at, person, _pc, _sc, _prog, dtype, age, situation, waiver, exempt, qpv, donor) = row
+    (_at, person, _pc, _sc, _prog, dtype, age, situation, waiver, exempt, qpv, donor, proof) = row
     counted = ["devices", f"type:{dtype}", "to_people" if person else "to_structures"]
     counted += ["qpv" if qpv else "nonqpv", f"donor:{donor}"]
     if exempt:
@@ -387,6 +405,7 @@ def _measures(row) -> tuple[list[str], list[str]]:
     if person:
         people = ["people", f"age:{age}", f"situation:{situation}"]
         people.append("waived" if waiver else "trained")
+        people.append(f"proof:{proof or 'none'}")
     return counted, people
 
 
@@ -398,6 +417,7 @@ CATEGORY_GROUPS = [
     ("people", "age:"),
     ("people", "situation:"),
     ("people", ("trained", "waived")),
+    ("people", "proof:"),
 ]
 
 
@@ -428,6 +448,7 @@ def _hidden_measures(user, filters: FunderFilters):
             "exemption_reason_id",
             "structure__structure__in_qpv",
             "device__batch__donor_id",
+            "eligibility_check__kind__code",
         )
         .iterator(chunk_size=2000)
     )
@@ -532,6 +553,7 @@ def _protect(report: FunderReport, hidden) -> None:
     report.by_situation = [
         (c, label, cell(f"situation:{c}", n)) for c, label, n in report.by_situation
     ]
+    report.by_proof = [(c, label, cell(f"proof:{c}", n)) for c, label, n in report.by_proof]
     report.trained = cell("trained", report.trained)
     report.waived = cell("waived", report.waived)
     if devices_hidden or hidden("to_people"):
@@ -598,6 +620,9 @@ def _rows(report: FunderReport) -> list[list]:
     rows += [[_("Devices: %(type)s") % {"type": label}, s(n)] for _c, label, n in report.by_type]
     rows += [[_("Age band: %(band)s") % {"band": label}, s(n)] for _c, label, n in report.by_age]
     rows += [[_("Situation: %(s)s") % {"s": label}, s(n)] for _c, label, n in report.by_situation]
+    rows += [
+        [_("Proof of eligibility: %(kind)s") % {"kind": k}, s(n)] for _c, k, n in report.by_proof
+    ]
     rows += [
         [
             _("Donor: %(name)s — collected / handed over / scrapped") % {"name": name},

@@ -146,6 +146,10 @@ def allocation_rows(request):
     ]:
         if g.get(key):
             rows = rows.filter(**{lookup: g[key]})
+    if g.get("proof") == "none":
+        rows = rows.filter(person__isnull=False, eligibility_check__isnull=True)
+    elif g.get("proof"):
+        rows = rows.filter(eligibility_check__kind__code=g["proof"])
     if g.get("category") == "people":
         rows = rows.filter(person__isnull=False)
     elif g.get("category") == "structures":

@@ -88,9 +88,10 @@ def _os_catalogue(request):
         from beneficiaries.defaults import MODEL_NAMES, defaults_load
 
         defaults_load({name: apps.get_model("beneficiaries", name) for name in MODEL_NAMES})
-        from beneficiaries.defaults import impact_load
+        from beneficiaries.defaults import impact_load, proof_kinds_load
 
         impact_load(apps.get_model("beneficiaries", "ImpactFactor"))
+        proof_kinds_load(apps.get_model("beneficiaries", "EligibilityProofKind"))
         from inventory.weights import weights_load
 
         weights_load()

@@ -2,6 +2,7 @@
 
 from .allocations import Allocation, ExemptionReason, LimitOverride, Payment, Tariff  # noqa: F401
 from .audit import AuditLog  # noqa: F401
+from .eligibility import EligibilityCheck, EligibilityProofKind  # noqa: F401
 from .funding import FundingProgramme, ImpactFactor  # noqa: F401
 from .geography import FragilityImport, FragilityScore, Outline, PublicMapSwitch  # noqa: F401
 from .orders import Order, OrderEvent, OrderLine, OrderStep, Reservation  # noqa: F401

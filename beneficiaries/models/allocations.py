@@ -16,6 +16,7 @@ from inventory.enums import DeviceType, Grade
 from inventory.models import AppendOnlyModel, Device
 
 from ..enums import ExemptionGrantor, PaymentMethod
+from .eligibility import EligibilityCheck
 from .orders import OrderLine
 from .people import Person
 from .structures import MEDIATION
@@ -159,6 +160,16 @@ class Allocation(models.Model):
     )
     limit_override = models.OneToOneField(
         LimitOverride, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation"
+    )
+    # The person's proof of precarity in force at the hand-over (beneficiaries.eligibility):
+    # required for a public body's device sold at a solidarity price, kept whenever there is one.
+    eligibility_check = models.ForeignKey(
+        EligibilityCheck,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("proof of eligibility"),
     )
 
     objects = AllocationQuerySet.as_manager()

@@ -65,6 +65,11 @@ class Structure(models.Model):
     opening_hours = models.CharField(_("opening hours"), max_length=500, blank=True)
     services = models.JSONField(_("services"), default=list, blank=True)
     website = models.URLField(_("website"), max_length=300, blank=True)
+    # Set by the coordination: such an association may receive devices donated by public
+    # bodies at a solidarity price without a proof for each person (décret of 7 Nov. 2022).
+    serves_precarity = models.BooleanField(
+        _("association serving people in precarity"), default=False, db_default=False
+    )
 
     objects = StructureQuerySet.as_manager()
 

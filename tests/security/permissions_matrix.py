@@ -225,6 +225,21 @@ MATRIX: dict[str, Rule] = {
         refused_in_page=True,
         action="allocations.override_limit",
     ),
+    # Eligibility (décret of 7 Nov. 2022): the structure records the proof it saw; the
+    # coordination keeps the list of kinds and says which structures serve people in precarity.
+    "beneficiaries:person_eligibility": Rule(
+        args="person",
+        get=POST_ONLY,
+        post=frozenset({MED}),
+        refused_in_page=True,
+        action="eligibility.record",
+    ),
+    "beneficiaries:proof_kind_list": Rule(
+        get=COORDINATION, post=COORDINATION, action="eligibility.manage_proofs"
+    ),
+    "beneficiaries:proof_kind_toggle": Rule(
+        args="proof_kind", get=POST_ONLY, post=COORDINATION, action="eligibility.manage_proofs"
+    ),
     "beneficiaries:session_list": Rule(note="scoped list"),
     "beneficiaries:session_create": Rule(get=frozenset({MED}), post=frozenset({MED})),
     "beneficiaries:session_detail": Rule(
@@ -273,6 +288,9 @@ MATRIX: dict[str, Rule] = {
         post=COORDINATION,
         action="tariffs.set",
         note="the structures and workshops read the grid",
+    ),
+    "beneficiaries:structure_precarity": Rule(
+        args="structure", get=POST_ONLY, post=COORDINATION, action="structures.set_precarity"
     ),
     "beneficiaries:structure_import": Rule(
         get=COORDINATION, post=COORDINATION, action="structures.import"

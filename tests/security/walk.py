@@ -87,6 +87,8 @@ ARGS = {
     "invitation": lambda ids: {"key": ids["invitation_key"]},
     "receipt": lambda ids: {"pk": ids["allocation"], "payment_pk": ids["payment"]},
     "notice": lambda ids: {"pk": ids["notice"]},
+    "proof_kind": lambda ids: {"pk": ids["proof_kind"]},
+    "structure": lambda ids: {"pk": ids["structure"]},
 }
 
 
@@ -139,6 +141,13 @@ def post_data(name: str, ids: dict) -> dict:
             "limit-reason": "intrusion",
         },
         "beneficiaries:allocation_replace": {"device": ids.get("handover_device", 0)},
+        "beneficiaries:person_eligibility": {
+            "proof-kind": ids["proof_kind"],
+            "proof-seen_on": today,
+        },
+        "beneficiaries:proof_kind_list": {"name": "Justificatif intrus"},
+        "beneficiaries:proof_kind_toggle": {"active": "0"},
+        "beneficiaries:structure_precarity": {"serves_precarity": "1"},
         "beneficiaries:person_edit": {
             "first_name": "Intrus",
             "last_name": "Intrus",

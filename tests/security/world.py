@@ -81,6 +81,7 @@ def build_world(run_on_commit) -> World:
     from beneficiaries.models import (
         Allocation,
         EligibilityCriterion,
+        EligibilityProofKind,
         Order,
         Person,
         Structure,
@@ -154,6 +155,7 @@ def build_world(run_on_commit) -> World:
         part=SparePart.objects.create(
             workshop=batch.workshop, name="Barrette 8 Go", category="RAM"
         ),
+        proof_kind=EligibilityProofKind.objects.get(code="rsa"),
     )
     # An invitation of the coordination to the structure: its link's key is the argument.
     with run_on_commit(execute=True):
@@ -214,6 +216,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
     from beneficiaries import allocations, orders, services
     from beneficiaries.models import (
         EligibilityCriterion,
+        EligibilityProofKind,
         FundingProgramme,
         Structure,
         TrainingProgramme,
@@ -358,6 +361,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
         part=SparePart.objects.create(workshop=workshop, name="Barrette Zéphyr", category="RAM"),
         notice=notice,
+        proof_kind=EligibilityProofKind.objects.get(code="aah"),
     )
 
 

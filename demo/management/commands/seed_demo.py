@@ -8,9 +8,10 @@ from django.db import transaction
 from accounts.enums import OrganisationKind as K
 from accounts.enums import Role
 from accounts.models import Membership, Organisation, User
-from beneficiaries import allocations, orders, services
+from beneficiaries import allocations, eligibility, orders, services
 from beneficiaries.models import (
     EligibilityCriterion,
+    EligibilityProofKind,
     FundingProgramme,
     Structure,
     TrainingProgramme,
@@ -286,6 +287,14 @@ class Command(BaseCommand):
             situation="student",
             eligibility=EligibilityCriterion.objects.get(code="bourse"),
         )
+        # The proof each one showed (décret of 7 Nov. 2022): the kind and the date, no copy.
+        for person, code in ((awa, "rsa"), (moussa, "bourse")):
+            eligibility.check_record(
+                person=person,
+                kind=EligibilityProofKind.objects.get(code=code),
+                seen_on=today,
+                user=med,
+            )
         programme = TrainingProgramme.objects.first()
         session = services.session_create(
             structure=structure,
