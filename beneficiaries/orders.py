@@ -37,6 +37,7 @@ ORDER_STEPS: dict[str, str] = {
     "decide": "orders.decide",
     "reserve": "orders.reserve",
     "ready": "orders.prepare",
+    "split": "orders.prepare",
     "cancel": "orders.cancel",
     "close": "orders.close",
     "scan": "orders.reserve",
@@ -598,6 +599,81 @@ def order_mark_ready(*, order: Order, user: User) -> Order:
 
 def _step_done(order: Order, kind: str) -> bool:
     return OrderStep.objects.filter(order=order, kind=kind).exists()
+
+
+@transaction.atomic
+def order_split_served(*, order: Order, user: User) -> Order:
+    """The workshop sends what is ready without waiting for the rest: the devices the order
+    holds stay in it, now ready to hand over; what it still waits for moves to a new order
+    that keeps the approval (its date, its programme, its priority, so its place in the
+    queue) and is reserved as devices become ready. Both orders record the split."""
+    _require_step(user, "split", order)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in WAITING:
+        raise ValidationError(_("Only an order being prepared is split."))
+    lines = list(order.lines.all())
+    served = {line.pk: _served(line) for line in lines}
+    if not any(served.values()):
+        raise ValidationError(_("The order holds no device yet: there is nothing to send."))
+    waiting = [(line, line.quantity - served[line.pk]) for line in lines]
+    waiting = [(line, n) for line, n in waiting if n > 0]
+    if not waiting:
+        raise ValidationError(_("Every line is served: mark the order ready instead."))
+    year = timezone.localdate().year
+    number = counter_reserve(name=f"order-{year}")
+    rest = Order.objects.create(
+        reference=f"CMD-{year}-{number:04d}",
+        structure=order.structure,
+        workshop=order.workshop,
+        status=O.APPROVED,
+        created_by=user,
+        submitted_at=order.submitted_at,
+        decided_by=order.decided_by,
+        decided_at=order.decided_at,
+        decision_note=order.decision_note,
+        funding_programme=order.funding_programme,
+        priority=order.priority,
+        notes=order.notes,
+    )
+    for line, missing in waiting:
+        if served[line.pk] == 0:
+            # Nothing held: the whole line waits in the new order (its history with it).
+            OrderLine.objects.filter(pk=line.pk).update(order=rest)
+        else:
+            OrderLine.objects.filter(pk=line.pk).update(quantity=served[line.pk])
+            OrderLine.objects.create(
+                order=rest,
+                device_type=line.device_type,
+                quantity=missing,
+                min_ram_mb=line.min_ram_mb,
+                min_storage_gb=line.min_storage_gb,
+                min_grade=line.min_grade,
+                person=line.person,
+            )
+    moved = sum(n for _line, n in waiting)
+    note = ngettext(
+        "%(n)s device still awaited moved to %(ref)s.",
+        "%(n)s devices still awaited moved to %(ref)s.",
+        moved,
+    ) % {"n": moved, "ref": rest.reference}
+    OrderStep.objects.create(order=order, kind=OrderStep.Kind.SPLIT, actor=user, note=note)
+    OrderEvent.objects.create(
+        order=rest,
+        from_status="",
+        to_status=O.APPROVED,
+        actor=user,
+        note=_("The rest of %(ref)s, approved with it.") % {"ref": order.reference},
+    )
+    OrderStep.objects.create(
+        order=rest,
+        kind=OrderStep.Kind.SPLIT,
+        actor=user,
+        note=_("What %(ref)s still waited for when the workshop sent the rest.")
+        % {"ref": order.reference},
+    )
+    order_mark_ready(order=order, user=user)
+    order.refresh_from_db()
+    return rest
 
 
 @transaction.atomic

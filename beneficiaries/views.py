@@ -553,13 +553,14 @@ def order_detail(request, pk):
     }
     steps = list(order.steps.select_related("actor", "device"))
     kinds = {step.kind for step in steps}
+    progress = orders.line_progress(order)
     waiting = order.status in orders.WAITING
     return render(
         request,
         "beneficiaries/order_detail.html",
         {
             "order": order,
-            "progress": orders.line_progress(order),
+            "progress": progress,
             "steps": steps,
             "editable": may["edit"] and order.status in orders.EDITABLE,
             "may_pick": may["scan"] and waiting,
@@ -571,6 +572,10 @@ def order_detail(request, pk):
             and OrderStep.Kind.RECEIVED not in kinds,
             "may_prioritise": may["priority"]
             and order.status in (OrderStatus.SUBMITTED, *orders.WAITING),
+            "may_split": may["split"]
+            and waiting
+            and any(p["served"] for p in progress)
+            and any(p["waiting"] for p in progress),
             "may_picking_list": may["ready"]
             and order.status in (*orders.WAITING, OrderStatus.READY),
             "delivery_note": order.status
@@ -611,6 +616,14 @@ def order_action(request, pk, action):
             orders.order_reserve(order=order, user=user)
         elif action == "ready":
             orders.order_mark_ready(order=order, user=user)
+        elif action == "split":
+            rest = orders.order_split_served(order=order, user=user)
+            messages.success(
+                request,
+                _("%(ref)s is ready to hand over; what it still waits for is in %(rest)s.")
+                % {"ref": order.reference, "rest": rest.reference},
+            )
+            return redirect(order)
         elif action == "cancel":
             orders.order_cancel(order=order, user=user, reason=request.POST.get("reason", ""))
         elif action == "scan":

@@ -187,6 +187,7 @@ class OrderStep(AppendOnlyModel):
         PICKED = "picked", _("Picking checked")
         DISPATCHED = "dispatched", _("Dispatched")
         RECEIVED = "received", _("Receipt confirmed")
+        SPLIT = "split", _("Split: what is ready sent, the rest waits")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
