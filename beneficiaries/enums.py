@@ -5,20 +5,67 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AgeBand(models.TextChoices):
-    UNDER_18 = "u18", _("Under 18")
-    FROM_18_25 = "18-25", _("18 to 25")
-    FROM_26_44 = "26-44", _("26 to 44")
-    FROM_45_64 = "45-64", _("45 to 64")
-    FROM_65 = "65+", _("65 and over")
+    """La Coop de la médiation numérique's age bands (its "tranches d'âge"), so that a
+    structure's figures line up with what its advisers report there, then the bands Filière
+    used before (kept readable on the records made with them, never offered again: 26-44 and
+    45-64 straddle La Coop's, so no stored value can be converted)."""
+
+    UNDER_18 = "u18", _("Minor")
+    FROM_18_24 = "18-24", _("18 to 24")
+    FROM_25_39 = "25-39", _("25 to 39")
+    FROM_40_59 = "40-59", _("40 to 59")
+    FROM_60_69 = "60-69", _("60 to 69")
+    FROM_70 = "70+", _("70 and over")
+    NOT_GIVEN = "nc", _("Not given")
+    FROM_18_25 = "18-25", _("18 to 25 (former bands)")
+    FROM_26_44 = "26-44", _("26 to 44 (former bands)")
+    FROM_45_64 = "45-64", _("45 to 64 (former bands)")
+    FROM_65 = "65+", _("65 and over (former bands)")
+
+
+FORMER_AGE_BANDS = frozenset({"18-25", "26-44", "45-64", "65+"})
+
+
+def age_band_choices(current: str = "") -> list[tuple[str, str]]:
+    """What a form offers: La Coop's bands, and a record's former band when it has one."""
+    return [(v, label) for v, label in AgeBand.choices if v not in FORMER_AGE_BANDS or v == current]
 
 
 class Situation(models.TextChoices):
+    """What the structure records; each maps to one of La Coop's social situations
+    (COOP_SITUATION), the categories the reports count."""
+
     JOB_SEEKER = "job_seeker", _("Job seeker")
     EMPLOYED = "employed", _("Employed")
     STUDENT = "student", _("Student or in training")
     RETIRED = "retired", _("Retired")
     INACTIVE = "inactive", _("Without activity")
     OTHER = "other", _("Other")
+
+
+class CoopSituation(models.TextChoices):
+    """La Coop de la médiation numérique's social situations ("statut social")."""
+
+    SCHOOLED = "schooled", _("In school or training")
+    UNEMPLOYED = "unemployed", _("Without a job")
+    EMPLOYED = "employed", _("In work")
+    RETIRED = "retired", _("Retired person")
+    NOT_GIVEN = "not_given", _("Not given or mixed")
+
+
+COOP_SITUATION = {
+    Situation.JOB_SEEKER: CoopSituation.UNEMPLOYED,
+    Situation.INACTIVE: CoopSituation.UNEMPLOYED,
+    Situation.EMPLOYED: CoopSituation.EMPLOYED,
+    Situation.STUDENT: CoopSituation.SCHOOLED,
+    Situation.RETIRED: CoopSituation.RETIRED,
+    Situation.OTHER: CoopSituation.NOT_GIVEN,
+}
+
+
+def situations_for(coop: str) -> list[str]:
+    """The situations recorded that La Coop's category `coop` counts."""
+    return [s for s, c in COOP_SITUATION.items() if c == coop]
 
 
 class CoopTheme(models.TextChoices):

@@ -9,7 +9,7 @@ from core.uploads import check_upload_size
 from core.widgets import SuggestInput
 from inventory.enums import DeviceType, Grade
 
-from .enums import AgeBand, PaymentMethod, Situation
+from .enums import PaymentMethod, Situation, age_band_choices
 from .models import (
     Commune,
     EligibilityCriterion,
@@ -59,8 +59,9 @@ class PersonForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     commune = CommuneField(required=False)
-    # No default: a band picked for the person, never "under 18" left as it came.
-    age_band = forms.ChoiceField(label=_("Age band"), choices=[("", "—"), *AgeBand.choices])
+    # No default: a band picked for the person, never "under 18" left as it came. La Coop's
+    # bands; a person recorded with a former band keeps it until it is changed.
+    age_band = forms.ChoiceField(label=_("Age band"), choices=[("", "—"), *age_band_choices()])
     situation = forms.ChoiceField(label=_("Situation"), choices=Situation.choices)
     eligibility = forms.ModelChoiceField(
         label=_("Eligibility criterion checked"),
@@ -80,6 +81,11 @@ class PersonForm(forms.Form):
     consent_given_on = forms.DateField(
         label=_("Consent given on"), widget=DATE, initial=timezone.localdate
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("age_band", "")
+        self.fields["age_band"].choices = [("", "—"), *age_band_choices(current)]
 
     def clean(self):
         data = super().clean()

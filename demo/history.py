@@ -129,7 +129,7 @@ LAST_NAMES = [
     "Fontaine",
     "Moreau",
 ]
-AGE_BANDS = ["18-25", "26-44", "45-64", "65+", "26-44", "45-64"]
+AGE_BANDS = ["18-24", "25-39", "40-59", "60-69", "70+", "25-39", "40-59"]
 SITUATIONS = ["job_seeker", "retired", "student", "inactive", "employed", "job_seeker"]
 ELIGIBILITY_CODES = ["rsa", "aspa", "bourse", "aah", "ass", "qf"]
 # The kind of proof seen for each criterion (a family quotient: a social worker's referral).

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import permissions
-from beneficiaries.enums import AgeBand, Situation
+from beneficiaries.enums import COOP_SITUATION, AgeBand, CoopSituation, situations_for
 from beneficiaries.models import (
     Allocation,
     Commune,
@@ -352,7 +352,11 @@ def funder_report_build(*, user, filters: FunderFilters) -> FunderReport:
         to_structures=allocations.filter(person__isnull=True).count(),
         people=people.count(),
         by_age=[(v, str(label), age.get(v, 0)) for v, label in AgeBand.choices],
-        by_situation=[(v, str(label), situation.get(v, 0)) for v, label in Situation.choices],
+        # La Coop's social situations: each recorded situation counts in one of them.
+        by_situation=[
+            (v, str(label), sum(situation.get(s, 0) for s in situations_for(v)))
+            for v, label in CoopSituation.choices
+        ],
         trained=with_person.filter(waiver__isnull=True).values("person").distinct().count(),
         waived=with_person.filter(waiver__isnull=False).values("person").distinct().count(),
         charges_due=money["due"] or Decimal("0"),
@@ -403,7 +407,7 @@ def _measures(row) -> tuple[list[str], list[str]]:
         counted.append("exemptions")
     people = []
     if person:
-        people = ["people", f"age:{age}", f"situation:{situation}"]
+        people = ["people", f"age:{age}", f"situation:{COOP_SITUATION.get(situation, '')}"]
         people.append("waived" if waiver else "trained")
         people.append(f"proof:{proof or 'none'}")
     return counted, people

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from beneficiaries.enums import situations_for
 from beneficiaries.models import AuditLog, FundingProgramme
 from beneficiaries.privacy import audit
 from reports.funder import (
@@ -142,10 +143,11 @@ def allocation_rows(request):
     for key, lookup in [
         ("device_type", "device__device_type"),
         ("age_band", "person__age_band"),
-        ("situation", "person__situation"),
     ]:
         if g.get(key):
             rows = rows.filter(**{lookup: g[key]})
+    if g.get("situation"):  # one of La Coop's situations, as the report counts them
+        rows = rows.filter(person__situation__in=situations_for(g["situation"]))
     if g.get("proof") == "none":
         rows = rows.filter(person__isnull=False, eligibility_check__isnull=True)
     elif g.get("proof"):

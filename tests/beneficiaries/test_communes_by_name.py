@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def person_post_data(**extra):
     return {
         "last_name": "Martin",
-        "age_band": "45-64",
+        "age_band": "40-59",
         "situation": "retired",
         "eligibility": EligibilityCriterion.objects.get(code="aspa").pk,
         "eligibility_checked_on": "2026-11-20",

@@ -485,7 +485,7 @@ def test_the_proof_can_be_recorded_at_referral(client, structure, mediator):
     url = reverse("beneficiaries:person_create")
     base = {
         "reference": "ACC-1",
-        "age_band": "26-44",
+        "age_band": "25-39",
         "situation": "job_seeker",
         "eligibility": EligibilityCriterion.objects.get(code="rsa").pk,
         "eligibility_checked_on": TODAY.isoformat(),

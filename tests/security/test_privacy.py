@@ -226,7 +226,7 @@ def test_an_erased_person_cannot_be_named_again_by_an_edit(
         reverse("beneficiaries:person_edit", args=[person.pk]),
         {
             "last_name": "Traoré",
-            "age_band": "26-44",
+            "age_band": "25-39",
             "situation": "job_seeker",
             "eligibility": person.eligibility_id,
             "eligibility_checked_on": "2026-11-02",

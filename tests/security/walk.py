@@ -151,7 +151,7 @@ def post_data(name: str, ids: dict) -> dict:
         "beneficiaries:person_edit": {
             "first_name": "Intrus",
             "last_name": "Intrus",
-            "age_band": "26-44",
+            "age_band": "25-39",
             "situation": "job_seeker",
             "eligibility": ids["eligibility"],
             "consent_purpose": "intrusion",

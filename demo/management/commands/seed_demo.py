@@ -268,14 +268,14 @@ class Command(BaseCommand):
             **common,
             first_name="Awa",
             last_name="Traoré",
-            age_band="26-44",
+            age_band="25-39",
             situation="job_seeker",
             eligibility=EligibilityCriterion.objects.get(code="rsa"),
         )
         services.person_create(
             **common,
             reference="ACC-2026-017",
-            age_band="65+",
+            age_band="70+",
             situation="retired",
             eligibility=EligibilityCriterion.objects.get(code="aspa"),
         )
@@ -283,7 +283,7 @@ class Command(BaseCommand):
             **common,
             first_name="Moussa",
             last_name="Keita",
-            age_band="18-25",
+            age_band="18-24",
             situation="student",
             eligibility=EligibilityCriterion.objects.get(code="bourse"),
         )

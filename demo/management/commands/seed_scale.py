@@ -298,7 +298,7 @@ class Command(BaseCommand):
                     "",
                     "",
                     rng.choice(communes),
-                    rng.choice(["18-25", "26-44", "45-64", "65+"]),
+                    rng.choice(["18-24", "25-39", "40-59", "60-69", "70+"]),
                     rng.choice(["job_seeker", "retired", "student", "inactive"]),
                     eligibility,
                     "",
