@@ -50,3 +50,33 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class OrganisationIdentityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    street_address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    postal_code = forms.RegexField(
+        label=_("Postal code"),
+        regex=r"^\d{5}$",
+        required=False,
+        error_messages={"invalid": _("A postal code has 5 digits.")},
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    siret = forms.CharField(label=_("SIRET"), max_length=17, required=False)
+    rna = forms.CharField(
+        label=_("RNA number"),
+        max_length=10,
+        required=False,
+        help_text=_("An association's number in the national register: W and 9 digits."),
+    )
+    legal_basis = forms.CharField(
+        label=_("Basis for tax receipts"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "What entitles the organisation to issue donation receipts, e.g. “Association "
+            "d'intérêt général (article 238 bis 1-a du CGI)”."
+        ),
+    )
+    logo = forms.FileField(label=_("Logo (PNG or JPEG, 256 kB at most)"), required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)

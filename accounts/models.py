@@ -1,3 +1,4 @@
+import base64
 import hashlib
 import secrets
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import OrganisationKind, Role
 from .permissions import ScopedQuerySet
-from .validators import validate_siret
+from .validators import validate_rna, validate_siret
 
 
 class Organisation(models.Model):
@@ -27,6 +28,29 @@ class Organisation(models.Model):
         help_text=_("14 digits, optional."),
     )
     commune_insee = models.CharField(_("commune INSEE code"), max_length=5, blank=True)
+    # The identity its documents carry (receipts, hand-over papers, certificates, reports).
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    rna = models.CharField(
+        _("RNA number"),
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text=_("An association's number in the national register: W and 9 digits."),
+    )
+    legal_basis = models.CharField(
+        _("basis for tax receipts"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What entitles the organisation to issue donation receipts, e.g. “Association "
+            "d'intérêt général (article 238 bis 1-a du CGI)”."
+        ),
+    )
+    # A small logo kept in the row itself: documents embed it, no file to serve or back up.
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -36,6 +60,17 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def address_line(self) -> str:
+        town = " ".join(p for p in (self.postal_code, self.city) if p)
+        return ", ".join(p for p in (self.street_address, town) if p)
+
+    @property
+    def logo_data_uri(self) -> str:
+        if not self.logo or not self.logo_type:
+            return ""
+        return f"data:{self.logo_type};base64,{base64.b64encode(bytes(self.logo)).decode()}"
 
 
 class User(AbstractUser):
@@ -62,6 +97,13 @@ class User(AbstractUser):
         if not hasattr(self, "_memberships_cache"):
             self._memberships_cache = list(self.memberships.select_related("organisation"))
         return self._memberships_cache
+
+    def identity_organisation(self) -> "Organisation | None":
+        """The organisation whose documents' identity the user sets (a manager or staff)."""
+        for m in self.memberships_cached():
+            if m.role in (Role.MANAGER, Role.STAFF):
+                return m.organisation
+        return None
 
     def organisation_ids(self, *kinds: str) -> set[int]:
         return {

@@ -279,6 +279,20 @@ PERMISSIONS: dict[str, Permission] = {
         _("Only its recipient can mark a notice read."),
         "the notice's recipient",
     ),
+    "organisations.edit_identity": Permission(
+        _any(
+            _coordinator,
+            lambda user, org=None: (
+                org is not None
+                and any(
+                    m.organisation_id == org.pk and m.role in (Role.MANAGER, Role.STAFF)
+                    for m in user.memberships_cached()
+                )
+            ),
+        ),
+        _("Only the organisation's managers and staff, or the coordination, set its identity."),
+        "managers and staff of the organisation (the object), coordination",
+    ),
     "accounts.invite": Permission(
         _coordinator, _("Only the coordination invites people."), "coordination"
     ),

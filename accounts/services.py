@@ -1,3 +1,4 @@
+import io
 import secrets
 from datetime import timedelta
 
@@ -9,10 +10,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from .enums import OrganisationKind, Role
 from .models import Invitation, MachineToken, Membership, Organisation, User
 from .permissions import require
+from .validators import normalise_siret
 
 
 @transaction.atomic
@@ -180,3 +183,40 @@ def invitation_accept_by_proconnect(email: str, claims: dict) -> User | None:
     user.save()
     _accept(invitation, user)
     return user
+
+
+LOGO_MAX_BYTES = 256 * 1024
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+def organisation_identity_set(
+    *, organisation: Organisation, user: User, logo=None, remove_logo: bool = False, **fields
+) -> Organisation:
+    """The identity the organisation's documents carry; a logo is checked to be a real PNG or
+    JPEG of at most 256 kB (it is embedded in every PDF), all or nothing."""
+    require(user, "organisations.edit_identity", organisation)
+    updates = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    if updates.get("rna"):
+        updates["rna"] = updates["rna"].upper()
+    if updates.get("siret"):
+        updates["siret"] = normalise_siret(updates["siret"])
+    if logo is not None:
+        data = logo.read(LOGO_MAX_BYTES + 1)
+        if len(data) > LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo is larger than 256 kB: send a smaller image."))
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+                kind = image.format
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise ValidationError(_("The logo must be a PNG or JPEG image.")) from None
+        if kind not in LOGO_TYPES:
+            raise ValidationError(_("The logo must be a PNG or JPEG image."))
+        updates["logo"], updates["logo_type"] = data, LOGO_TYPES[kind]
+    elif remove_logo:
+        updates["logo"], updates["logo_type"] = None, ""
+    for name, value in updates.items():
+        setattr(organisation, name, value)
+    organisation.full_clean(exclude=["logo"])
+    organisation.save(update_fields=list(updates))
+    return organisation

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -63,5 +65,18 @@ def validate_insee_code(value: str) -> None:
         raise ValidationError(
             _("“%(value)s” is not a commune INSEE code (5 characters, e.g. 92050)."),
             code="insee",
+            params={"value": value},
+        )
+
+
+RNA = re.compile(r"W\d{9}")
+
+
+def validate_rna(value: str) -> None:
+    """An association's RNA number: W followed by 9 digits (W921000123)."""
+    if value and not RNA.fullmatch(value.strip().upper()):
+        raise ValidationError(
+            _("An RNA number is W followed by 9 digits (“%(value)s” is not)."),
+            code="rna",
             params={"value": value},
         )

@@ -5,14 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import proconnect, services
-from .forms import AcceptInvitationForm, InvitationForm
-from .models import Invitation
+from .forms import AcceptInvitationForm, InvitationForm, OrganisationIdentityForm
+from .models import Invitation, Organisation
 from .permissions import require
 
 
@@ -123,4 +123,47 @@ def invitation_accept(request, key: str):
         request,
         "accounts/invitation_accept.html",
         {"invitation": invitation, "form": form, "proconnect": settings.PROCONNECT_ENABLED},
+    )
+
+
+def organisation_identity(request, pk):
+    """The identity an organisation's documents carry, set by its managers and staff."""
+    organisation = get_object_or_404(
+        Organisation.objects.filter(pk__in=request.user.organisation_ids())
+        if not request.user.is_coordinator
+        else Organisation.objects.all(),
+        pk=pk,
+    )
+    require(request.user, "organisations.edit_identity", organisation)
+    initial = {
+        f: getattr(organisation, f)
+        for f in ("name", "street_address", "postal_code", "city", "siret", "rna", "legal_basis")
+    }
+    form = OrganisationIdentityForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.organisation_identity_set(
+                organisation=organisation,
+                user=request.user,
+                logo=data.pop("logo"),
+                remove_logo=data.pop("remove_logo"),
+                **data,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+            organisation.refresh_from_db()
+        else:
+            messages.success(
+                request, _("The identity of %(org)s is saved.") % {"org": organisation}
+            )
+            return redirect("organisation_identity", pk=organisation.pk)
+    return render(
+        request,
+        "accounts/organisation_identity.html",
+        {"form": form, "organisation": organisation},
     )

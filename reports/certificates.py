@@ -28,6 +28,7 @@ def _render(context: dict) -> bytes:
         "title_device": None,
     } | context
     context.setdefault("media_count", len(context["records"]))
+    context.setdefault("issuer", context.get("workshop"))
 
     return render_pdf("reports/certificate.html", context)
 

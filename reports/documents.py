@@ -1,6 +1,8 @@
 """The papers of the quasi-don: the receipt of a payment and the handover document the person
 signs. Both are short, one page each."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 
 from beneficiaries.models import Allocation, Order, OrderStep, Payment, Reservation
@@ -14,9 +16,16 @@ def _system(allocation: Allocation) -> str:
 
 def receipt_pdf(payment: Payment) -> bytes:
     allocation = payment.allocation
+    # What remains due once this payment and the ones before it are counted.
+    paid = sum(
+        allocation.payments.filter(pk__lte=payment.pk).values_list("amount", flat=True),
+        Decimal("0"),
+    )
     return render_pdf(
         "reports/receipt.html",
         {
+            "issuer": allocation.structure,
+            "balance": max(Decimal("0"), allocation.charge - paid),
             "payment": payment,
             "allocation": allocation,
             "device": allocation.device,
@@ -30,6 +39,7 @@ def handover_pdf(allocation: Allocation) -> bytes:
     return render_pdf(
         "reports/handover_document.html",
         {
+            "issuer": allocation.structure,
             "allocation": allocation,
             "device": allocation.device,
             "structure": allocation.structure,
@@ -53,7 +63,12 @@ def picking_list_pdf(order: Order) -> bytes:
     names no person: the workshop prepares devices, the structure knows for whom."""
     return render_pdf(
         "reports/order_picking.html",
-        {"order": order, "reservations": _order_devices(order), "issued_at": timezone.now()},
+        {
+            "issuer": order.workshop,
+            "order": order,
+            "reservations": _order_devices(order),
+            "issued_at": timezone.now(),
+        },
     )
 
 
@@ -68,6 +83,7 @@ def delivery_note_pdf(order: Order) -> bytes:
     return render_pdf(
         "reports/order_delivery.html",
         {
+            "issuer": order.workshop,
             "order": order,
             "devices": [r.device for r in _order_devices(order)] + [a.device for a in handed],
             "dispatched": dispatched,

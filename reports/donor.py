@@ -166,6 +166,7 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
             "o": outcome,
             "lines": lines,
             "number": f"DON-{year}-{batch.pk:05d}",
+            "issuer": batch.workshop,
             "generated_at": timezone.now(),
         },
     )

@@ -18,6 +18,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
 from beneficiaries.enums import COOP_SITUATION, AgeBand, CoopSituation, situations_for
 from beneficiaries.models import (
     Allocation,
@@ -591,7 +593,12 @@ def _protect(report: FunderReport, hidden) -> None:
 
 
 def funder_report_pdf(report: FunderReport) -> bytes:
-    return render_pdf("reports/funder_pdf.html", {"report": report, "charts": report.charts()})
+    # The report is the coordination's: its identity heads the document.
+    issuer = Organisation.objects.filter(kind=OrganisationKind.COORDINATION).order_by("pk").first()
+    return render_pdf(
+        "reports/funder_pdf.html",
+        {"report": report, "charts": report.charts(), "issuer": issuer},
+    )
 
 
 def _rows(report: FunderReport) -> list[list]:

@@ -79,6 +79,13 @@ MATRIX: dict[str, Rule] = {
     "set_language": Rule(get=EVERYONE, post=EVERYONE, public=True),
     "password_change": Rule(post=LOGGED_IN),
     "invitation_list": Rule(get=COORDINATION, post=COORDINATION, action="accounts.invite"),
+    "organisation_identity": Rule(
+        args="organisation",
+        get=STRUCTURE,
+        post=STRUCTURE,
+        action="organisations.edit_identity",
+        note="the organisation's managers and staff",
+    ),
     "invitation_accept": Rule(
         args="invitation",
         get=EVERYONE,

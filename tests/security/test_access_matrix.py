@@ -331,6 +331,7 @@ ALLOWED_WRITES = [
     ("beneficiaries:order_cancel", "mediatrice"),
     ("beneficiaries:person_limit_override", "coordinatrice"),
     ("beneficiaries:tariffs", "coordinatrice"),
+    ("organisation_identity", "mediatrice"),
     ("beneficiaries:allocation_return", "coordinatrice"),
     ("beneficiaries:person_eligibility", "mediatrice"),
     ("beneficiaries:proof_kind_list", "coordinatrice"),

@@ -76,6 +76,7 @@ ARGS = {
     "location": lambda ids: {"pk": ids["location"]},
     "stocktake": lambda ids: {"pk": ids["stocktake"]},
     "part": lambda ids: {"pk": ids["part"]},
+    "organisation": lambda ids: {"pk": ids["organisation"]},
     "report_job": lambda ids: {"pk": ids["report_job"]},
     "person": lambda ids: {"pk": ids["person"]},
     "session": lambda ids: {"pk": ids["session"]},
@@ -120,6 +121,7 @@ def post_data(name: str, ids: dict) -> dict:
         "inventory:stocktake_create": {"scans": ""},
         "inventory:stocktake_accept": {},
         "reconditioning:part_list": {"name": "Pièce intruse", "category": "RAM"},
+        "organisation_identity": {"name": "Organisation intruse", "city": "Intrusion"},
         "reconditioning:part_detail": {"kind": "purchase", "quantity": "5", "note": ""},
         "beneficiaries:tariffs": {
             "reason-label": "Exonération intruse",

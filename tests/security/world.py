@@ -174,6 +174,7 @@ def build_world(run_on_commit) -> World:
     )
     world.own.update(invitation_key=key, organisation=med_org.pk, notice=notice.pk)
     world.objects.update(
+        organisation=med_org,
         part=SparePart.objects.get(pk=world.own["part"]),
         location=own_location,
         stocktake=own_stocktake,
@@ -360,6 +361,7 @@ def _build_foreign(world: World, run_on_commit) -> dict:
         away_device=devices[-1],
         eligibility=EligibilityCriterion.objects.get(code="rsa"),
         part=SparePart.objects.create(workshop=workshop, name="Barrette Zéphyr", category="RAM"),
+        organisation=mediation,
         notice=notice,
         proof_kind=EligibilityProofKind.objects.get(code="aah"),
     )
