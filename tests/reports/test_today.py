@@ -4,6 +4,7 @@ does not grow with the number of devices."""
 
 import datetime
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -221,6 +222,24 @@ def test_coordinator_sees_orders_to_decide_stock_against_demand_and_chain_breaks
     assert re.findall(r'class="num">(?:<a [^>]*>)?(?:<strong>)?(\d+)', tablet) == ["0", "1", "1"]
     chain = today.split('id="chain-breaks"')[1]
     assert "1 appareil sur 2 a une chaîne de preuve rompue" in chain
+    assert reverse("reconditioning:chain_audit") in chain
+
+
+def test_a_large_base_is_not_audited_in_the_home_page(
+    client, workshop, technician, coordinator, monkeypatch
+):
+    """Before the first nightly audit, auditing a million devices in the request hung the
+    coordinator's home for minutes: past a small base it says the audit has not run yet."""
+    from reports import today as today_module
+
+    monkeypatch.setattr(today_module, "AUDIT_IN_REQUEST_MAX", 1)
+    ready_device(workshop, technician)
+    ready_device(workshop, technician)
+    monkeypatch.setattr(
+        today_module, "chain_audit", lambda *a, **k: pytest.fail("audited in the request")
+    )
+    chain = section(page(client, coordinator), "today-coordinator").split('id="chain-breaks"')[1]
+    assert "n'a pas encore tourné sur cette base" in unescape(chain)
     assert reverse("reconditioning:chain_audit") in chain
 
 
