@@ -17,7 +17,7 @@ from accounts.enums import OrganisationKind
 from core.sorting import choice_order, sort_for
 from inventory.models import Device
 
-from . import allocations, eligibility, orders, privacy, services
+from . import allocations, eligibility, orders, privacy, services, signatures
 from .enums import AgeBand, OrderStatus
 from .forms import (
     CancelForm,
@@ -47,6 +47,7 @@ from .models import (
     OrderStep,
     Person,
     Reservation,
+    Signature,
     Structure,
     TrainingProgramme,
     TrainingSession,
@@ -743,7 +744,17 @@ def handover(request, device_pk):
         }
         try:
             if "confirm" in request.POST:
-                allocation = allocations.allocation_create(**handover_args)
+                # The drawing is checked first: a bad one writes nothing.
+                drawn = signatures.signature_png(request.POST.get("signature", ""))
+                with transaction.atomic():
+                    allocation = allocations.allocation_create(**handover_args)
+                    signatures.signature_record(
+                        allocation=allocation,
+                        kind=Signature.Kind.HANDOVER,
+                        image=drawn,
+                        on_paper=drawn is None,
+                        user=request.user,
+                    )
             else:
                 # First the recap: every rule checked, nothing written yet.
                 terms = allocations.handover_terms(**handover_args)
@@ -845,6 +856,7 @@ def allocation_detail(request, pk):
             if is_structure and due > 0
             else None,
             "return_form": ReturnForm() if is_structure and not allocation.returned_at else None,
+            "signatures": list(allocation.signatures.order_by("recorded_at", "id")),
             "replacement": replacement,
             "replacements": _replacement_devices(allocation)
             if is_structure and allocation.returned_at and replacement is None
@@ -920,9 +932,20 @@ def allocation_return(request, pk):
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            allocations.allocation_return(
-                allocation=allocation, user=request.user, reason=form.cleaned_data["reason"]
-            )
+            # The person signs that the device is given back and that their data on it will
+            # be erased: drawn on screen, else on paper.
+            drawn = signatures.signature_png(request.POST.get("signature", ""))
+            with transaction.atomic():
+                allocations.allocation_return(
+                    allocation=allocation, user=request.user, reason=form.cleaned_data["reason"]
+                )
+                signatures.signature_record(
+                    allocation=allocation,
+                    kind=Signature.Kind.RETURN,
+                    image=drawn,
+                    on_paper=drawn is None,
+                    user=request.user,
+                )
         except (ValidationError, PermissionDenied) as exc:
             _errors(request, exc)
         else:

@@ -40,6 +40,7 @@ def handover_pdf(allocation: Allocation) -> bytes:
         "reports/handover_document.html",
         {
             "issuer": allocation.structure,
+            "signature": allocation.signatures.filter(kind="handover").order_by("-id").first(),
             "allocation": allocation,
             "device": allocation.device,
             "structure": allocation.structure,

@@ -1,6 +1,13 @@
 """The beneficiaries app's models, one module per sub-domain; import them from here."""
 
-from .allocations import Allocation, ExemptionReason, LimitOverride, Payment, Tariff  # noqa: F401
+from .allocations import (  # noqa: F401
+    Allocation,
+    ExemptionReason,
+    LimitOverride,
+    Payment,
+    Signature,
+    Tariff,
+)
 from .audit import AuditLog  # noqa: F401
 from .eligibility import EligibilityCheck, EligibilityProofKind  # noqa: F401
 from .funding import FundingProgramme, ImpactFactor  # noqa: F401

@@ -1,5 +1,6 @@
 """The quasi-don itself: the tariff grid, exemptions, allocations and their payments."""
 
+import base64
 from decimal import Decimal
 
 from django.conf import settings
@@ -224,3 +225,33 @@ class Payment(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.receipt_number}: {self.amount} €"
+
+
+class Signature(AppendOnlyModel):
+    """The person's signature of a hand-over or a return: drawn on screen (a PNG kept in the
+    row) or on paper (no image: the printed document carries it). A new row corrects."""
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", _("Hand-over")
+        RETURN = "return", _("Return")
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="signatures")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    image = models.BinaryField(_("signature drawn on screen"), null=True, blank=True)
+    on_paper = models.BooleanField(_("signed on paper"), default=False)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.kind}"
+
+    @property
+    def data_uri(self) -> str:
+        if not self.image:
+            return ""
+        return "data:image/png;base64," + base64.b64encode(bytes(self.image)).decode()

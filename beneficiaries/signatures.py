@@ -1,0 +1,53 @@
+"""The person's signature of a hand-over or a return, drawn on the desk's tablet or given on
+paper. The drawing arrives as a PNG data URL from the page's canvas: checked to be a real,
+small PNG before anything is written."""
+
+import base64
+import binascii
+import io
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from accounts.models import User
+
+from .models import Allocation, Signature
+from .services import require_structure_member
+
+PREFIX = "data:image/png;base64,"
+MAX_BYTES = 200 * 1024
+
+
+def signature_png(data_url: str) -> bytes | None:
+    """The PNG of a drawn signature, None when nothing was drawn; a ValidationError for
+    anything that is not a small PNG."""
+    data_url = (data_url or "").strip()
+    if not data_url:
+        return None
+    if not data_url.startswith(PREFIX) or len(data_url) > MAX_BYTES * 2:
+        raise ValidationError(_("The signature could not be read: sign again."))
+    try:
+        data = base64.b64decode(data_url[len(PREFIX) :], validate=True)
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            if image.format != "PNG" or image.width > 2000 or image.height > 1000:
+                raise ValueError(image.format)
+    except (binascii.Error, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(_("The signature could not be read: sign again.")) from None
+    return data
+
+
+def signature_record(
+    *, allocation: Allocation, kind: str, image: bytes | None, on_paper: bool, user: User
+) -> Signature:
+    require_structure_member(user, allocation.structure)
+    if image is None and not on_paper:
+        raise ValidationError(_("Have the person sign on the screen, or tick “signed on paper”."))
+    return Signature.objects.create(
+        allocation=allocation,
+        kind=kind,
+        image=image,
+        on_paper=on_paper and image is None,
+        recorded_by=user,
+    )
