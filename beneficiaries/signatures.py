@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from accounts import permissions
 from accounts.models import User
 
 from .models import Allocation, Signature
-from .services import require_structure_member
 
 PREFIX = "data:image/png;base64,"
 MAX_BYTES = 200 * 1024
@@ -41,7 +41,8 @@ def signature_png(data_url: str) -> bytes | None:
 def signature_record(
     *, allocation: Allocation, kind: str, image: bytes | None, on_paper: bool, user: User
 ) -> Signature:
-    require_structure_member(user, allocation.structure)
+    # Whoever may hand over or take back for the structure: its staff, the coordination.
+    permissions.require(user, "allocations.hand_over", allocation.structure)
     if image is None and not on_paper:
         raise ValidationError(_("Have the person sign on the screen, or tick “signed on paper”."))
     return Signature.objects.create(
