@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
@@ -15,6 +16,12 @@ from tests.beneficiaries.conftest import train
 from tests.beneficiaries.test_right_person import ready_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    with translation.override("fr"):
+        yield
 
 
 def drawn() -> str:

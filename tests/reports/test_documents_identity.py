@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader
 
@@ -27,6 +28,13 @@ from tests.beneficiaries.conftest import (  # noqa: F401  (fixtures)
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The documents are read in French, whichever test ran before in this process."""
+    with translation.override("fr"):
+        yield
 
 
 def pages(pdf: bytes) -> list[str]:
