@@ -23,6 +23,14 @@ from reconditioning.lifecycle import workshop_chain_breaks
 from .models import ReportJob
 
 AUDITED = (S.READY, S.RESERVED, S.ALLOCATED)
+# Pages audit in the request only a base this small (a few queries per device); past it they
+# read the last recorded audit and re-check only the devices it found broken.
+AUDIT_IN_REQUEST_MAX = 2000
+
+
+def audit_fits_a_request(devices) -> bool:
+    audited = devices.filter(status__in=AUDITED).order_by()[: AUDIT_IN_REQUEST_MAX + 1]
+    return audited.count() <= AUDIT_IN_REQUEST_MAX
 
 
 @dataclass

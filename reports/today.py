@@ -34,7 +34,13 @@ from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device, DeviceEvent, choice_label
 
-from .audit import AUDITED, ChainAudit, ChainBreak, chain_audit, last_chain_audit
+from .audit import (
+    ChainAudit,
+    ChainBreak,
+    audit_fits_a_request,
+    chain_audit,
+    last_chain_audit,
+)
 from .funder import FunderFilters, funder_report_build
 from .periods import QUARTER, Period
 from .stock import lead_times
@@ -243,18 +249,12 @@ def coordinator(request):
     }
 
 
-# Before the first nightly audit, the home page audits in the request only a base this small
-# (a few queries per device): past it, it says the audit has not run yet.
-AUDIT_IN_REQUEST_MAX = 2000
-
-
 def _chain_audit(user, devices) -> tuple[ChainAudit | None, datetime | None]:
     """The last nightly audit (one query); before the first one has run, the audit itself
     on a small base, None on a large one (the page links to the audit instead)."""
     last = last_chain_audit(user)
     if last is None:
-        audited = devices.filter(status__in=AUDITED).order_by()[: AUDIT_IN_REQUEST_MAX + 1]
-        if audited.count() > AUDIT_IN_REQUEST_MAX:
+        if not audit_fits_a_request(devices):
             return None, None
         return chain_audit(devices), None
     breaks = [ChainBreak(pk, "", "") for pk in last.params.get("breaks", [])]

@@ -100,3 +100,35 @@ def test_the_nightly_audit_is_scheduled():
 
     task = PeriodicTask.objects.get(task="reports.tasks.chain_audit_nightly_task")
     assert (task.crontab.hour, task.crontab.minute) == ("2", "30")
+
+
+def test_a_large_base_reads_the_last_audit_and_runs_a_new_one_in_the_background(
+    client, coordinator, monkeypatch, django_capture_on_commit_callbacks
+):
+    """At a million devices the page audited every device in the request: past a small base
+    it shows the last recorded audit, re-checks only the devices it found broken, and runs a
+    whole audit in the background on demand."""
+    from reports import audit as audit_module
+    from reports.models import ReportJob
+
+    call_command("seed_demo", verbosity=0, history=False, stdout=io.StringIO())
+    monkeypatch.setattr(audit_module, "AUDIT_IN_REQUEST_MAX", 1)
+    client.force_login(coordinator)
+    url = reverse("reconditioning:chain_audit")
+    page = client.get(url).content.decode()
+    assert "Aucun audit de tous les appareils" in page and "Auditer tous les appareils" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)  # queued after the commit; tasks run eagerly in the tests
+    job = ReportJob.objects.get(kind=ReportJob.Kind.CHAIN_AUDIT)
+    assert job.params["checked"] >= 1
+    checked = []
+    real = audit_module.chain_audit
+
+    def spy(devices=None):
+        checked.append(devices.count())
+        return real(devices)
+
+    monkeypatch.setattr("reports.audit_views.chain_audit", spy)
+    page = client.get(url).content.decode()
+    assert "audit de tous les appareils du" in page
+    assert checked == [len(job.params["breaks"])]  # only the broken ones, again

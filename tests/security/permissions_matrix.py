@@ -198,7 +198,12 @@ MATRIX: dict[str, Rule] = {
     "reconditioning:bulk_job": Rule(args="bulk_job", get=NANTERRE | COORDINATION),
     "reconditioning:batch_nwipe": Rule(args="batch", get=NANTERRE, post=NANTERRE),
     "reconditioning:batch_certificate": Rule(args="batch", get=BATCH_READERS),
-    "reconditioning:chain_audit": Rule(get=COORDINATION, action="reports.audit_chain"),
+    "reconditioning:chain_audit": Rule(
+        get=COORDINATION,
+        post=COORDINATION,
+        action="reports.audit_chain",
+        note="POST runs the audit of every device in the background",
+    ),
     # People and trainings (mediation structures)
     "beneficiaries:person_list": Rule(note="scoped list"),
     "beneficiaries:commune_suggestions": Rule(note="public territories data"),

@@ -120,6 +120,7 @@ def post_data(name: str, ids: dict) -> dict:
         "inventory:location_put_away": {"scans": f"https://x.test/appareils/{ids['away_device']}/"},
         "inventory:stocktake_create": {"scans": ""},
         "inventory:stocktake_accept": {},
+        "reconditioning:chain_audit": {},
         "reconditioning:part_list": {"name": "Pièce intruse", "category": "RAM"},
         "organisation_identity": {"name": "Organisation intruse", "city": "Intrusion"},
         "reconditioning:part_detail": {"kind": "purchase", "quantity": "5", "note": ""},
