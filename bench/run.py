@@ -484,16 +484,8 @@ def measure_map():
     next ones read them from the cache while no row is added."""
     from django.core.cache import cache
 
-    from beneficiaries.models import FundingProgramme
-
-    _tech, coord = users()
-    readers = [("coordination", coord)]
-    programme = FundingProgramme.objects.select_related("funder").first()
-    if programme:
-        funder, created = User.objects.get_or_create(username="bench-funder")
-        if created:
-            Membership.objects.create(user=funder, organisation=programme.funder, role=Role.READER)
-        readers.append(("funder", funder))
+    found = users()
+    readers = [(who, found[who]) for who in ("coordinator", "funder") if who in found]
     for who, user in readers:
         client = Client()
         client.force_login(user)
@@ -1208,7 +1200,7 @@ def main():
     )
     parser.add_argument(
         "--only",
-        help="measure only these parts (lists, bulk, imports, load, contention) on the "
+        help="measure only these parts (lists, bulk, imports, map, load, contention) on the "
         "database as it is, without seeding: to compare before and after a change",
     )
     parser.add_argument("--pages", help="with --only lists: pages whose name has these words")
@@ -1227,6 +1219,8 @@ def main():
             measure_bulk_steps(label)
         if "imports" in parts:
             measure_imports(args.import_rows)
+        if "map" in parts:
+            measure_map()
         if "contention" in parts:
             exact = measure_contention_http()
         if "load" in parts:
