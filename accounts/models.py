@@ -1,4 +1,3 @@
-import base64
 import hashlib
 import secrets
 
@@ -8,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.images import data_uri
 
 from .enums import OrganisationKind, Role
 from .permissions import ScopedQuerySet
@@ -70,7 +71,7 @@ class Organisation(models.Model):
     def logo_data_uri(self) -> str:
         if not self.logo or not self.logo_type:
             return ""
-        return f"data:{self.logo_type};base64,{base64.b64encode(bytes(self.logo)).decode()}"
+        return data_uri(self.logo, self.logo_type)
 
 
 class User(AbstractUser):

@@ -1,4 +1,3 @@
-import io
 import secrets
 from datetime import timedelta
 
@@ -10,7 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+
+from core.images import image_info
 
 from .enums import OrganisationKind, Role
 from .models import Invitation, MachineToken, Membership, Organisation, User
@@ -204,12 +204,8 @@ def organisation_identity_set(
         data = logo.read(LOGO_MAX_BYTES + 1)
         if len(data) > LOGO_MAX_BYTES:
             raise ValidationError(_("The logo is larger than 256 kB: send a smaller image."))
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-                kind = image.format
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise ValidationError(_("The logo must be a PNG or JPEG image.")) from None
+        info = image_info(data)
+        kind = info[0] if info else None
         if kind not in LOGO_TYPES:
             raise ValidationError(_("The logo must be a PNG or JPEG image."))
         updates["logo"], updates["logo_type"] = data, LOGO_TYPES[kind]

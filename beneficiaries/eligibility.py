@@ -142,9 +142,13 @@ def proof_lacking(
     valid proof (the hand-over page warns before the mediator asks)."""
     if not public_body or person is None:
         return False
-    if Structure.objects.filter(organisation=structure, serves_precarity=True).exists():
-        return False
-    return not check_valid_on(check_in_force(person), on or timezone.localdate())
+    try:  # the hand-over's own rule, for a sale (any charge above zero)
+        eligibility_for_handover(
+            person=person, structure=structure, public_body=True, amount=Decimal("1"), on=on
+        )
+    except EligibilityMissing:
+        return True
+    return False
 
 
 @dataclass

@@ -4,7 +4,6 @@ in text.
 
 One label as a PDF sized for a 62 mm label printer, or A4 sheets of 3 x 7 labels for a batch."""
 
-import base64
 from collections.abc import Sequence
 
 import barcode
@@ -13,6 +12,7 @@ from barcode.writer import SVGWriter
 from django.conf import settings
 from django.urls import reverse
 
+from core.images import data_uri
 from core.pdf import render_pdf
 
 from .models import Device, Location
@@ -41,7 +41,7 @@ def code128_svg_data_uri(text: str) -> str:
             "write_text": False,
         }
     )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return data_uri(svg, "image/svg+xml")
 
 
 def _label_context(devices: Sequence[Device]) -> list[dict]:

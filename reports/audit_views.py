@@ -26,7 +26,8 @@ def chain_audit_view(request):
         return redirect("reconditioning:chain_audit")
     devices = Device.objects.visible_to(request.user)
     last = audited_at = None
-    if audit_fits_a_request(devices):
+    large = not audit_fits_a_request(devices)
+    if not large:
         audit = chain_audit(devices)
     else:
         last = last_chain_audit(request.user)
@@ -38,5 +39,5 @@ def chain_audit_view(request):
     return render(
         request,
         "reports/chain_audit.html",
-        {"audit": audit, "audited_at": audited_at, "large": not audit_fits_a_request(devices)},
+        {"audit": audit, "audited_at": audited_at, "large": large},
     )

@@ -17,15 +17,12 @@ def _system(allocation: Allocation) -> str:
 def receipt_pdf(payment: Payment) -> bytes:
     allocation = payment.allocation
     # What remains due once this payment and the ones before it are counted.
-    paid = sum(
-        allocation.payments.filter(pk__lte=payment.pk).values_list("amount", flat=True),
-        Decimal("0"),
-    )
+    paid = allocation.amount_paid(allocation.payments.filter(pk__lte=payment.pk))
     return render_pdf(
         "reports/receipt.html",
         {
             "issuer": allocation.structure,
-            "balance": max(Decimal("0"), allocation.charge - paid),
+            "balance": max(Decimal("0"), allocation.amount_due(paid)),
             "payment": payment,
             "allocation": allocation,
             "device": allocation.device,

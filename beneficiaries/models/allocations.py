@@ -1,6 +1,5 @@
 """The quasi-don itself: the tariff grid, exemptions, allocations and their payments."""
 
-import base64
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from accounts.permissions import ScopedQuerySet
+from core.images import data_uri
 from inventory.enums import DeviceType, Grade
 from inventory.models import AppendOnlyModel, Device
 
@@ -254,4 +254,4 @@ class Signature(AppendOnlyModel):
     def data_uri(self) -> str:
         if not self.image:
             return ""
-        return "data:image/png;base64," + base64.b64encode(bytes(self.image)).decode()
+        return data_uri(self.image, "image/png")
