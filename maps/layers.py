@@ -7,8 +7,10 @@ allocations, by the very protection table of their reports): "—" for a hidden 
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from celery import current_app
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from beneficiaries.models import (
     Outline,
     Structure,
 )
+from core import fresh as fresh_cache
 from core.charts import classes
 from inventory.models import Device
 from reports import disclosure
@@ -155,9 +158,10 @@ def _need() -> dict[str, int]:
 
 
 # The figures are aggregates over the whole base: computed once per scope, year and state of
-# the data, then read from the cache; a change that adds no row (a return, a status) shows
-# within CACHE_SECONDS.
+# the data, then read from the cache (core.fresh); a change that adds no row (a return, a
+# status) shows within CACHE_SECONDS.
 CACHE_SECONDS = 300
+REFRESH_TASK = "maps.tasks.map_figures_refresh_task"  # by name: maps.tasks imports this module
 
 
 def _scope(user) -> tuple:
@@ -191,15 +195,36 @@ def _data_version() -> tuple:
 
 def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
     """The layers the user may read and, per commune with an outline, its figures."""
+    layers, fresh = commune_figures_fresh(user, year)
+    return layers, fresh.value
+
+
+def commune_figures_fresh(user, year: int) -> tuple[list[Layer], fresh_cache.Fresh]:
+    """The same, with when they were computed: a funder's protected figures take seconds
+    at a national volume, so a change is computed again in the background while the
+    figures of the previous state (whole and protected) are shown with their time."""
     layers = layers_for(user)
     keys = tuple(layer.key for layer in layers)
-    signature = repr((_scope(user), year, keys, _data_version()))
-    key = "map:" + hashlib.sha256(signature.encode()).hexdigest()
-    rows = cache.get(key)
-    if rows is None:
-        rows = _figures(user, year, set(keys))
-        cache.set(key, rows, CACHE_SECONDS)
-    return layers, rows
+    fresh = fresh_cache.read(
+        _figures_key(user, year, keys),
+        _data_version(),
+        compute=lambda: _figures(user, year, set(keys)),
+        refresh=lambda: current_app.send_task(REFRESH_TASK, (user.pk, year)),
+        max_age=CACHE_SECONDS,
+    )
+    return layers, fresh
+
+
+def commune_figures_refresh(user, year: int) -> None:
+    """The background refresh: the figures of the data as it is now, for the user's scope."""
+    keys = tuple(layer.key for layer in layers_for(user))
+    version = _data_version()  # before the figures: a change meanwhile queues another
+    fresh_cache.store(_figures_key(user, year, keys), version, _figures(user, year, set(keys)))
+
+
+def _figures_key(user, year: int, keys: tuple) -> str:
+    signature = repr((_scope(user), year, keys))
+    return "map:" + hashlib.sha256(signature.encode()).hexdigest()
 
 
 def _figures(user, year: int, keys: set[str]) -> list[dict]:
@@ -275,9 +300,12 @@ def legend(layers: list[Layer], rows: list[dict]) -> dict[str, dict]:
 
 
 def communes_geojson(user, year: int) -> dict:
-    layers, rows = commune_figures(user, year)
+    layers, fresh = commune_figures_fresh(user, year)
+    rows = fresh.value
     return {
         "type": "FeatureCollection",
+        "computed_at": datetime.fromtimestamp(fresh.computed_at, tz=UTC).isoformat(),
+        "stale": fresh.stale,
         "legend": legend(layers, rows),
         "hidden": HIDDEN,
         "features": [

@@ -1,5 +1,7 @@
 """The map page, its layers' GeoJSON, the fragility import, and the public map."""
 
+from datetime import UTC, datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -42,7 +44,8 @@ def _geojson(data: dict) -> JsonResponse:
 def map_page(request):
     permissions.require(request.user, "map.read")
     year = _year(request)
-    commune_layers, rows = layers.commune_figures(request.user, year)
+    commune_layers, fresh = layers.commune_figures_fresh(request.user, year)
+    rows = fresh.value
     structures = layers.structures(request.user)
     fair = layers.fairness(rows) if permissions.can(request.user, "map.read_fairness") else []
     return render(
@@ -55,6 +58,8 @@ def map_page(request):
             ),
             "layers": commune_layers,
             "rows": rows,
+            "figures_stale": fresh.stale,
+            "figures_at": datetime.fromtimestamp(fresh.computed_at, tz=UTC),
             "structures": structures,
             "statuses": layers.structure_status_labels(),
             "tile_url": settings.FILIERE_MAP_TILE_URL,

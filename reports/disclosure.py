@@ -15,6 +15,7 @@ Every hidden cell shows the same sign, so a reader cannot tell a small figure fr
 protect it. The table is built the same way whatever the figure asked for, so two reports, for
 two nested periods or territories, hide consistently."""
 
+from collections import deque
 from collections.abc import Hashable, Iterable
 
 THRESHOLD = 5
@@ -26,32 +27,45 @@ Group = tuple[Key, list[Key]]
 def suppress(
     cells: dict[Key, int], groups: Iterable[Group], threshold: int = THRESHOLD
 ) -> set[Key]:
-    """The keys to hide. A key absent from `cells` counts 0."""
-    groups = [(parent, list(children)) for parent, children in groups if children]
+    """The keys to hide. A key absent from `cells` counts 0.
 
-    def value(key) -> int:
-        return cells.get(key, 0)
-
+    A group can only change when one of its members is hidden, so after a first pass over
+    every group only the groups of a newly hidden cell are checked again (first in, first
+    out: the result does not depend on which report asked)."""
+    groups = [(parent, children) for parent, children in groups if children]
+    get = cells.get
     hidden = {key for key, n in cells.items() if n < threshold}
-    # Cells outside `cells` are zero: hidden, but they protect nobody and need no protection.
-    changed = True
-    while changed:
-        changed = False
-        for parent, children in groups:
-            members = [parent, *children]
-            sensitive = [k for k in members if k in hidden and value(k) > 0]
-            if len(sensitive) != 1:
-                continue
-            shown = sorted(
-                (value(k), repr(k), k) for k in children if k not in hidden and value(k) > 0
-            )
-            if shown:
-                hidden.add(shown[0][2])
-            elif parent not in hidden:
-                hidden.add(parent)
-            else:  # the parent and one child hidden, every other child zero: nothing to find
-                continue
-            changed = True
+    member_of: dict[Key, list[int]] = {}
+    for index, (parent, children) in enumerate(groups):
+        for key in (parent, *children):
+            if get(key, 0) > 0:  # a zero cell never makes a group sensitive
+                member_of.setdefault(key, []).append(index)
+    queue = deque(range(len(groups)))
+    queued = set(queue)
+    while queue:
+        index = queue.popleft()
+        queued.discard(index)
+        parent, children = groups[index]
+        sensitive = 0
+        for key in (parent, *children):
+            if key in hidden and get(key, 0) > 0:
+                sensitive += 1
+                if sensitive > 1:
+                    break
+        if sensitive != 1:
+            continue
+        shown = [k for k in children if k not in hidden and get(k, 0) > 0]
+        if shown:
+            new = min(shown, key=lambda k: (get(k, 0), repr(k)))
+        elif parent not in hidden:
+            new = parent
+        else:  # the parent and one child hidden, every other child zero: nothing to find
+            continue
+        hidden.add(new)
+        for other in member_of.get(new, ()):
+            if other not in queued:
+                queued.add(other)
+                queue.append(other)
     return hidden
 
 

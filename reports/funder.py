@@ -476,9 +476,21 @@ def _hidden_measures(user, filters: FunderFilters):
         )
     }
 
-    def periods(month: int) -> list[Period]:
-        m = Period(year, "month", month)
-        return [m, Period(year, "quarter", (month - 1) // 3 + 1), Period(year)]
+    # Periods as plain (kind, index) tuples: a dataclass hashes in Python, millions of times.
+    month_periods = {
+        m: [
+            _period_key(p)
+            for p in (
+                Period(year, "month", m),
+                Period(year, "quarter", (m - 1) // 3 + 1),
+                Period(year),
+            )
+        ]
+        for m in range(1, 13)
+    }
+
+    def periods(month: int) -> list[tuple]:
+        return month_periods[month]
 
     def territories(code) -> list:
         return [code or "?", *parents.get(code, []), ""]
@@ -496,7 +508,7 @@ def _hidden_measures(user, filters: FunderFilters):
         cells[key] = len(ids)
     hidden = disclosure.suppress(cells, _groups(cells, year, parents))
     programme = filters.programme.pk if filters.programme else "all"
-    node = (filters.period, filters.territory or "", programme)
+    node = (_period_key(filters.period), filters.territory or "", programme)
 
     def is_hidden(measure: str, territory: str | None = None) -> bool:
         # Another territory of the same period and programme: the map's communes.
@@ -504,6 +516,10 @@ def _hidden_measures(user, filters: FunderFilters):
         return disclosure.is_hidden((*key, measure), cells, hidden)
 
     return is_hidden
+
+
+def _period_key(period: Period) -> tuple[str, int]:
+    return (period.kind, period.index)
 
 
 def _nodes(periods, territories, programmes):
@@ -517,8 +533,12 @@ def _groups(cells, year: int, parents: dict[str, list[str]]):
     for period, territory, programme, measure in keys:
         by_node[(period, territory, programme)].add(measure)
     lines = {(t, g, m) for _p, t, g, m in keys}
+    hierarchy = [
+        (_period_key(parent), [_period_key(c) for c in children])
+        for parent, children in Period.hierarchy(year)
+    ]
     for t, g, m in lines:
-        for parent, children in Period.hierarchy(year):
+        for parent, children in hierarchy:
             yield (parent, t, g, m), [(c, t, g, m) for c in children]
     # Territories: each grouping is its communes; all territories are the departments plus
     # the allocations whose commune is unknown ("?").

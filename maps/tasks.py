@@ -1,0 +1,13 @@
+"""Thin Celery tasks of the map: fetch by id, call a service."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from . import layers
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def map_figures_refresh_task(user_id: int, year: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        layers.commune_figures_refresh(user, year)
