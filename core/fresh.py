@@ -7,6 +7,7 @@ queued for everyone who shares the entry; without any entry, or without a worker
 eagerly), the value is computed in the request. A stale value is whole: it was computed, and
 protected, in one piece from one state of the data."""
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,23 @@ def read(
     if cache.add(f"{key}:refresh", 1, REFRESH_LOCK_SECONDS):
         transaction.on_commit(lambda: _queue(key, refresh), robust=True)
     return Fresh(entry["value"], entry["at"], stale=True)
+
+
+def key_for(prefix: str, *parts) -> str:
+    """A cache key for whatever identifies an entry (any reprs: scopes, years, languages)."""
+    return f"{prefix}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def newest_ids(*models) -> tuple:
+    """A version of the data: the newest id of each model, in one query of indexed maxima
+    (a change that adds no row shows once the entry is older than its max_age)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})" for m in models
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")  # noqa: S608  (table names from the models)
+        return tuple(cursor.fetchone())
 
 
 def store(key: str, version, value) -> Fresh:

@@ -223,8 +223,7 @@ def commune_figures_refresh(user, year: int) -> None:
 
 
 def _figures_key(user, year: int, keys: tuple) -> str:
-    signature = repr((_scope(user), year, keys))
-    return "map:" + hashlib.sha256(signature.encode()).hexdigest()
+    return fresh_cache.key_for("map", _scope(user), year, keys)
 
 
 def _figures(user, year: int, keys: set[str]) -> list[dict]:

@@ -4,12 +4,15 @@ Each task keeps the name it had before the reports app existed: the beat schedul
 database, the task routes and messages already queued refer to it."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.utils import translation
 
 from core.jobs import JobKind
 
-from . import audit, jobs, mail
+from . import audit, funder, jobs, mail
 from .models import ReportJob
+from .periods import Period
 
 
 @shared_task(
@@ -75,3 +78,12 @@ REPORT_JOBS = JobKind(
     delayed=jobs.report_jobs_delayed,
     sweep=jobs.report_jobs_sweep,
 )
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def funder_report_refresh_task(user_id: int, period_key: str, language: str) -> None:
+    """The funder's home figures of a period, counted again after a change."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        with translation.override(language):
+            funder.funder_report_refresh(user, Period.parse(period_key))

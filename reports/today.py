@@ -41,7 +41,7 @@ from .audit import (
     chain_audit,
     last_chain_audit,
 )
-from .funder import FunderFilters, funder_report_build
+from .funder import funder_report_fresh
 from .periods import QUARTER, Period
 from .stock import lead_times
 
@@ -327,9 +327,10 @@ def funder(request):
     if not user.is_funder:
         return None
     period = this_quarter()
-    report = funder_report_build(user=user, filters=FunderFilters.for_period(period))
+    fresh = funder_report_fresh(user, period)
     return "reports/today/funder.html", {
-        "report": report,
+        "report": fresh.value,
+        "stale": fresh.stale,
         "period": period,
         "report_url": _url(
             "beneficiaries:funder_report", year=period.year, part=f"Q{period.index}"

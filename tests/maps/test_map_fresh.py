@@ -5,7 +5,6 @@ background; without a worker (tasks run eagerly) they are computed in the reques
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
@@ -19,13 +18,6 @@ from tests.reports.test_funder_report import funded  # noqa: F401  (the fixture)
 pytestmark = pytest.mark.django_db
 
 WITH_WORKER = override_settings(CELERY_TASK_ALWAYS_EAGER=False)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _send_task():
