@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -479,31 +480,88 @@ def measure_reports():
 
 
 def measure_map():
-    """The map's data endpoints (issue 16: p95 ≤ 100 ms), for the coordination and a funder:
-    the first request computes the figures (the funder's protection table included), the
-    next ones read them from the cache while no row is added."""
+    """The map's data endpoints (issue 16: p95 ≤ 100 ms) and the funder's home, for the
+    coordination and a funder: the first request ever computes the figures (the funder's
+    protection table included); the next ones read them from the cache while no row is added;
+    after a change, with a worker, the previous figures answer while the worker counts again
+    (measured here as the refresh's own time)."""
+    from unittest import mock
+
     from django.core.cache import cache
+    from django.test import override_settings
+
+    from maps import layers
+    from reports import funder as funder_module
+    from reports import today
 
     found = users()
     readers = [(who, found[who]) for who in ("coordinator", "funder") if who in found]
     for who, user in readers:
         client = Client()
         client.force_login(user)
-        for name, url in (
+        pages = [
             ("communes", "/carte/communes.geojson"),
             ("structures", "/carte/structures.geojson"),
-        ):
+        ]
+        if who == "funder":
+            pages.append(("home", "/"))
+        for name, url in pages:
+            label = f"map: {name} layer" if name != "home" else "funder's home"
             cache.clear()
             started = time.perf_counter()
             client.get(url)
             cold = (time.perf_counter() - started) * 1000
-            value, queries = timed_get(client, url)
+            value, note = timed_get(client, url)
             record(
-                f"map: {name} layer p95, {who}",
+                f"{label} p95, {who}",
                 value,
                 "ms",
+                "≤ 100 ms" if name != "home" else "≤ 50 ms",
+                note=f"{note}; first request ever {cold:,.0f} ms",
+            )
+            if name == "structures":
+                continue
+            if name == "home":
+                key = funder_module._report_key(user, today.this_quarter(), "fr")
+            else:
+                year = timezone.localdate().year
+                keys = tuple(layer.key for layer in layers.layers_for(user))
+                key = layers._figures_key(user, year, keys)
+            refresh_locks = [f"{key}:refresh"]
+            # An hour later every entry is older than its freshness: each request takes the
+            # stale path (the refresh lock is dropped so that each one queues a refresh).
+            later = time.time() + 3600
+            with (
+                override_settings(CELERY_TASK_ALWAYS_EAGER=False),
+                mock.patch.object(layers.current_app, "send_task"),
+                mock.patch.object(funder_module.current_app, "send_task"),
+                mock.patch("core.fresh.time.time", return_value=later),
+            ):
+                samples = []
+                for _ in range(SAMPLES):
+                    cache.delete_many(refresh_locks)
+                    started = time.perf_counter()
+                    client.get(url)
+                    samples.append((time.perf_counter() - started) * 1000)
+            samples.sort()
+            record(
+                f"{label} after a change, {who}",
+                samples[int(len(samples) * 0.95) - 1],
+                "ms",
                 "≤ 100 ms",
-                note=f"{queries} queries; first request {cold:,.0f} ms",
+                note=f"p95 of {len(samples)}; the previous figures, a refresh queued",
+            )
+            started = time.perf_counter()
+            if name == "home":
+                funder_module.funder_report_refresh(user, today.this_quarter())
+            else:
+                layers.commune_figures_refresh(user, timezone.localdate().year)
+            record(
+                f"{label}, refresh in the worker, {who}",
+                (time.perf_counter() - started) * 1000,
+                "ms",
+                "",
+                note="once: the background count after a change",
             )
 
 
@@ -1093,6 +1151,114 @@ def measure_load(clients=50, seconds=20, workers=3):
     )
 
 
+# Where a request's time goes, by the file each function lives in (first match wins).
+PROFILE_AREAS = [
+    ("templates (Django's engine)", ("django/template/", "django/templatetags/")),
+    ("PostgreSQL driver and waits", ("psycopg/", "psycopg_pool/")),
+    ("ORM: model objects, SQL compiling", ("django/db/",)),
+    (
+        "translations, dates, number formats",
+        (
+            "django/utils/translation",
+            "django/utils/formats",
+            "django/utils/dateformat",
+            "django/utils/numberformat",
+            "django/utils/functional",
+        ),
+    ),
+    (
+        "request machinery (middleware, session, auth, CSRF, messages, URLs)",
+        (
+            "django/middleware/",
+            "django/contrib/",
+            "django/core/handlers/",
+            "django/urls/",
+            "django/http/",
+            "django/test/",
+        ),
+    ),
+    ("Django, other", ("django/",)),
+    (
+        "project code",
+        (
+            str(ROOT / "accounts"),
+            str(ROOT / "core"),
+            str(ROOT / "inventory"),
+            str(ROOT / "reconditioning"),
+            str(ROOT / "beneficiaries"),
+            str(ROOT / "reports"),
+            str(ROOT / "maps"),
+            str(ROOT / "notices"),
+        ),
+    ),
+]
+
+
+def profile_mix(requests=600, seed=7) -> str:
+    """The honest mix (load_mix's weights, users, ids and POSTs, static files aside) run
+    in-process under cProfile: each area's share of the CPU time, the wall time left to
+    PostgreSQL, and the costliest functions. A markdown section, printed and returned."""
+    import cProfile
+    import pstats
+    import random
+
+    people = users()
+    pool_batch, pool = received_pool(people["technician"], requests)
+    mix = [m for m in load_mix(people, pool_batch) if m[1] is not None]
+    clients = {}
+    for user in people.values():
+        clients[user.pk] = Client()
+        clients[user.pk].force_login(user)
+    rnd = random.Random(seed)
+    picks = rnd.choices(mix, weights=[m[0] for m in mix], k=requests)
+    serial = iter(range(10**9))
+    statuses = Counter()
+    profiler = cProfile.Profile()
+    wall = cpu = 0.0
+    for _weight, user, method, path, body in picks:
+        client = clients[user.pk]
+        started, started_cpu = time.perf_counter(), time.process_time()
+        profiler.enable()
+        if method == "GET":
+            answer = client.get(path)
+        else:
+            data = body.format(serial=f"PROF{time.time_ns()}{next(serial)}", device=pool.pop())
+            answer = client.post(path, data, content_type="application/x-www-form-urlencoded")
+        profiler.disable()
+        wall += time.perf_counter() - started
+        cpu += time.process_time() - started_cpu
+        statuses[answer.status_code] += 1
+    stats = pstats.Stats(profiler)
+    areas = Counter()
+    functions = []
+    for (filename, line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        area = next(
+            (label for label, parts in PROFILE_AREAS if any(p in filename for p in parts)),
+            "Python, other (stdlib, libraries)",
+        )
+        areas[area] += tottime
+        functions.append((tottime, f"{Path(filename).name}:{line} {name}", area))
+    total = sum(areas.values()) or 1
+    out = [
+        f"{requests} requests of the mix in-process ({dict(statuses)} by status), "
+        f"{len(people)} users, at {Device.objects.count():,} devices; "
+        f"wall {wall * 1000 / requests:.1f} ms per request, of which Python (CPU of this "
+        f"process) {cpu * 1000 / requests:.1f} ms and the rest waiting on PostgreSQL "
+        f"{(wall - cpu) * 1000 / requests:.1f} ms; load {loadavg()}.",
+        "",
+        "| area | share of Python's time | ms per request |",
+        "|---|---:|---:|",
+    ]
+    for area, seconds in areas.most_common():
+        out.append(f"| {area} | {100 * seconds / total:.0f} % | {seconds * 1000 / requests:.1f} |")
+    out += ["", "| costliest functions (own time) | area | ms per request |", "|---|---|---:|"]
+    for tottime, where, area in sorted(functions, reverse=True)[:15]:
+        out.append(f"| `{where}` | {area} | {tottime * 1000 / requests:.2f} |")
+    text = "\n".join(out)
+    print(text)
+    return text
+
+
 KEPT_SECTION = "## Measured outside this bench"
 
 
@@ -1200,7 +1366,8 @@ def main():
     )
     parser.add_argument(
         "--only",
-        help="measure only these parts (lists, bulk, imports, map, load, contention) on the "
+        help="measure only these parts (lists, bulk, imports, map, load, contention, "
+        "profile) on the "
         "database as it is, without seeding: to compare before and after a change",
     )
     parser.add_argument("--pages", help="with --only lists: pages whose name has these words")
@@ -1225,6 +1392,10 @@ def main():
             exact = measure_contention_http()
         if "load" in parts:
             measure_load(clients=50, seconds=10, workers=4)
+        if "profile" in parts:
+            Path(args.out).with_suffix(".profile.md").write_text(profile_mix() + "\n")
+            if parts == {"profile"}:
+                return
         write_markdown(Path(args.out), args, started)
         print(f"written to {args.out}")
         if "contention" in parts and not exact:
