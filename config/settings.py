@@ -32,6 +32,12 @@ ENVIRONMENT_VARIABLES = [
     "SITE_URL",
     "MEDIA_ROOT",
     "STATIC_ROOT",
+    "FILIERE_S3_BUCKET",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_S3_ADDRESSING_STYLE",
     "FILIERE_MAP_TILE_URL",
     "FILIERE_MAP_TILE_ATTRIBUTION",
     "PROCONNECT_ISSUER",
@@ -231,6 +237,39 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Stored files (uploaded imports, built reports and certificates): the MEDIA_ROOT folder by
+# default; an S3-compatible object store (django-storages) when a bucket is named, so that
+# several web and worker machines share them. Either way they are read only through the views
+# that check who asks: the bucket stays private (no ACL), and a URL of it, if one is ever
+# made, is signed and short-lived. Static files are not concerned.
+FILIERE_S3_BUCKET = env("FILIERE_S3_BUCKET")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if FILIERE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": FILIERE_S3_BUCKET,
+            # Empty: AWS itself; or MinIO, Garage, OVHcloud, Scaleway (docs/deployment.md).
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # Empty: boto3 finds credentials itself (instance role, ~/.aws).
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            # "path" for most self-hosted servers (MinIO, Garage); empty: the library's choice.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # A second file of the same name gets a suffix: a stored file is never replaced.
+            "file_overwrite": False,
+            # A file read back (a download, an import) spills to a temporary file past 8 MB.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
 
 # Uploads: request bodies read into memory (forms, request.body) stay small; uploaded files
 # above 2.5 MB go to a temporary file. Each kind of file has its own limit (end of this file).

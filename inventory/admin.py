@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from .models import (
@@ -129,4 +130,11 @@ class HardwareReportAdmin(ReadOnlyLedgerAdmin):
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["original_name", "batch", "status", "total_rows", "created_count", "created_at"]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    # The file by its name only: the admin's usual link would point at the storage itself
+    # (a signed bucket URL, or /media/ which is not served), outside any permission check.
+    exclude = ["file"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields if f.name != "file"] + ["stored_file"]
+
+    @admin.display(description=_("stored file"))
+    def stored_file(self, obj):
+        return obj.file.name
