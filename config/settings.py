@@ -21,6 +21,7 @@ ENVIRONMENT_VARIABLES = [
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
     "EMAIL_HOST",
@@ -148,17 +149,26 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=60,
-    )
-}
+
+def database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Wait for a concurrent writer instead of failing at once (runserver + eager tasks).
+        db.setdefault("OPTIONS", {})["timeout"] = 20
+        db["CONN_MAX_AGE"] = 0
+    return db
+
+
+DATABASES = {"default": database(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer instead of failing at once (runserver + eager tasks).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A read replica (docs/scaling.md): reports and exports read it (core.db.reading_replica),
+# everything else, and every write, the primary. It never takes a request's transaction:
+# nothing is written there. Tests point it at the test database itself (MIRROR).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database(env("DATABASE_REPLICA_URL"))
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

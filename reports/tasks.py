@@ -6,6 +6,7 @@ database, the task routes and messages already queued refer to it."""
 from celery import shared_task
 from django.db import OperationalError
 
+from core.db import reading_replica
 from core.jobs import JobKind
 
 from . import audit, jobs, mail
@@ -39,7 +40,8 @@ def report_job_task(self, job_id: int) -> None:
 )
 def stock_report_weekly_task() -> int:
     """Beat: every workshop's managers get their stock report by e-mail."""
-    return mail.stock_report_send_weekly()
+    with reading_replica():
+        return mail.stock_report_send_weekly()
 
 
 @shared_task(
@@ -50,7 +52,8 @@ def stock_report_weekly_task() -> int:
 )
 def funder_reports_monthly_task() -> int:
     """Beat, monthly: each funding programme's report for last month, to the funder's users."""
-    return mail.funder_reports_send_monthly()
+    with reading_replica():
+        return mail.funder_reports_send_monthly()
 
 
 @shared_task(
