@@ -22,6 +22,9 @@ ENVIRONMENT_VARIABLES = [
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
     "DATABASE_REPLICA_URL",
+    "DATABASE_PGBOUNCER",
+    "DATABASE_CONN_MAX_AGE",
+    "DATABASE_CONN_HEALTH_CHECKS",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
     "EMAIL_HOST",
@@ -150,11 +153,28 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 
+# Connections (docs/scaling.md): kept 60 s by each process unless told otherwise; a kept
+# connection is checked before a request reuses it when DATABASE_CONN_HEALTH_CHECKS is on.
+DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE") or "60")
+DATABASE_CONN_HEALTH_CHECKS = env_bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
+# Behind PgBouncer in transaction mode each transaction may run on another server
+# connection: a server-side cursor (what .iterator() uses) declared in one transaction is
+# gone in the next, so they are off, and the pooler, not Django, keeps connections open.
+# Prepared statements, the other thing transaction pooling breaks, are off in Django's
+# psycopg settings unless OPTIONS asks for them (prepare_threshold): never ask here.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+
+
 def database(url: str) -> dict:
-    db = dj_database_url.parse(url, conn_max_age=60)
+    db = dj_database_url.parse(
+        url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=DATABASE_CONN_HEALTH_CHECKS
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # Wait for a concurrent writer instead of failing at once (runserver + eager tasks).
         db.setdefault("OPTIONS", {})["timeout"] = 20
+        db["CONN_MAX_AGE"] = 0
+    elif DATABASE_PGBOUNCER and db["ENGINE"] == "django.db.backends.postgresql":
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
         db["CONN_MAX_AGE"] = 0
     return db
 

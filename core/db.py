@@ -77,3 +77,17 @@ class ReplicaRouter:
     def allow_migrate(self, db, app_label, **hints):
         # The replica follows the primary's schema by replication.
         return db == DEFAULT_DB_ALIAS
+
+
+def rows_by_pk(queryset, size: int = 500) -> Iterator:
+    """The rows of a queryset ordered by primary key, `size` per query: memory stays bounded
+    with or without server-side cursors (behind PgBouncer in transaction mode they are off,
+    and .iterator() then holds the whole result in memory), and no cursor outlives a
+    transaction."""
+    queryset, last = queryset.order_by("pk"), None
+    while True:
+        chunk = list((queryset if last is None else queryset.filter(pk__gt=last))[:size])
+        yield from chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1].pk

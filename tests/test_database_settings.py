@@ -43,3 +43,31 @@ def test_a_replica_url_adds_the_alias_and_the_router():
     assert replica["TEST"]["MIRROR"] == "default"
     assert replica["CONN_MAX_AGE"] == found["databases"]["default"]["CONN_MAX_AGE"]
     assert found["routers"] == ["core.db.ReplicaRouter"]
+
+
+def test_behind_pgbouncer_no_server_side_cursor_and_no_kept_connection():
+    found = settings_with(
+        DATABASE_URL=PRIMARY, DATABASE_REPLICA_URL=REPLICA, DATABASE_PGBOUNCER="1"
+    )
+    for alias in ("default", "replica"):
+        db = found["databases"][alias]
+        assert db["DISABLE_SERVER_SIDE_CURSORS"] is True, alias
+        assert db["CONN_MAX_AGE"] == 0, alias
+        # Prepared statements stay off (Django's default for psycopg): nothing asks for them.
+        assert not {"prepare_threshold", "server_side_binding"} & set(db.get("OPTIONS", {}))
+
+
+def test_connection_age_and_health_checks_from_the_environment():
+    default = settings_with(DATABASE_URL=PRIMARY)["databases"]["default"]
+    assert default["CONN_MAX_AGE"] == 60 and default["CONN_HEALTH_CHECKS"] is False
+    assert not default.get("DISABLE_SERVER_SIDE_CURSORS")
+    told = settings_with(
+        DATABASE_URL=PRIMARY, DATABASE_CONN_MAX_AGE="300", DATABASE_CONN_HEALTH_CHECKS="true"
+    )["databases"]["default"]
+    assert told["CONN_MAX_AGE"] == 300 and told["CONN_HEALTH_CHECKS"] is True
+
+
+def test_sqlite_is_left_alone_by_the_pooler_setting():
+    found = settings_with(DATABASE_URL="sqlite:////tmp/filiere-x.sqlite3", DATABASE_PGBOUNCER="1")
+    db = found["databases"]["default"]
+    assert db["CONN_MAX_AGE"] == 0 and not db.get("DISABLE_SERVER_SIDE_CURSORS")
