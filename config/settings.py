@@ -292,14 +292,33 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # publishing gives up after a short connect timeout and the job waits, marked delayed.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-# PDFs are heavy: their own queue, so a long report never delays imports. Workers consume
-# both ("celery -A config worker -Q celery,pdf"), or a dedicated worker takes "pdf".
+# Queues by kind of work (docs/scaling.md), each consumed by its own workers
+# (docker-compose.yml): a 2,000-device certificate in "pdf" never delays a 10-row import in
+# "imports", and a mail server timing out in "mail" holds neither. Every task of the code is
+# routed here (tests/test_queues.py); a worker for all of them: `-Q default,imports,pdf,mail`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+FILIERE_WORKER_QUEUES = ["default", "imports", "pdf", "mail"]
 CELERY_TASK_ROUTES = {
+    # A person waits at the screen for these: spreadsheet imports and bulk steps.
+    "inventory.tasks.import_job_analyse_task": {"queue": "imports"},
+    "inventory.tasks.import_job_run_task": {"queue": "imports"},
+    "reconditioning.tasks.bulk_step_job_task": {"queue": "imports"},
+    # Long and heavy in memory: documents, reports and exports, the whole-base audit.
     "inventory.tasks.report_job_task": {"queue": "pdf"},
     "inventory.tasks.stock_report_weekly_task": {"queue": "pdf"},
     "beneficiaries.tasks.funder_reports_monthly_task": {"queue": "pdf"},
+    "reports.tasks.chain_audit_nightly_task": {"queue": "pdf"},
+    # One mail per notice, retried for up to an hour when the mail server fails.
+    "notices.tasks.send_notice_mail": {"queue": "mail"},
+    # Short housekeeping: the jobs' sweep, anonymisation, the daily digests (their mails go
+    # through send_notice_mail).
+    "inventory.tasks.jobs_sweep_task": {"queue": "default"},
+    "beneficiaries.tasks.people_anonymise_inactive_task": {"queue": "default"},
+    "beneficiaries.tasks.handover_digest_daily_task": {"queue": "default"},
+    "beneficiaries.tasks.training_tomorrow_daily_task": {"queue": "default"},
 }
-# A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables).
+# A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables); each
+# worker service of docker-compose.yml sets its own limit with --max-memory-per-child.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 500_000
 CELERY_TIMEZONE = TIME_ZONE
 
