@@ -21,6 +21,10 @@ ENVIRONMENT_VARIABLES = [
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "DATABASE_PGBOUNCER",
+    "DATABASE_CONN_MAX_AGE",
+    "DATABASE_CONN_HEALTH_CHECKS",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
     "EMAIL_HOST",
@@ -154,17 +158,43 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=60,
+
+# Connections (docs/scaling.md): kept 60 s by each process unless told otherwise; a kept
+# connection is checked before a request reuses it when DATABASE_CONN_HEALTH_CHECKS is on.
+DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE") or "60")
+DATABASE_CONN_HEALTH_CHECKS = env_bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
+# Behind PgBouncer in transaction mode each transaction may run on another server
+# connection: a server-side cursor (what .iterator() uses) declared in one transaction is
+# gone in the next, so they are off, and the pooler, not Django, keeps connections open.
+# Prepared statements, the other thing transaction pooling breaks, are off in Django's
+# psycopg settings unless OPTIONS asks for them (prepare_threshold): never ask here.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+
+
+def database(url: str) -> dict:
+    db = dj_database_url.parse(
+        url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=DATABASE_CONN_HEALTH_CHECKS
     )
-}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Wait for a concurrent writer instead of failing at once (runserver + eager tasks).
+        db.setdefault("OPTIONS", {})["timeout"] = 20
+        db["CONN_MAX_AGE"] = 0
+    elif DATABASE_PGBOUNCER and db["ENGINE"] == "django.db.backends.postgresql":
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        db["CONN_MAX_AGE"] = 0
+    return db
+
+
+DATABASES = {"default": database(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer instead of failing at once (runserver + eager tasks).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A read replica (docs/scaling.md): reports and exports read it (core.db.reading_replica),
+# everything else, and every write, the primary. It never takes a request's transaction:
+# nothing is written there. Tests point it at the test database itself (MIRROR).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database(env("DATABASE_REPLICA_URL"))
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -301,14 +331,33 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # publishing gives up after a short connect timeout and the job waits, marked delayed.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-# PDFs are heavy: their own queue, so a long report never delays imports. Workers consume
-# both ("celery -A config worker -Q celery,pdf"), or a dedicated worker takes "pdf".
+# Queues by kind of work (docs/scaling.md), each consumed by its own workers
+# (docker-compose.yml): a 2,000-device certificate in "pdf" never delays a 10-row import in
+# "imports", and a mail server timing out in "mail" holds neither. Every task of the code is
+# routed here (tests/test_queues.py); a worker for all of them: `-Q default,imports,pdf,mail`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+FILIERE_WORKER_QUEUES = ["default", "imports", "pdf", "mail"]
 CELERY_TASK_ROUTES = {
+    # A person waits at the screen for these: spreadsheet imports and bulk steps.
+    "inventory.tasks.import_job_analyse_task": {"queue": "imports"},
+    "inventory.tasks.import_job_run_task": {"queue": "imports"},
+    "reconditioning.tasks.bulk_step_job_task": {"queue": "imports"},
+    # Long and heavy in memory: documents, reports and exports, the whole-base audit.
     "inventory.tasks.report_job_task": {"queue": "pdf"},
     "inventory.tasks.stock_report_weekly_task": {"queue": "pdf"},
     "beneficiaries.tasks.funder_reports_monthly_task": {"queue": "pdf"},
+    "reports.tasks.chain_audit_nightly_task": {"queue": "pdf"},
+    # One mail per notice, retried for up to an hour when the mail server fails.
+    "notices.tasks.send_notice_mail": {"queue": "mail"},
+    # Short housekeeping: the jobs' sweep, anonymisation, the daily digests (their mails go
+    # through send_notice_mail).
+    "inventory.tasks.jobs_sweep_task": {"queue": "default"},
+    "beneficiaries.tasks.people_anonymise_inactive_task": {"queue": "default"},
+    "beneficiaries.tasks.handover_digest_daily_task": {"queue": "default"},
+    "beneficiaries.tasks.training_tomorrow_daily_task": {"queue": "default"},
 }
-# A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables).
+# A worker process is replaced after it grew past 500 MB (WeasyPrint on long tables); each
+# worker service of docker-compose.yml sets its own limit with --max-memory-per-child.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 500_000
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from core.db import reading_replica
 from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
 from core.sorting import sort_for
 
@@ -349,7 +350,8 @@ def device_list(request):
             query = request.GET.copy()
             query.pop("after", None)
             return redirect(f"{reverse('inventory:device_export_request')}?{query.urlencode()}")
-        data = devices_export(devices, fmt)
+        with reading_replica():
+            data = devices_export(devices, fmt)
         content_type = {
             "csv": "text/csv; charset=utf-8",
             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,6 +13,7 @@ from accounts import permissions
 from beneficiaries.enums import situations_for
 from beneficiaries.models import AuditLog, FundingProgramme
 from beneficiaries.privacy import audit
+from core.db import reading_replica
 from reports.funder import (
     FunderFilters,
     allocations_filtered,
@@ -86,6 +87,7 @@ def _default_period() -> dict:
     return {"year": timezone.localdate().year, "part": ""}
 
 
+@reading_replica()
 def funder_report(request):
     permissions.require(request.user, "reports.read_funder")
     data = request.GET if "year" in request.GET else _default_period()
@@ -124,6 +126,7 @@ def funder_report_request(request):
     return redirect("inventory:report_job", pk=job.pk)
 
 
+@reading_replica()
 def allocation_rows(request):
     """Staff only: the rows behind a figure of the funder report (same filters)."""
     permissions.require(request.user, "reports.read_rows")

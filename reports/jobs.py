@@ -4,6 +4,7 @@ Tasks are thin (reports.tasks); this module holds the logic, once for every kind
 publishing, retries after a broker outage and the sweep are core.jobs'."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from beneficiaries.models import FundingProgramme
 from core import jobs
+from core.db import on_primary, reading_replica
 from inventory.filters import devices_filtered
 from inventory.models import CollectionBatch, Donor
 from inventory.resources import devices_export
@@ -35,6 +37,11 @@ BUILDERS: dict[str, Callable] = {}
 # kind -> allowed(job) -> bool: whether the requester may still have the file (asked again
 # at download time); kinds not listed have no object of their own to lose access to.
 STILL_ALLOWED: dict[str, Callable] = {}
+# Kinds whose reads may come from the read replica (core.db): the aggregate reports and the
+# device export. Documents of proof about given devices (certificates, the donor's "what
+# became of", the reuse statement) read the primary: they must hold the step recorded a
+# second ago, which a replica may not have yet.
+FROM_REPLICA: set[str] = set()
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -47,11 +54,13 @@ class JobRefused(Exception):
     message, shown on its page; nothing is built, kept or retried."""
 
 
-def builder(kind: str, *, still_allowed: Callable | None = None):
+def builder(kind: str, *, still_allowed: Callable | None = None, replica: bool = False):
     def register(func):
         BUILDERS[kind] = func
         if still_allowed:
             STILL_ALLOWED[kind] = still_allowed
+        if replica:
+            FROM_REPLICA.add(kind)
         return func
 
     return register
@@ -96,7 +105,9 @@ def report_job_follow_or_create(
 
 
 def _progress(job_id: int, pct: int) -> None:
-    ReportJob.objects.filter(pk=job_id).update(progress=pct)
+    # Bookkeeping: the report's own reads stay on the replica after it.
+    with on_primary():
+        ReportJob.objects.filter(pk=job_id).update(progress=pct)
 
 
 def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False) -> ReportJob:
@@ -108,16 +119,19 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
     claimable = [ReportJob.Status.QUEUED]
     if redelivered:
         claimable.append(ReportJob.Status.RUNNING)
-    claimed = ReportJob.objects.filter(pk=job_id, status__in=claimable).update(
-        status=ReportJob.Status.RUNNING, progress=5
-    )
+    # Bookkeeping: the claim does not keep the build from reading the replica.
+    with on_primary():
+        claimed = ReportJob.objects.filter(pk=job_id, status__in=claimable).update(
+            status=ReportJob.Status.RUNNING, progress=5
+        )
     job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
     if not claimed:
         return job
     running = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING)
     try:
         jobs.test_pause()
-        content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
+        with reading_replica() if job.kind in FROM_REPLICA else nullcontext():
+            content, filename = BUILDERS[job.kind](job, lambda pct: _progress(job.pk, pct))
     except JobRefused as refusal:
         running.update(
             status=ReportJob.Status.FAILED, finished_at=timezone.now(), message=str(refusal)
@@ -150,7 +164,7 @@ def report_job_run(*, job_id: int, final: bool = True, redelivered: bool = False
     return job
 
 
-@builder("stock")
+@builder("stock", replica=True)
 def build_stock(job: ReportJob, progress) -> tuple[bytes, str]:
     report = stock_report_build(
         user=job.requested_by, workshop_ids=job.params.get("workshops") or None
@@ -178,7 +192,7 @@ def filters_from_params(params: dict) -> FunderFilters:
     )
 
 
-@builder("funder")
+@builder("funder", replica=True)
 def build_funder(job: ReportJob, progress) -> tuple[bytes, str]:
     try:
         filters = filters_from_params(job.params)
@@ -255,7 +269,7 @@ def build_reuse_statement(job: ReportJob, progress) -> tuple[bytes, str]:
     return pdf, f"reemploi-{year}-{the_donor.pk}.pdf"
 
 
-@builder("devices")
+@builder("devices", replica=True)
 def build_devices(job: ReportJob, progress) -> tuple[bytes, str]:
     """The device list's export under the filters the list had, with the rows the requester
     sees now: a device they lost access to meanwhile is not in it."""

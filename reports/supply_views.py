@@ -3,10 +3,12 @@
 from django.shortcuts import render
 
 from accounts import permissions
+from core.db import reading_replica
 
 from . import supply
 
 
+@reading_replica()
 def supply_demand(request):
     permissions.require(request.user, "reports.read_supply")
     report = supply.supply_report(request.user)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError
 from django.utils import translation
 
+from core.db import reading_replica
 from core.jobs import JobKind
 
 from . import audit, funder, jobs, mail
@@ -42,7 +43,8 @@ def report_job_task(self, job_id: int) -> None:
 )
 def stock_report_weekly_task() -> int:
     """Beat: every workshop's managers get their stock report by e-mail."""
-    return mail.stock_report_send_weekly()
+    with reading_replica():
+        return mail.stock_report_send_weekly()
 
 
 @shared_task(
@@ -53,7 +55,8 @@ def stock_report_weekly_task() -> int:
 )
 def funder_reports_monthly_task() -> int:
     """Beat, monthly: each funding programme's report for last month, to the funder's users."""
-    return mail.funder_reports_send_monthly()
+    with reading_replica():
+        return mail.funder_reports_send_monthly()
 
 
 @shared_task(

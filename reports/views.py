@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from beneficiaries import privacy
 from beneficiaries.models import Allocation, AuditLog, Order
+from core.db import reading_replica
 from core.pagination import capped_count
 from core.pdf import pdf_response
 from inventory.filters import device_filter_params, devices_filtered
@@ -21,6 +22,7 @@ from .models import ReportJob
 from .stock import stock_report_build
 
 
+@reading_replica()
 def stock_report(request):
     permissions.require(request.user, "reports.read_stock")
     report = stock_report_build(user=request.user)

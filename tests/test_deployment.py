@@ -913,3 +913,34 @@ def test_docs_say_how_to_change_a_dependency():
     for path in (ROOT / "README.md", DEPLOYMENT_DOC):
         text = path.read_text(encoding="utf-8")
         assert "make lock" in text and "pyproject.toml" in text, path.name
+
+
+def settings_literal(name: str):
+    """A literal assignment of config/settings.py, without importing it."""
+    for node in ast.parse(SETTINGS_FILE.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"config/settings.py assigns no literal {name}")
+
+
+def test_every_routed_queue_is_consumed_by_a_worker_service(services):
+    routed = {route["queue"] for route in settings_literal("CELERY_TASK_ROUTES").values()}
+    routed.add(settings_literal("CELERY_TASK_DEFAULT_QUEUE"))
+    consumed = {}
+    for name, service in services.items():
+        argv = as_argv(service.get("command", []))
+        if argv[:1] == ["celery"] and "worker" in argv:
+            for queue in argv[argv.index("-Q") + 1].split(","):
+                consumed.setdefault(queue, []).append(name)
+            # Each worker service sets its own limits.
+            assert int(argv[argv.index("--concurrency") + 1]) >= 1, name
+            assert int(argv[argv.index("--max-memory-per-child") + 1]) > 0, name
+            assert service.get("mem_limit"), name
+            assert "inspect ping" in " ".join(as_argv(service["healthcheck"]["test"])), name
+    missing = sorted(routed - set(consumed))
+    assert not missing, f"queues no worker service consumes: {missing}"
+    assert set(settings_literal("FILIERE_WORKER_QUEUES")) == routed
+    # The heavy documents and the imports never share a worker.
+    assert not set(consumed["pdf"]) & set(consumed["imports"])

@@ -67,7 +67,9 @@ def worker(settings):
             "worker",
             "--pool=solo",
             "-Q",
-            "celery,pdf",
+            # Every queue (settings.CELERY_TASK_ROUTES): a task routed to one no worker
+            # consumes would wait forever.
+            ",".join(settings.FILIERE_WORKER_QUEUES),
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",

@@ -85,7 +85,9 @@ def start_worker(settings, log: Path) -> subprocess.Popen:
             "--pool=prefork",
             "--concurrency=1",
             "-Q",
-            "celery,pdf",
+            # Every queue (settings.CELERY_TASK_ROUTES): a task routed to one no worker
+            # consumes would wait forever.
+            ",".join(settings.FILIERE_WORKER_QUEUES),
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
