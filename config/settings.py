@@ -347,6 +347,9 @@ CELERY_TASK_ROUTES = {
     "inventory.tasks.stock_report_weekly_task": {"queue": "pdf"},
     "beneficiaries.tasks.funder_reports_monthly_task": {"queue": "pdf"},
     "reports.tasks.chain_audit_nightly_task": {"queue": "pdf"},
+    # Protected aggregates counted again after a change (seconds at a national volume).
+    "maps.tasks.map_figures_refresh_task": {"queue": "pdf"},
+    "reports.tasks.funder_report_refresh_task": {"queue": "pdf"},
     # One mail per notice, retried for up to an hour when the mail server fails.
     "notices.tasks.send_notice_mail": {"queue": "mail"},
     # Short housekeeping: the jobs' sweep, anonymisation, the daily digests (their mails go

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from core.db import reading_replica
+
 from . import layers
 
 
@@ -10,4 +12,5 @@ from . import layers
 def map_figures_refresh_task(user_id: int, year: int) -> None:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
-        layers.commune_figures_refresh(user, year)
+        with reading_replica():  # aggregates: a replica a second behind is fine
+            layers.commune_figures_refresh(user, year)

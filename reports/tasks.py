@@ -88,5 +88,5 @@ def funder_report_refresh_task(user_id: int, period_key: str, language: str) -> 
     """The funder's home figures of a period, counted again after a change."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
-        with translation.override(language):
+        with translation.override(language), reading_replica():
             funder.funder_report_refresh(user, Period.parse(period_key))

@@ -32,8 +32,9 @@ def test_the_project_tasks_are_found():
         "beneficiaries.tasks",
         "reports.tasks",
         "notices.tasks",
+        "maps.tasks",
     }
-    assert len(tasks) == 12
+    assert len(tasks) == 14
 
 
 def test_every_task_is_routed_to_a_known_queue():
