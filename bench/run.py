@@ -1209,6 +1209,9 @@ def profile_mix(requests=600, seed=7) -> str:
     for user in people.values():
         clients[user.pk] = Client()
         clients[user.pk].force_login(user)
+    for _weight, user, method, path, _body in mix:  # warm: caches, connections, templates
+        if method == "GET":
+            clients[user.pk].get(path)
     rnd = random.Random(seed)
     picks = rnd.choices(mix, weights=[m[0] for m in mix], k=requests)
     serial = iter(range(10**9))
