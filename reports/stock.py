@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,7 +142,8 @@ def _lead_times_sql(devices) -> tuple[LeadTime, LeadTime]:
         .values(r=F("received_at"), y=F("ready_at"), a=F("allocated_at"))
         .query.sql_with_params()
     )
-    with connection.cursor() as cursor:
+    # The alias the queryset itself would read from: the replica inside reading_replica().
+    with connections[devices.db].cursor() as cursor:
         cursor.execute(LEAD_TIMES_SQL.replace("{devices}", device_sql), params)
         row = cursor.fetchone()
 

@@ -30,6 +30,14 @@ pytestmark = pytest.mark.django_db
 SHIPPED_92 = Path(geography.__file__).parent / "data" / "communes-92.geojson"
 
 
+@pytest.fixture(autouse=True)
+def figures_in_the_request(settings):
+    """These tests read the figures as counted in the request (no worker: tasks eager), as
+    `make run` does; the PostgreSQL run has a broker. tests/maps/test_map_fresh.py has the
+    worker's path."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def outlines(db):
     call_command("loaddata", "territories_92", verbosity=0)

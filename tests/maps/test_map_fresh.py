@@ -75,7 +75,8 @@ def test_an_unreachable_broker_keeps_the_previous_figures_and_tries_again(
         assert send.call_count == 2  # the failed attempt released its turn
 
 
-def test_without_a_worker_a_change_shows_at_once(client, mapped):  # noqa: F811
+def test_without_a_worker_a_change_shows_at_once(settings, client, mapped):  # noqa: F811
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the PostgreSQL run has a broker
     reader = member(mapped["funder"], Role.READER, username="funder-eager")
     with _send_task() as send:
         _stale_after_a_change(client, mapped, reader)

@@ -66,7 +66,8 @@ def test_after_a_change_the_home_shows_the_previous_figures_then_the_new_ones(
         assert reused.endswith("t") and "," in reused, reused
 
 
-def test_without_a_worker_the_home_counts_a_change_at_once(client, funded):  # noqa: F811
+def test_without_a_worker_the_home_counts_a_change_at_once(settings, client, funded):  # noqa: F811
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the PostgreSQL run has a broker
     reader = member(funded["funder"], Role.READER, username="funder-home-eager")
     assert devices_shown(figures(client, reader)) == "7"
     funded["equip"]("colombes", "C-eager", "26-44")
