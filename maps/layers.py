@@ -5,7 +5,6 @@ table and the GeoJSON endpoints call the same ones, so the map never shows a fig
 does not. Funders read every commune figure protected by reports.disclosure (and, for the
 allocations, by the very protection table of their reports): "—" for a hidden figure."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -194,14 +193,9 @@ def _data_version() -> tuple:
     )
 
 
-def commune_figures(user, year: int) -> tuple[list[Layer], list[dict]]:
-    """The layers the user may read and, per commune with an outline, its figures."""
-    layers, fresh = commune_figures_fresh(user, year)
-    return layers, fresh.value
-
-
 def commune_figures_fresh(user, year: int) -> tuple[list[Layer], fresh_cache.Fresh]:
-    """The same, with when they were computed: a funder's protected figures take seconds
+    """The layers the user may read and, per commune with an outline, its figures with when
+    they were computed: a funder's protected figures take seconds
     at a national volume, so a change is computed again in the background while the
     figures of the previous state (whole and protected) are shown with their time."""
     layers = layers_for(user)
@@ -340,8 +334,7 @@ def structures(user) -> list[dict]:
     if not permissions.can(user, "map.read_structures"):
         return []
     newest = Structure.objects.order_by("-pk").values_list("pk", flat=True)[:1]
-    signature = repr(("structures", _data_version(), list(newest)))
-    key = "map:" + hashlib.sha256(signature.encode()).hexdigest()
+    key = fresh_cache.key_for("map", "structures", _data_version(), list(newest))
     rows = cache.get(key)
     if rows is None:
         rows = _structures()
