@@ -27,6 +27,7 @@ ENVIRONMENT_VARIABLES = [
     "DATABASE_CONN_HEALTH_CHECKS",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
+    "CACHE_URL",
     "EMAIL_HOST",
     "EMAIL_PORT",
     "EMAIL_HOST_USER",
@@ -317,6 +318,24 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "filiere@localhost")
+
+# The cache holds the slow aggregates (core.fresh: the map, the funder's home) and their
+# refresh locks. Local memory by default: each process counts once and refreshes alone. With
+# several web processes or machines, a shared Redis (CACHE_URL=redis://…) makes the first
+# request after a change the only one that waits, and one refresh serve every process.
+CACHE_URL = env("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "filiere",
+            # An unreachable cache must not hold a request longer than the broker does.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: eager when no broker is configured, so `make run` needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")

@@ -22,6 +22,9 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     get_hashers.cache_clear()
     get_hashers_by_algorithm.cache_clear()
+    # A CACHE_URL in the environment would make every xdist worker read the others' entries:
+    # the suite keeps one local cache per process (tests/test_shared_cache.py starts its Redis).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _own_broker_per_xdist_worker(config, settings)
 
 

@@ -479,11 +479,16 @@ def test_database_and_broker_urls_point_at_the_services(services, db_name):
     assert database.password == db_env["POSTGRES_PASSWORD"] == SAMPLE_ENV["POSTGRES_PASSWORD"]
     assert database.path.lstrip("/") == db_env.get("POSTGRES_DB", database.username)
 
-    for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+    databases = {}
+    for variable in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL"):
         if env.get(variable):
             url = urlsplit(env[variable])
             assert url.scheme in {"redis", "rediss"}, variable
             assert url.hostname == "redis", variable
+            databases[variable] = url.path
+    # The cache is flushed on its own (a deploy, a full Redis): never in the broker's database.
+    assert len(set(databases.values())) == len(databases), databases
+    assert "CACHE_URL" in databases
 
 
 def test_dollar_signs_are_escaped(compose):
