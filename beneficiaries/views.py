@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
+from core.pagination import related_count
 from core.sorting import choice_order, sort_for
 from inventory.models import Device
 
@@ -43,7 +45,9 @@ from .models import (
     Allocation,
     AuditLog,
     EligibilityProofKind,
+    Enrolment,
     Order,
+    OrderLine,
     OrderStep,
     Person,
     Reservation,
@@ -69,6 +73,9 @@ def _errors(request, exc) -> None:
         messages.error(request, message)
 
 
+# A list page: the same length everywhere, paged (a coordinator's 330,000 orders included).
+LIST_PAGE = 50
+
 # People
 
 
@@ -87,7 +94,7 @@ def person_list(request):
     people = sort.apply(
         Person.objects.visible_to(request.user)
         .select_related("structure", "eligibility")
-        .annotate(n_alloc=Count("allocations"))
+        .annotate(n_alloc=related_count(Allocation, "person"))
     )
     q = request.GET.get("q", "").strip()
     if q:
@@ -96,10 +103,17 @@ def person_list(request):
         )
     # One line for the list (it names people), not one per person shown.
     privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail="list")
+    page = Paginator(people, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "beneficiaries/person_list.html",
-        {"people": people[:200], "q": q, "sort": sort},
+        {
+            "page": page,
+            "people": page,
+            "q": q,
+            "sort": sort,
+            "query": sort.page_query,
+        },
     )
 
 
@@ -332,12 +346,18 @@ def session_list(request):
     sessions = sort.apply(
         TrainingSession.objects.visible_to(request.user)
         .select_related("programme", "structure")
-        .annotate(n=Count("enrolments"))
+        .annotate(n=related_count(Enrolment, "session"))
     )
+    page = Paginator(sessions, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "beneficiaries/session_list.html",
-        {"sessions": sessions[:200], "sort": sort},
+        {
+            "page": page,
+            "sessions": page,
+            "sort": sort,
+            "query": sort.page_query,
+        },
     )
 
 
@@ -421,12 +441,13 @@ def order_list(request):
     qs = sort.apply(
         Order.objects.visible_to(request.user)
         .select_related("structure", "workshop")
-        .annotate(n_lines=Count("lines"))
+        .annotate(n_lines=related_count(OrderLine, "order"))
     )
     status = request.GET.get("status", "")
     if status in OrderStatus.values:
         qs = qs.filter(status=status)
-    shown = list(qs[:200])
+    page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
+    shown = list(page)
     awaited = orders.devices_awaited([o.pk for o in shown])
     for order in shown:
         order.awaited = awaited.get(order.pk)
@@ -435,6 +456,8 @@ def order_list(request):
         "beneficiaries/order_list.html",
         {
             "orders": shown,
+            "page": page,
+            "query": sort.page_query,
             "sort": sort,
             "status": status,
             "statuses": OrderStatus.choices,
@@ -969,11 +992,14 @@ def structure_list(request):
     structures = sort.apply(
         Structure.objects.visible_to(request.user).select_related("organisation", "commune")
     )
+    page = Paginator(structures, LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "beneficiaries/structure_list.html",
         {
-            "structures": structures[:500],
+            "structures": page,
+            "page": page,
+            "query": sort.page_query,
             "sort": sort,
             "can_import": permissions.can(request.user, "structures.import"),
             "can_set_precarity": permissions.can(request.user, "structures.set_precarity"),

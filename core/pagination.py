@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.pagination import CursorPagination
 
 COUNT_CAP = 1000
@@ -67,6 +68,22 @@ def estimated_count(model) -> int | None:
         )
         row = cursor.fetchone()
     return max(0, row[0]) if row and row[0] >= 0 else None
+
+
+def related_count(model, field: str, **filters):
+    """How many `model` rows point at each listed row through `field`, as a correlated
+    subquery. A list pays it only for the rows of its page (PostgreSQL evaluates costly output
+    expressions after ORDER BY ... LIMIT), where annotating Count() over a join aggregates the
+    user's whole scope first: 726 ms for the coordinator's batch list at 1,000,000 devices. The
+    count stays sortable (then it is computed for every row, the order asks for it)."""
+    rows = (
+        model._default_manager.filter(**{field: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def capped_count(qs, cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -7,7 +7,10 @@ one order from page to page."""
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
 __all__ = ["PAGING_PARAMS", "Sort", "choice_order", "sort_for"]
@@ -49,6 +52,35 @@ def _orderings(spec, descending: bool) -> tuple[list, object, bool]:
     return orderings, expr, desc
 
 
+def _never_null(model, path: str) -> bool:
+    """Whether the field at `path` (through relations) can never be NULL in a row."""
+    try:
+        for name in path.split(LOOKUP_SEP):
+            field = model._meta.get_field(name)
+            if getattr(field, "null", True):
+                return False
+            model = field.related_model
+            if model is None and name != path.split(LOOKUP_SEP)[-1]:
+                return False
+    except FieldDoesNotExist:  # an annotation: it may be NULL
+        return False
+    return True
+
+
+def _indexable(ordering, model):
+    """ "NULLS LAST" on a column that is never NULL changes nothing shown but keeps PostgreSQL
+    from reading an index in that order (a plain DESC index sorts NULLs first): the order list
+    sorted all 330,000 orders for a page of 50. Dropped where the column cannot be NULL."""
+    if (
+        isinstance(ordering, OrderBy)
+        and isinstance(ordering.expression, F)
+        and ordering.nulls_last
+        and _never_null(model, ordering.expression.name)
+    ):
+        return OrderBy(ordering.expression, descending=ordering.descending)
+    return ordering
+
+
 @dataclass
 class Sort:
     key: str
@@ -65,7 +97,7 @@ class Sort:
         return f"-{self.key}" if self.descending else self.key
 
     def apply(self, queryset):
-        return queryset.order_by(*self.order_by)
+        return queryset.order_by(*(_indexable(o, queryset.model) for o in self.order_by))
 
     def link(self, key: str) -> tuple[str, str | None]:
         """(href of the header of `key`, its aria-sort value or None when not sorted on it)."""

@@ -631,6 +631,8 @@ class DeviceEvent(AppendOnlyModel):
             # Lead times and "waiting longest" read events by status and date.
             models.Index(fields=["to_status", "at"], name="event_status_at"),
             models.Index(fields=["device", "to_status"], name="event_device_status"),
+            # A technician's last actions (their home): 680 ms by a sort of their 320,000.
+            models.Index(fields=["actor", "-at", "-id"], name="event_actor_newest"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from core.db import reading_replica
-from core.pagination import COUNT_CAP, capped_count, estimated_count, keyset_page
+from core.pagination import (
+    COUNT_CAP,
+    capped_count,
+    estimated_count,
+    keyset_page,
+    related_count,
+)
 from core.sorting import sort_for
 
 from . import importing, printing, spreadsheet
@@ -68,7 +73,9 @@ BATCH_SORTS = {
 def donor_list(request):
     sort = sort_for(request, DONOR_SORTS, "name")
     donors = sort.apply(
-        Donor.objects.visible_to(request.user).annotate(batch_count=Count("batches"))
+        Donor.objects.visible_to(request.user).annotate(
+            batch_count=related_count(CollectionBatch, "donor")
+        )
     )
     return render(
         request,
@@ -107,7 +114,7 @@ def donor_detail(request, pk):
     batches = (
         CollectionBatch.objects.visible_to(request.user)
         .filter(donor=donor)
-        .annotate(device_count=Count("devices"))
+        .annotate(device_count=related_count(Device, "batch"))
         .order_by("-collected_on", "-id")
     )
     years = sorted({b.collected_on.year for b in batches}, reverse=True)
@@ -131,7 +138,7 @@ def batch_list(request):
     batches = sort.apply(
         CollectionBatch.objects.visible_to(request.user)
         .select_related("donor")
-        .annotate(device_count=Count("devices"))
+        .annotate(device_count=related_count(Device, "batch"))
     )
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     return render(
@@ -530,7 +537,7 @@ def location_list(request):
     locations = sort.apply(
         Location.objects.visible_to(request.user)
         .select_related("workshop")
-        .annotate(device_count=Count("devices"))
+        .annotate(device_count=related_count(Device, "location"))
     )
     workshop = request.user.default_workshop()
     form = LocationForm(request.POST or None) if workshop else None

@@ -1,5 +1,6 @@
 """Reads of the reconditioning: the device's timeline, lead times, the technician's queue."""
 
+import heapq
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -261,14 +262,23 @@ def with_entered_at(devices):
     return devices.annotate(entered_at=F("status_since"))
 
 
-def queue_groups(devices, order_by=("entered_at", "pk")) -> list[dict]:
+def queue_groups(devices, order_by=("entered_at", "pk"), *, limit=None, by_wait=True) -> list:
     """Devices waiting, grouped by the step they wait for, longest waiting first unless
-    `order_by` (QUEUE_SORTS through core.sorting) says otherwise."""
+    `order_by` (QUEUE_SORTS through core.sorting) says otherwise (then `by_wait` is False).
+    `limit`: the first rows of each group, as a list."""
     devices = with_entered_at(devices)
     groups = []
     for step, statuses in QUEUE_GROUPS:
-        qs = devices.filter(status__in=statuses).order_by(*order_by)
-        groups.append({"step": S(step), "statuses": statuses, "devices": qs})
+        if limit and by_wait and len(statuses) > 1:
+            # One indexed scan per status, merged on the wait: "status IN (...)" sorted every
+            # waiting device of the scope (221 ms for the coordinator at 1,000,000 devices).
+            parts = [devices.filter(status=s).order_by(*order_by)[:limit] for s in statuses]
+            merged = heapq.merge(*parts, key=lambda d: (d.entered_at, d.pk))
+            rows = list(merged)[:limit]
+        else:
+            rows = devices.filter(status__in=statuses).order_by(*order_by)
+            rows = list(rows[:limit]) if limit else rows
+        groups.append({"step": S(step), "statuses": statuses, "devices": rows})
     return groups
 
 

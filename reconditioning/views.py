@@ -58,14 +58,15 @@ def queue(request):
     filterset = QueueFilter(request.GET or None, queryset=base, user=request.user)
     devices = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     sort = sort_for(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
-    groups = queue_groups(devices, sort.order_by)
+    # "-waiting" (the default) is the longest wait first: the order the merge of groups keeps.
+    by_wait = sort.key == "waiting" and sort.descending
+    groups = queue_groups(devices, sort.order_by, limit=QUEUE_LIMIT, by_wait=by_wait)
     # Counted up to COUNT_CAP per status: a count over the whole scope cost more than the
     # rest of the page for the coordinator at a million devices.
     counts = capped_counts(devices, "status", [s for g in groups for s in g["statuses"]])
     for group in groups:
         group["count"] = sum(counts[s][0] for s in group["statuses"])
         group["more"] = any(counts[s][1] for s in group["statuses"])
-        group["devices"] = group["devices"][:QUEUE_LIMIT]
     return render(
         request,
         "reconditioning/queue.html",

@@ -83,6 +83,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="person_newest")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(last_name="") | ~Q(reference=""), name="person_named_or_referenced"
