@@ -77,11 +77,14 @@ def donor_list(request):
             batch_count=related_count(CollectionBatch, "donor")
         )
     )
+    page = Paginator(donors, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "inventory/donor_list.html",
         {
-            "donors": donors,
+            "donors": page,
+            "page": page,
+            "query": sort.page_query,
             "sort": sort,
             "can_create": permissions.can(request.user, "inventory.log"),
         },

@@ -249,3 +249,26 @@ def test_session_page_shows_the_programme_themes(client, db):
     page = client.get(session.get_absolute_url()).content.decode()
     assert "La Coop de la médiation numérique" in page
     assert "Prévention en sécurité numérique" in page
+
+
+def test_structures_page_names_every_incomplete_one_without_building_the_file(world, client):
+    """Blank-looking values are missing values: an address of spaces, a 4-digit postal code,
+    no commune. The page names them from one query, as the file leaves them out."""
+    nanterre = Structure.objects.get(organisation__name="Les Acacias").commune
+    for name, fields in [
+        ("Adresse blanche", {"address": "   ", "postal_code": "92000", "commune": nanterre}),
+        ("Code court", {"address": "1 rue", "postal_code": "9200", "commune": nanterre}),
+        ("Sans commune", {"address": "1 rue", "postal_code": "92000", "commune": None}),
+        ("Complète", {"address": "1 rue", "postal_code": " 92000 ", "commune": nanterre}),
+    ]:
+        organisation = OrganisationFactory(kind=OrganisationKind.MEDIATION, name=name)
+        Structure.objects.create(organisation=organisation, **fields)
+        _hand_out(organisation, world)
+    export = national_export(world)
+    expected = ["Adresse blanche", "Code court", "Sans adresse", "Sans commune"]
+    assert export.skipped == expected
+    assert "Complète" in {row["nom"] for row in _rows(export.content)}
+    client.force_login(world)
+    body = client.get(reverse("beneficiaries:structure_list")).content.decode()
+    skipped = body.split('id="export-skipped"')[1].split("</p>")[0]
+    assert [n for n in expected if n in skipped] == expected and "Complète" not in skipped
