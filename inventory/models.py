@@ -443,6 +443,13 @@ class Device(models.Model):
             # Capped counts by status over every workshop (the coordinator's tiles and queue).
             models.Index(fields=["status", "-id"], name="device_status"),
             models.Index(fields=["status", "status_since"], name="device_status_since"),
+            # Ready stock by type (the coordinator's and the manager's home) counted from the
+            # index alone; this week's lead time of a workshop read from its ready dates.
+            models.Index(fields=["status", "device_type"], name="device_status_type"),
+            models.Index(
+                fields=["workshop", "status", "device_type"], name="device_workshop_status_type"
+            ),
+            models.Index(fields=["workshop", "ready_at"], name="device_workshop_ready_at"),
             models.Index(
                 fields=["workshop", "status", "status_since"], name="device_workshop_status_since"
             ),

@@ -168,7 +168,7 @@ def workshop_manager(request):
         for w, t, n in devices.filter(status=S.READY)
         .order_by()
         .values_list("workshop_id", "device_type")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     # Devices are reserved as they become ready (beneficiaries.orders): what a line holds is
     # ready for it; a ready device nobody holds yet still counts, oldest order first.
@@ -222,7 +222,7 @@ def coordinator(request):
     )
     devices = Device.objects.visible_to(user)
     ready = dict(
-        devices.filter(status=S.READY).order_by().values_list("device_type").annotate(n=Count("id"))
+        devices.filter(status=S.READY).order_by().values_list("device_type").annotate(n=Count("*"))
     )
     open_lines = OrderLine.objects.filter(order__in=orders.filter(status__in=OPEN_ORDERS))
     asked = dict(open_lines.order_by().values_list("device_type").annotate(n=Sum("quantity")))
