@@ -369,6 +369,7 @@ CELERY_TASK_ROUTES = {
     # Protected aggregates counted again after a change (seconds at a national volume).
     "maps.tasks.map_figures_refresh_task": {"queue": "pdf"},
     "reports.tasks.funder_report_refresh_task": {"queue": "pdf"},
+    "reports.tasks.stock_report_refresh_task": {"queue": "pdf"},
     # One mail per notice, retried for up to an hour when the mail server fails.
     "notices.tasks.send_notice_mail": {"queue": "mail"},
     # Short housekeeping: the jobs' sweep, anonymisation, the daily digests (their mails go

@@ -396,30 +396,43 @@ FRESH_SECONDS = 300
 REFRESH_TASK = "reports.tasks.funder_report_refresh_task"  # by name: tasks import this module
 
 
-def funder_report_fresh(user, period: Period) -> fresh_cache.Fresh:
-    """The report of a whole period for the user's scope, as of its last computation."""
-    filters = FunderFilters.for_period(period)
+def funder_report_fresh(user, period: Period, programme=None, territory: str = ""):
+    """The report of a whole period (and programme, territory) for the user's scope, as of its
+    last computation: the funder's home and the funder report page read it."""
+    filters = FunderFilters.for_period(period, programme, territory)
     language = get_language()
+    programme_id = programme.pk if programme else None
     return fresh_cache.read(
-        _report_key(user, period, language),
+        _report_key(user, period, language, programme_id, territory),
         _report_version(),
         compute=lambda: funder_report_build(user=user, filters=filters),
-        refresh=lambda: current_app.send_task(REFRESH_TASK, (user.pk, period.key, language)),
+        refresh=lambda: current_app.send_task(
+            REFRESH_TASK, (user.pk, period.key, language, programme_id, territory)
+        ),
         max_age=FRESH_SECONDS,
     )
 
 
-def funder_report_refresh(user, period: Period) -> None:
+def funder_report_refresh(user, period: Period, programme_id=None, territory: str = "") -> None:
     """The background refresh, in the language the reader asked in (the caller's)."""
     version = _report_version()  # before the figures: a change meanwhile queues another
-    report = funder_report_build(user=user, filters=FunderFilters.for_period(period))
-    fresh_cache.store(_report_key(user, period, get_language()), version, report)
+    programmes = FundingProgramme.objects.visible_to(user)
+    programme = programmes.filter(pk=programme_id).first() if programme_id else None
+    if programme_id and programme is None:  # no longer theirs: nothing to count for them
+        return
+    filters = FunderFilters.for_period(period, programme, territory)
+    report = funder_report_build(user=user, filters=filters)
+    key = _report_key(user, period, get_language(), programme_id, territory)
+    fresh_cache.store(key, version, report)
 
 
-def _report_key(user, period: Period, language: str) -> str:
+def _report_key(user, period: Period, language: str, programme_id=None, territory="") -> str:
     # The report's figures depend on the organisations the user reads through, not the user.
     scope = tuple(sorted(user.organisation_ids())), user.is_coordinator, user.is_funder
-    return fresh_cache.key_for("funder-report", scope, period.key, language)
+    parts = (scope, period.key, language)
+    if programme_id or territory:
+        parts += (programme_id, territory)
+    return fresh_cache.key_for("funder-report", *parts)
 
 
 def _report_version() -> tuple:

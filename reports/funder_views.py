@@ -17,7 +17,7 @@ from core.db import reading_replica
 from reports.funder import (
     FunderFilters,
     allocations_filtered,
-    funder_report_build,
+    funder_report_fresh,
     territory_communes,
 )
 from reports.periods import Period, period_choices
@@ -92,15 +92,20 @@ def funder_report(request):
     permissions.require(request.user, "reports.read_funder")
     data = request.GET if "year" in request.GET else _default_period()
     form = FunderFilterForm(data, user=request.user)
-    report = None
+    report = fresh = None
     if form.is_valid():
-        report = funder_report_build(user=request.user, filters=form.filters())
+        # The figures of a whole period as last counted (a year's protection table takes
+        # seconds at a department's volume): after a change, the previous ones with their time.
+        d = form.cleaned_data
+        fresh = funder_report_fresh(request.user, d["period"], d.get("programme"), d["territory"])
+        report = fresh.value
     return render(
         request,
         "reports/funder.html",
         {
             "form": form,
             "report": report,
+            "stale": fresh.stale if fresh else False,
             "charts": report.charts() if report else {},
             "staff": permissions.can(request.user, "reports.read_rows"),
             "query": report.filters.query() if report else "",

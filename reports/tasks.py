@@ -11,7 +11,7 @@ from django.utils import translation
 from core.db import reading_replica
 from core.jobs import JobKind
 
-from . import audit, funder, jobs, mail
+from . import audit, funder, jobs, mail, stock
 from .models import ReportJob
 from .periods import Period
 
@@ -84,9 +84,22 @@ REPORT_JOBS = JobKind(
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
-def funder_report_refresh_task(user_id: int, period_key: str, language: str) -> None:
-    """The funder's home figures of a period, counted again after a change."""
+def funder_report_refresh_task(
+    user_id: int, period_key: str, language: str, programme_id=None, territory: str = ""
+) -> None:
+    """A funder report's figures (the funder's home, the report page), counted again after a
+    change."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         with translation.override(language), reading_replica():
-            funder.funder_report_refresh(user, Period.parse(period_key))
+            period = Period.parse(period_key)
+            funder.funder_report_refresh(user, period, programme_id, territory)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def stock_report_refresh_task(user_id: int, language: str) -> None:
+    """The stock report page's figures, counted again after a change."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        with translation.override(language), reading_replica():
+            stock.stock_report_refresh(user)

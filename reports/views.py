@@ -19,18 +19,20 @@ from inventory.models import CollectionBatch, Device, Donor
 from . import certificates, documents, donor
 from . import jobs as report_jobs
 from .models import ReportJob
-from .stock import stock_report_build
+from .stock import stock_report_fresh
 
 
 @reading_replica()
 def stock_report(request):
     permissions.require(request.user, "reports.read_stock")
-    report = stock_report_build(user=request.user)
+    fresh = stock_report_fresh(request.user)
+    report = fresh.value
     return render(
         request,
         "reports/stock.html",
         {
             "report": report,
+            "stale": fresh.stale,
             "charts": report.charts(),
             "jobs": ReportJob.objects.visible_to(request.user).filter(kind="stock")[:5],
         },

@@ -68,6 +68,8 @@ def _isolated_media_and_eager_tasks(settings, tmp_path, request):
         # With the CELERY settings namespace, the prefixed key is the one Celery reads.
         previous = app.conf.task_always_eager
         app.conf.CELERY_TASK_ALWAYS_EAGER = True
+        # And Django's setting, which core.fresh reads: a page counts a change at once.
+        settings.CELERY_TASK_ALWAYS_EAGER = True
         yield
         app.conf.CELERY_TASK_ALWAYS_EAGER = previous
     else:
