@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ def key_for(prefix: str, *parts) -> str:
 def newest_ids(*models) -> tuple:
     """A version of the data: the newest id of each model, in one query of indexed maxima
     (a change that adds no row shows once the entry is older than its max_age)."""
+    # Read where the figures are read from (the replica inside reading_replica()): a lagging
+    # replica then gives an older version with the older figures, never a newer one.
+    connection = connections[router.db_for_read(models[0])]
     quote = connection.ops.quote_name
     columns = ", ".join(
         f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})" for m in models
