@@ -7,10 +7,12 @@ Designed for long batches: one plain table row per medium, no image per row, few
 per row (WeasyPrint's cost is per cell and per element), a long batch rendered in parts by
 worker processes and joined, its pages numbered after the join."""
 
+import contextlib
 import gc
 import io
-import multiprocessing
-import multiprocessing.connection
+import os
+import selectors
+import signal
 import threading
 
 from django.template.loader import render_to_string
@@ -134,30 +136,59 @@ def _parts_html(common: dict, records: list, without: list) -> list[str]:
 def _fork_is_safe() -> bool:
     # A fork copies one thread only: from a process with other threads (a threaded web
     # server, say) a lock another thread held would stay held in the child forever.
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    return threading.active_count() == 1 and hasattr(os, "fork")
 
 
-def _part_child(conn, html: str) -> None:
-    try:
-        conn.send_bytes(html_to_pdf(html))
-    except BaseException as exc:  # the parent raises it: no part may go missing
-        conn.send_bytes(b"ERROR " + repr(exc).encode()[:2000])
+def _fork_part(html: str) -> tuple[int, int]:
+    """A child rendering one part, writing its PDF (or its error) to a pipe: (pid, read fd).
+    os.fork, not multiprocessing: a Celery prefork worker is a daemonic process, which
+    multiprocessing refuses to give children."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_fd)
+        return pid, read_fd
+    code = 1
+    try:  # the child: never returns, never runs the parent's exit handlers
+        os.close(read_fd)
+        try:
+            data, failed = html_to_pdf(html), False
+        except BaseException as exc:  # the parent raises it: no part may go missing
+            data, failed = repr(exc).encode()[:2000], True
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+        code = 2 if failed else 0
     finally:
-        conn.close()
+        os._exit(code)
+
+
+def _part_failure(index: int, code: int, data: bytes) -> RuntimeError:
+    if code == 2:
+        why = data.decode(errors="replace")
+    else:
+        why = f"the process rendering it ended with status {code} (out of memory?)"
+    return RuntimeError(f"certificate part {index + 1}: {why}")
+
+
+def _exit_code(pid: int, data: bytes) -> int:
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except ChildProcessError:  # reaped by someone else's SIGCHLD handler: judge by the data
+        return 0 if data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF") else 1
 
 
 def _parts_in_children(html: list[str], progress) -> list[bytes]:
-    """One forked process per part, at most WORKERS at a time, all started from this thread
-    (no pool thread forks behind our back). A process per part, not a pool: WeasyPrint's
-    layout memory goes back to the system when its part is done, so the peak stays at about
-    WORKERS parts' layout over the parent's (shared) pages."""
+    """One forked process per part, at most WORKERS at a time, all forked from this thread.
+    A process per part, not a pool: WeasyPrint's layout memory goes back to the system when
+    its part is done, so the peak stays at about WORKERS parts' layout over the parent's
+    (shared) pages."""
     import weasyprint  # noqa: F401  imported once here, shared by every child
 
-    context = multiprocessing.get_context("fork")
     pdfs: list[bytes | None] = [None] * len(html)
-    running = {}  # receiving end -> (process, index)
+    running = {}  # read fd -> (pid, part index, chunks read)
     todo = list(enumerate(html))
     done = 0
+    selector = selectors.DefaultSelector()
     # The parent's objects out of the collector's sight: a child's collection would write
     # to every one of them and so copy each page it shares with the parent.
     gc.freeze()
@@ -165,28 +196,31 @@ def _parts_in_children(html: list[str], progress) -> list[bytes]:
         while todo or running:
             while todo and len(running) < WORKERS:
                 index, part = todo.pop(0)
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_part_child, args=(sender, part), daemon=True)
-                process.start()
-                sender.close()
-                running[receiver] = (process, index)
-            for receiver in multiprocessing.connection.wait(list(running)):
-                process, index = running.pop(receiver)
-                try:
-                    data = receiver.recv_bytes()
-                except EOFError:
-                    data = b"ERROR the process rendering it ended without a PDF"
-                receiver.close()
-                process.join()
-                if data.startswith(b"ERROR "):
-                    raise RuntimeError(f"certificate part {index + 1}: {data[6:].decode()}")
+                pid, fd = _fork_part(part)
+                running[fd] = (pid, index, [])
+                selector.register(fd, selectors.EVENT_READ)
+            for key, _events in selector.select():
+                chunk = os.read(key.fd, 1 << 20)
+                if chunk:
+                    running[key.fd][2].append(chunk)
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                pid, index, chunks = running.pop(key.fd)
+                data = b"".join(chunks)
+                code = _exit_code(pid, data)
+                if code != 0:
+                    raise _part_failure(index, code, data)
                 pdfs[index] = data
                 done += 1
                 progress(10 + 80 * done // len(html))
     finally:
-        for process, _index in running.values():
-            process.kill()
-            process.join()
+        for fd, (pid, _index, _chunks) in running.items():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        selector.close()
         gc.unfreeze()
     return pdfs
 

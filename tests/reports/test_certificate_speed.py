@@ -4,6 +4,7 @@ its signature and legal text once at the end and its pages numbered "N / M" acro
 and a part that fails fails the document (no certificate with media missing)."""
 
 import io
+import os
 import re
 
 import pytest
@@ -149,3 +150,20 @@ def test_a_short_batch_is_one_document_numbered_by_weasyprint(batch, technician,
     pages = pages_text(certificates.batch_certificate_pdf(batch, user=technician))
     assert len(pages) == 1 and "1 / 1" in pages[0] and "(suite)" not in pages[0]
     assert "ONE-0" in pages[0] and "ONE-1" in pages[0]
+
+
+def test_a_worker_that_dies_fails_the_whole_certificate(
+    long_batch, technician, parallel, monkeypatch
+):
+    batch, devices = long_batch
+    real = certificates.html_to_pdf
+    last_tag = devices[-1].asset_tag
+
+    def killed_on_the_last_part(html):
+        if last_tag in html:
+            os._exit(137)  # as the kernel's OOM killer would leave it: no PDF, no message
+        return real(html)
+
+    monkeypatch.setattr(certificates, "html_to_pdf", killed_on_the_last_part)
+    with pytest.raises(RuntimeError, match="part 3: the process rendering it ended"):
+        certificates.batch_certificate_pdf(batch, user=technician)
