@@ -238,12 +238,12 @@ def _parts_pdf(html: list[str], progress) -> list[bytes]:
 
 
 # The footer's "page / pages" of a chunked document, stamped after concatenation (each part
-# only knows its own pages): Helvetica, a PDF standard font, needs no embedding; its digits,
-# space and slash are 556, 278 and 278 thousandths of an em wide.
+# only knows its own pages): Times, a PDF standard font, needs no embedding and is close to
+# the footer's serif; its digits, space and slash are 500, 250 and 278 thousandths of an em.
 _STAMP_FONT = NameObject("/FiliereStamp")
-_STAMP_SIZE = 8
+_STAMP_SIZE = 8.8  # Times' capitals as tall as the 8 pt DejaVu Serif of the footer's left
 _STAMP_RIGHT = 12 * 72 / 25.4  # the page's right margin, as @page sets it
-_STAMP_BASELINE = 8 * 72 / 25.4 - _STAMP_SIZE * 0.35  # the middle of the 16 mm bottom margin
+_STAMP_BASELINE = 8 * 72 / 25.4 - 8 * 0.35  # the footer's baseline, mid 16 mm bottom margin
 
 
 def _stamp_page_numbers(writer) -> None:
@@ -251,13 +251,13 @@ def _stamp_page_numbers(writer) -> None:
         {
             NameObject("/Type"): NameObject("/Font"),
             NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/BaseFont"): NameObject("/Times-Roman"),
         }
     )
     total = len(writer.pages)
     for number, page in enumerate(writer.pages, start=1):
         text = f"{number} / {total}"
-        width = _STAMP_SIZE * sum(278 if c in " /" else 556 for c in text) / 1000
+        width = _STAMP_SIZE * sum({" ": 250, "/": 278}.get(c, 500) for c in text) / 1000
         x = float(page.mediabox.right) - _STAMP_RIGHT - width
         resources = page[NameObject("/Resources")].get_object()
         fonts = resources.setdefault(NameObject("/Font"), DictionaryObject()).get_object()
