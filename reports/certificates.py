@@ -103,8 +103,9 @@ def device_certificate_pdf(device: Device) -> bytes:
 
 
 # WeasyPrint holds a whole document's layout in memory: a long batch is rendered in parts of
-# this many media, then the parts are concatenated. 125 keeps two parts rendered at once
-# under 300 MB with the parent (250: about 290 MB); smaller parts cost a little more each.
+# this many media, then the parts are concatenated. Two parts of 125 rendered at once peak
+# at about 230 MB with the parent (PSS of the three processes; parts of 250: about 290 MB);
+# smaller parts cost a little more CPU each.
 CHUNK = 125
 # Parts are independent documents, so a long batch renders them in this many forked worker
 # processes (the pdf worker's machine has 2 cores); 1 renders them one after the other.
