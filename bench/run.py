@@ -403,9 +403,31 @@ def measure_intake(n=50):
     record("scan-to-saved intake p95", p95(samples), "ms", "≤ 50 ms", note=f"{n} scans")
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    pids += _tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
 def isolated(code: str) -> tuple[float, float]:
     """Run `code` in a fresh Python (Django set up) and return (seconds, peak RSS in MB).
-    The peak is the child's own VmHWM (ru_maxrss would carry the parent's over exec)."""
+    The peak is the child's own VmHWM (ru_maxrss would carry the parent's over exec).
+    `isolated.tree_peak`: the peak of the summed PSS of the process and the processes it
+    forks, sampled every 50 ms (shared pages counted once, split between their sharers)."""
     script = (
         "import os, time, django\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
@@ -415,14 +437,18 @@ def isolated(code: str) -> tuple[float, float]:
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
         "print(time.perf_counter() - t, hwm)\n"
     )
-    out = (
-        subprocess.run(
-            [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        .stdout.strip()
-        .splitlines()[-1]
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
-    seconds, peak_kb = out.split()
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(_pss_kb(pid) for pid in _tree(process.pid)))
+        time.sleep(0.05)
+    output = process.stdout.read()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, "isolated", output)
+    isolated.tree_peak = peak / 1024
+    seconds, peak_kb = output.strip().splitlines()[-1].split()
     return float(seconds), int(peak_kb) / 1024
 
 
@@ -577,8 +603,9 @@ def measure_certificate(n=2000):
         f"erasure certificate of a {n:,}-device batch",
         seconds * 1000,
         "ms",
-        "≤ 30,000 ms",
-        note=f"peak {peak:.0f} MB (target ≤ 500 MB)",
+        "≤ 10,000 ms",
+        note=f"peak {isolated.tree_peak:.0f} MB, the process and the part processes it forks "
+        f"(summed PSS; the process alone {peak:.0f} MB RSS; target ≤ 300 MB)",
     )
 
 
@@ -619,6 +646,7 @@ def prepare_certificate_batch(n=2000):
             "source",
             "created_at",
             "updated_at",
+            "status_since",
         ),
         [
             (
@@ -639,6 +667,7 @@ def prepare_certificate_batch(n=2000):
                 "scan",
                 now,
                 now,
+                now,  # COPY writes no Django default
             )
             for pk in ids
         ],
@@ -1369,8 +1398,8 @@ def main():
     )
     parser.add_argument(
         "--only",
-        help="measure only these parts (lists, bulk, imports, map, load, contention, "
-        "profile) on the "
+        help="measure only these parts (lists, bulk, imports, map, certificate, load, "
+        "contention, profile) on the "
         "database as it is, without seeding: to compare before and after a change",
     )
     parser.add_argument("--pages", help="with --only lists: pages whose name has these words")
@@ -1391,6 +1420,10 @@ def main():
             measure_imports(args.import_rows)
         if "map" in parts:
             measure_map()
+        if "certificate" in parts:
+            users()
+            prepare_certificate_batch()
+            measure_certificate()
         if "contention" in parts:
             exact = measure_contention_http()
         if "load" in parts:
