@@ -408,6 +408,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema is for the workshops' machines and staff, not for anonymous visitors.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.no_nul_in_query_strings",
+    ],
 }
 
 # Exports: a cell starting with = + - @ tab or CR must not run as a formula in a spreadsheet.
