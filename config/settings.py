@@ -370,6 +370,7 @@ CELERY_TASK_ROUTES = {
     "maps.tasks.map_figures_refresh_task": {"queue": "pdf"},
     "reports.tasks.funder_report_refresh_task": {"queue": "pdf"},
     "reports.tasks.stock_report_refresh_task": {"queue": "pdf"},
+    "reports.tasks.figures_warm_nightly_task": {"queue": "pdf"},
     # One mail per notice, retried for up to an hour when the mail server fails.
     "notices.tasks.send_notice_mail": {"queue": "mail"},
     # Short housekeeping: the jobs' sweep, anonymisation, the daily digests (their mails go

@@ -426,10 +426,14 @@ def funder_report_refresh(user, period: Period, programme_id=None, territory: st
     fresh_cache.store(key, version, report)
 
 
+def report_scope(user) -> tuple:
+    """What a funder report's figures depend on: the organisations the user reads through and
+    their roles, not the user."""
+    return tuple(sorted(user.organisation_ids())), user.is_coordinator, user.is_funder
+
+
 def _report_key(user, period: Period, language: str, programme_id=None, territory="") -> str:
-    # The report's figures depend on the organisations the user reads through, not the user.
-    scope = tuple(sorted(user.organisation_ids())), user.is_coordinator, user.is_funder
-    parts = (scope, period.key, language)
+    parts = (report_scope(user), period.key, language)
     if programme_id or territory:
         parts += (programme_id, territory)
     return fresh_cache.key_for("funder-report", *parts)

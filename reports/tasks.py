@@ -3,15 +3,16 @@
 Each task keeps the name it had before the reports app existed: the beat schedules in the
 database, the task routes and messages already queued refer to it."""
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.db import reading_replica
 from core.jobs import JobKind
 
-from . import audit, funder, jobs, mail, stock
+from . import audit, funder, jobs, mail, stock, today
 from .models import ReportJob
 from .periods import Period
 
@@ -103,3 +104,23 @@ def stock_report_refresh_task(user_id: int, language: str) -> None:
     if user is not None:
         with translation.override(language), reading_replica():
             stock.stock_report_refresh(user)
+
+
+MAP_REFRESH_TASK = "maps.tasks.map_figures_refresh_task"  # by name: maps is above reports
+
+
+@shared_task(
+    name="reports.tasks.figures_warm_nightly_task",
+    acks_late=True,
+    soft_time_limit=3600,
+    time_limit=3700,
+)
+def figures_warm_nightly_task() -> int:
+    """Beat, nightly: every scope's funder figures (home, report, map) counted again, in the
+    site's language, so that a funder who reads once a month never waits for the count."""
+    readers = today.figures_readers(get_user_model().objects.all())
+    with translation.override(settings.LANGUAGE_CODE), reading_replica():
+        for user in readers:
+            today.figures_warm(user)
+            current_app.send_task(MAP_REFRESH_TASK, (user.pk, timezone.localdate().year))
+    return len(readers)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts import permissions
 from accounts.enums import OrganisationKind, Role
 from beneficiaries.enums import OrderStatus
 from beneficiaries.models import (
@@ -41,7 +42,7 @@ from .audit import (
     chain_audit,
     last_chain_audit,
 )
-from .funder import funder_report_fresh
+from .funder import funder_report_fresh, funder_report_refresh, report_scope
 from .periods import QUARTER, Period
 from .stock import lead_times
 
@@ -336,6 +337,25 @@ def funder(request):
             "beneficiaries:funder_report", year=period.year, part=f"Q{period.index}"
         ),
     }
+
+
+def figures_readers(users) -> list:
+    """One reader of the funder figures per scope (the figures are cached per scope, not per
+    user): who gets the figures counted at night so that the morning's first request finds
+    them."""
+    readers = {}
+    for user in users.filter(is_active=True).order_by("pk"):
+        if permissions.can(user, "reports.read_funder"):
+            readers.setdefault(report_scope(user), user)
+    return list(readers.values())
+
+
+def figures_warm(user, now: datetime | None = None) -> None:
+    """Count again what a funder report reader opens first: the home's quarter and the report
+    page's default, the whole year."""
+    today = timezone.localdate(now)
+    funder_report_refresh(user, this_quarter(now))
+    funder_report_refresh(user, Period(today.year))
 
 
 # Donor: its batches and what became of their devices.

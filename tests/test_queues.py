@@ -34,7 +34,7 @@ def test_the_project_tasks_are_found():
         "notices.tasks",
         "maps.tasks",
     }
-    assert len(tasks) == 15
+    assert len(tasks) == 16
 
 
 def test_every_task_is_routed_to_a_known_queue():
