@@ -259,7 +259,7 @@ def test_structures_page_names_every_incomplete_one_without_building_the_file(wo
         ("Adresse blanche", {"address": "   ", "postal_code": "92000", "commune": nanterre}),
         ("Code court", {"address": "1 rue", "postal_code": "9200", "commune": nanterre}),
         ("Sans commune", {"address": "1 rue", "postal_code": "92000", "commune": None}),
-        ("Complète", {"address": "1 rue", "postal_code": " 92000 ", "commune": nanterre}),
+        ("Complète", {"address": "1 rue", "postal_code": "92000", "commune": nanterre}),
     ]:
         organisation = OrganisationFactory(kind=OrganisationKind.MEDIATION, name=name)
         Structure.objects.create(organisation=organisation, **fields)
