@@ -10,8 +10,9 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from accounts.enums import Role
+from accounts.models import User
 from reports import funder as funder_module
-from reports import tasks
+from reports import tasks, today
 from tests.factories import member
 from tests.reports.test_funder_report import funded  # noqa: F401  (the fixture)
 
@@ -54,3 +55,17 @@ def test_the_count_is_scheduled_every_night():
     task = PeriodicTask.objects.get(task="reports.tasks.figures_warm_nightly_task")
     assert (task.crontab.hour, task.crontab.minute) == ("4", "0")
     assert str(task.crontab.timezone) == "Europe/Paris" and task.enabled
+
+
+def test_the_readers_are_found_in_a_fixed_number_of_queries(
+    funded,  # noqa: F811
+    coordinator,
+    technician,
+    django_assert_num_queries,
+):
+    """The users, then all their memberships with their organisations: not one query per user."""
+    for i in range(5):
+        member(funded["funder"], Role.READER, username=f"warm-many-{i}")
+    with django_assert_num_queries(2):
+        readers = today.figures_readers(User.objects.all())
+    assert len(readers) == 2
