@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.enums import OrganisationKind
-from core.pagination import related_count
+from core.pagination import list_page, related_count
 from core.sorting import choice_order, sort_for
 from inventory.models import Device
 
@@ -73,9 +72,6 @@ def _errors(request, exc) -> None:
         messages.error(request, message)
 
 
-# A list page: the same length everywhere, paged (a coordinator's 330,000 orders included).
-LIST_PAGE = 50
-
 # People
 
 
@@ -103,7 +99,7 @@ def person_list(request):
         )
     # One line for the list (it names people), not one per person shown.
     privacy.audit(user=request.user, action=AuditLog.Action.VIEW, detail="list")
-    page = Paginator(people, LIST_PAGE).get_page(request.GET.get("page"))
+    page = list_page(request, people)
     return render(
         request,
         "beneficiaries/person_list.html",
@@ -348,7 +344,7 @@ def session_list(request):
         .select_related("programme", "structure")
         .annotate(n=related_count(Enrolment, "session"))
     )
-    page = Paginator(sessions, LIST_PAGE).get_page(request.GET.get("page"))
+    page = list_page(request, sessions)
     return render(
         request,
         "beneficiaries/session_list.html",
@@ -446,7 +442,7 @@ def order_list(request):
     status = request.GET.get("status", "")
     if status in OrderStatus.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
+    page = list_page(request, qs)
     shown = list(page)
     awaited = orders.devices_awaited([o.pk for o in shown])
     for order in shown:
@@ -992,7 +988,7 @@ def structure_list(request):
     structures = sort.apply(
         Structure.objects.visible_to(request.user).select_related("organisation", "commune")
     )
-    page = Paginator(structures, LIST_PAGE).get_page(request.GET.get("page"))
+    page = list_page(request, structures)
     return render(
         request,
         "beneficiaries/structure_list.html",

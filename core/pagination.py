@@ -4,12 +4,21 @@ and no page runs COUNT(*) over the whole table."""
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
 from django.db import connection, connections
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework.pagination import CursorPagination
 
 COUNT_CAP = 1000
+# A list's page: the same length everywhere, so that every row of a long list is reachable
+# (a coordinator's 330,000 orders included) and a page costs the same at any volume.
+LIST_PAGE = 50
+
+
+def list_page(request, queryset):
+    """The `?page=` of a list, numbered (a number past the end is the last page)."""
+    return Paginator(queryset, LIST_PAGE).get_page(request.GET.get("page"))
 
 
 @dataclass

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from core.pagination import (
     capped_count,
     estimated_count,
     keyset_page,
+    list_page,
     related_count,
 )
 from core.sorting import sort_for
@@ -77,7 +77,7 @@ def donor_list(request):
             batch_count=related_count(CollectionBatch, "donor")
         )
     )
-    page = Paginator(donors, 50).get_page(request.GET.get("page"))
+    page = list_page(request, donors)
     return render(
         request,
         "inventory/donor_list.html",
@@ -143,7 +143,7 @@ def batch_list(request):
         .select_related("donor")
         .annotate(device_count=related_count(Device, "batch"))
     )
-    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    page = list_page(request, batches)
     return render(
         request,
         "inventory/batch_list.html",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from beneficiaries import orders, services, views
 from beneficiaries.models import EligibilityCriterion, Order
+from core.pagination import LIST_PAGE
 from core.sorting import sort_for
 from inventory.models import Device
 from reconditioning import views as queue_views
@@ -49,12 +50,12 @@ def med_client(client, mediator):
 
 
 def test_every_person_is_reachable_page_by_page(med_client, structure, mediator):
-    total = views.LIST_PAGE + 5
+    total = LIST_PAGE + 5
     for i in range(total):
         refer(structure, mediator, f"Nom{i:03d}")
     url = reverse("beneficiaries:person_list")
     first = med_client.get(url, {"sort": "name"}).content.decode()
-    assert rows(first, "people") == views.LIST_PAGE
+    assert rows(first, "people") == LIST_PAGE
     assert "Page 1 sur 2" in first
     assert "Nom000" in first and "Nom054" not in first
     # The pager keeps the order (and the search) of the list it pages.
@@ -71,11 +72,11 @@ def test_every_order_is_reachable_and_the_status_filter_stays(med_client, struct
         orders.order_create(
             structure=structure, user=mediator, lines=[{"device_type": "laptop", "quantity": 2}]
         )
-        for _ in range(views.LIST_PAGE + 3)
+        for _ in range(LIST_PAGE + 3)
     ]
     url = reverse("beneficiaries:order_list")
     first = med_client.get(url, {"status": "draft"}).content.decode()
-    assert rows(first, "orders") == views.LIST_PAGE
+    assert rows(first, "orders") == LIST_PAGE
     assert "status=draft&amp;page=2" in first
     second = med_client.get(url, {"status": "draft", "page": 2}).content.decode()
     assert rows(second, "orders") == 3
