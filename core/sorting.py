@@ -54,16 +54,14 @@ def _orderings(spec, descending: bool) -> tuple[list, object, bool]:
 
 def _never_null(model, path: str) -> bool:
     """Whether the field at `path` (through relations) can never be NULL in a row."""
-    try:
-        for name in path.split(LOOKUP_SEP):
+    for name in path.split(LOOKUP_SEP):
+        try:
             field = model._meta.get_field(name)
-            if getattr(field, "null", True):
-                return False
-            model = field.related_model
-            if model is None and name != path.split(LOOKUP_SEP)[-1]:
-                return False
-    except FieldDoesNotExist:  # an annotation: it may be NULL
-        return False
+        except (FieldDoesNotExist, AttributeError):  # an annotation, or a path past a column
+            return False
+        if getattr(field, "null", True):
+            return False
+        model = field.related_model
     return True
 
 
