@@ -80,7 +80,9 @@ test: install lint test-sqlite
 # One pytest worker per CPU (pytest-xdist), each with a database of its own (test_filiere_gw0,
 # gw1, ...; in memory on SQLite) and, on PostgreSQL, a Redis database of its own for the
 # real-Celery tests (tests/conftest.py). PYTEST_XDIST= runs the suite in one process.
-PYTEST_XDIST ?= -n auto
+# worksteal: an idle worker takes tests queued on the other, instead of waiting out its tail
+# (the seeded-demo tests take 20-40 s each).
+PYTEST_XDIST ?= -n auto --dist worksteal
 
 test-sqlite:
 	@echo "== Test suite on SQLite (tasks run eagerly) =="

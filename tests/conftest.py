@@ -1,3 +1,4 @@
+import functools
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -100,6 +101,32 @@ def _os_catalogue(request):
         from inventory.weights import weights_load
 
         weights_load()
+        _beat_schedules_load()
+
+
+def _beat_schedules_load():
+    """The flush empties django-celery-beat's tables too: run again every data migration's
+    `schedule` (the project's name for a RunPython that adds a beat entry), so that a test
+    reading a schedule passes whatever ran before it on its worker."""
+    from django.apps import apps
+
+    for schedule in _beat_schedules():
+        schedule(apps, None)
+
+
+@functools.cache
+def _beat_schedules() -> list:
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    return [
+        op.code
+        for _key, migration in sorted(loader.disk_migrations.items())
+        for op in migration.operations
+        if isinstance(op, RunPython) and op.code.__name__ == "schedule"
+    ]
 
 
 @pytest.fixture

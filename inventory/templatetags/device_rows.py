@@ -1,0 +1,74 @@
+"""The rows of the device tables (device list, batch page, work queue), written in Python.
+
+These tables are the most rendered HTML of the application (50 rows a list, 100 in the queue)
+and Django's template engine spent two thirds of those pages' time on their cells: about a
+dozen variable lookups and filters per cell. Here each label is translated once per table,
+each value is escaped once, and the markup is the same as the templates wrote."""
+
+from django import template
+from django.utils import dateformat, formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from core.templatetags.lists import waited
+
+register = template.Library()
+
+
+def _text(value) -> str:
+    return escape(value) if value else ""
+
+
+def _drives(device) -> str:
+    drives = [escape(str(drive)) for drive in device.drives.all()]
+    return " · " + " + ".join(drives) if drives else ""
+
+
+@register.simple_tag
+def device_rows(devices, selectable=False):
+    """The <tr> of `inventory/includes/device_table.html`, one per device."""
+    rows = []
+    for d in devices:
+        tag = escape(d.asset_tag)
+        select = ""
+        if selectable:
+            label = escape(gettext("Select %(tag)s") % {"tag": d.asset_tag})
+            select = (
+                f'<td><input type="checkbox" name="devices" value="{d.pk}" '
+                f'aria-label="{label}"></td>'
+            )
+        rows.append(
+            f"<tr>{select}"
+            f'<td class="mono"><a href="{escape(d.get_absolute_url())}">{tag}</a></td>'
+            f"<td>{escape(d.get_device_type_display())}</td>"
+            f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>"
+            f'<td class="mono">{escape(d.serial_number or "—")}</td>\n'
+            f"<td>{escape(d.ram_display)}{_drives(d)}</td>\n"
+            f'<td><span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
+            f"</td><td>{escape(str(d.location) if d.location_id else '—')}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
+def queue_rows(devices):
+    """The <tr> of the work queue's tables: how long each device has waited for its step."""
+    now = timezone.now()
+    rows = []
+    for d in devices:
+        since = timezone.localtime(d.entered_at) if d.entered_at else None
+        iso = dateformat.format(since, "c") if since else ""
+        title = formats.date_format(since, "SHORT_DATETIME_FORMAT") if since else ""
+        rows.append(
+            f'<tr><td class="mono"><a href="{escape(d.get_absolute_url())}">'
+            f"{escape(d.asset_tag)}</a></td>"
+            f"<td>{escape(d.get_device_type_display())}</td>"
+            f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>\n"
+            f'<td><span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
+            f"</td><td>{escape(d.batch.reference)}</td>"
+            f"<td>{escape(str(d.location) if d.location_id else '—')}</td>"
+            f'<td class="waited"><time datetime="{escape(iso)}" title="{escape(title)}">'
+            f"{escape(waited(d.entered_at, now))}</time></td></tr>"
+        )
+    return mark_safe("".join(rows))
