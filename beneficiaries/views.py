@@ -38,7 +38,7 @@ from .forms import (
     WaiverForm,
 )
 from .mednum import MednumFileError
-from .mednum_export import national_export, skipped_names
+from .mednum_export import national_export, skipped_summary
 from .mednum_schema import SCHEMA_VERSION
 from .models import (
     Allocation,
@@ -1001,7 +1001,7 @@ def structure_list(request):
             "can_set_precarity": permissions.can(request.user, "structures.set_precarity"),
             "can_export": can_export,
             # Structures the national file leaves out, for the coordination to complete.
-            "export_skipped": skipped_names(request.user) if can_export else [],
+            "export_skipped": skipped_summary(request.user) if can_export else None,
             "schema_version": SCHEMA_VERSION,
         },
     )

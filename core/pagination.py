@@ -2,9 +2,10 @@
 and no page runs COUNT(*) over the whole table."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection, connections
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -16,9 +17,71 @@ COUNT_CAP = 1000
 LIST_PAGE = 50
 
 
+# Rows a list counts for its "Page 2 of 100": past them it says "of more than 100" and pages
+# on, so that the count costs the same for a structure's 60 orders and a coordinator's 330,000
+# (a COUNT(*) over them was half of that list's time at a million devices).
+LIST_COUNTED = 5000
+BIGINT_MAX = 2**63 - 1
+
+
 def list_page(request, queryset):
     """The `?page=` of a list, numbered (a number past the end is the last page)."""
-    return Paginator(queryset, LIST_PAGE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, LIST_PAGE).get_page(request.GET.get("page"))
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator counting at most `cap` rows (`more` says there are others). Past
+    them a page reads one row more than it shows to know whether another follows."""
+
+    def __init__(self, object_list, per_page, cap=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap or LIST_COUNTED
+        self.more = False
+
+    @cached_property
+    def count(self) -> int:
+        if not hasattr(self.object_list, "query"):  # a list: its length is known
+            return len(self.object_list)
+        n, self.more = capped_count(self.object_list, self.cap)
+        return n
+
+    def validate_number(self, number):
+        if not (self.count and self.more):
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page > BIGINT_MAX:  # past any table, and past SQL's OFFSET
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the end of a list longer than its count
+            return self.page(self.num_pages)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.more:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        return CappedPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
+
+
+class CappedPage(Page):
+    def __init__(self, object_list, number, paginator, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
 
 
 @dataclass
@@ -97,7 +160,7 @@ def related_count(model, field: str, **filters):
 
 def capped_count(qs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to `cap` rows only: (count, more_than_cap)."""
-    n = qs.order_by()[: cap + 1].count()
+    n = qs.order_by().values("pk")[: cap + 1].count()  # ids only: no annotation computed
     return min(n, cap), n > cap
 
 

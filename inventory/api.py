@@ -13,7 +13,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.pagination import IdCursorPagination
+from core.pagination import BIGINT_MAX, IdCursorPagination
 from core.parsers import SafeJSONParser
 from core.uploads import too_large_message
 
@@ -60,9 +60,6 @@ class DeviceSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-
-BIGINT_MAX = 2**63 - 1
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": BIGINT_MAX})

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -272,3 +274,24 @@ def test_structures_page_names_every_incomplete_one_without_building_the_file(wo
     body = client.get(reverse("beneficiaries:structure_list")).content.decode()
     skipped = body.split('id="export-skipped"')[1].split("</p>")[0]
     assert [n for n in expected if n in skipped] == expected and "Complète" not in skipped
+
+
+def test_structures_page_names_twenty_left_out_and_counts_the_others(world, client):
+    """Issue 17: the page names at most 20 of the structures the file leaves out and counts
+    the rest, so that it reads a bounded number of structures for a coordination of 5,000
+    (it named all of them: 5,000 names)."""
+    for i in range(24):
+        organisation = OrganisationFactory(kind=OrganisationKind.MEDIATION, name=f"Lieu {i:02d}")
+        Structure.objects.create(organisation=organisation, address="", postal_code="92000")
+        _hand_out(organisation, world)
+    client.force_login(world)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(reverse("beneficiaries:structure_list")).content.decode()
+    skipped = body.split('id="export-skipped"')[1].split("</p>")[0]
+    # "Sans adresse" (the world's own) and the 24 new ones: 25, of which 20 are named.
+    assert "25 structures qui remettent des équipements sont laissées hors" in skipped
+    named = [n for n in ["Sans adresse", *(f"Lieu {i:02d}" for i in range(24))] if n in skipped]
+    assert len(named) == 20 and "et 5 autres." in skipped
+    reads = [q["sql"] for q in ctx.captured_queries if "beneficiaries_allocation" in q["sql"]]
+    assert reads and all("LIMIT" in sql for sql in reads), reads
+    assert len(national_export(world).skipped) == 25  # the file's own summary names them all
