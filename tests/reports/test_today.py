@@ -490,3 +490,25 @@ def test_a_donor_reads_each_batch_once_on_its_home_page(client, workshop):
     make_device(batch)
     html = page(client, donor_user)
     assert html.count(f">{batch.reference}</a>") == 1
+
+
+def test_the_ready_stock_is_counted_up_to_the_demand_not_to_the_last_device(
+    client, workshop, technician, structure, mediator, coordinator, monkeypatch
+):
+    """Issue 17: the coordinator's home counted every ready device by type (244,000 at a
+    million). It counts up to COUNT_CAP, or to what the open orders ask when they ask more,
+    so the shortfall stays exact and a larger stock reads "plus de"."""
+    monkeypatch.setattr("reports.today.COUNT_CAP", 2)
+    for _ in range(4):
+        Device.objects.filter(pk=make_device(make_batch(workshop)).pk).update(status=S.READY)
+    order(structure, mediator, quantity=1)
+
+    def laptop_row() -> str:
+        stock = section(page(client, coordinator), "today-coordinator")
+        return stock.split('id="stock-vs-demand"')[1].split("Ordinateur portable")[1]
+
+    row = laptop_row().split("</tr>")[0]
+    assert "plus de 2" in row and ">4<" not in row
+    order(structure, mediator, quantity=5)  # 6 asked: the stock is counted to 6, exactly
+    row = laptop_row().split("</tr>")[0]
+    assert re.findall(r'class="num">(?:<a [^>]*>)?(?:<strong>)?(\d+)', row) == ["4", "6", "2"]
