@@ -6,6 +6,7 @@ proof is complete and every page has something to show on first login."""
 import io
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
@@ -14,20 +15,29 @@ from accounts.models import User
 from beneficiaries.models import Allocation, Order, OrderStep, Person, Structure, TrainingSession
 from inventory.enums import DeviceStatus as S
 from inventory.models import Device, DeviceEvent
+from notices.models import Notice
 from reconditioning.models import ErasureRecord, cycle_start_of
 from reports.audit import chain_audit
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_tells_a_year_long_story(client):
-    """One seeding (about 15 s of CPU) checked from every side."""
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_tells_a_year_long_story(client, django_capture_on_commit_callbacks):
+    """One seeding (about 15 s of CPU) checked from every side: the suite seeds the whole
+    year only here (tests/notices seeded it again to check the notices and the mail)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    check_the_demo_leaves_notices_but_mails_nobody()
     check_a_year_of_activity_in_every_status()
     check_dates_agree_with_each_other()
     check_the_chain_of_proof_is_complete()
     check_every_persona_has_something_on_first_login(client)
     check_seeding_twice_changes_nothing()
+
+
+def check_the_demo_leaves_notices_but_mails_nobody():
+    assert Notice.objects.filter(recipient__username="mediatrice").exists()
+    assert mail.outbox == []
 
 
 def check_a_year_of_activity_in_every_status():

@@ -8,7 +8,6 @@ from unittest import mock
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
-from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -329,13 +328,6 @@ def test_the_daily_notices_are_scheduled():
     }
     assert tasks_scheduled["beneficiaries.tasks.handover_digest_daily_task"] == ("7", "30")
     assert tasks_scheduled["beneficiaries.tasks.training_tomorrow_daily_task"] == ("10", "0")
-
-
-def test_the_demo_leaves_notices_but_mails_nobody(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", verbosity=0)
-    assert Notice.objects.filter(recipient__username="mediatrice").exists()
-    assert mail.outbox == []
 
 
 def test_telling_many_people_costs_what_telling_one_does(structure, mediator):
