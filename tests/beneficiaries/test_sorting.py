@@ -14,12 +14,9 @@ from inventory import views as inventory_views
 from inventory.filters import DEVICE_SORTS
 from reconditioning.selectors import QUEUE_SORTS
 from tests.factories import OrganisationFactory
+from tests.inventory.test_sorting import order_in
 
 pytestmark = pytest.mark.django_db
-
-
-def order_in(body: str, names) -> list:
-    return sorted(names, key=lambda name: body.index(name))
 
 
 def header(body: str, label: str) -> str:
