@@ -20,6 +20,23 @@ def _text(value) -> str:
     return escape(value) if value else ""
 
 
+def _identity(d) -> str:
+    """The asset tag (a link to the device), type and model cells both tables open with."""
+    return (
+        f'<td class="mono"><a href="{escape(d.get_absolute_url())}">{escape(d.asset_tag)}</a></td>'
+        f"<td>{escape(d.get_device_type_display())}</td>"
+        f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>"
+    )
+
+
+def _badge(d) -> str:
+    return f'<span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
+
+
+def _location(d) -> str:
+    return escape(str(d.location) if d.location_id else "—")
+
+
 def _drives(device) -> str:
     drives = [escape(str(drive)) for drive in device.drives.all()]
     return " · " + " + ".join(drives) if drives else ""
@@ -30,7 +47,6 @@ def device_rows(devices, selectable=False):
     """The <tr> of `inventory/includes/device_table.html`, one per device."""
     rows = []
     for d in devices:
-        tag = escape(d.asset_tag)
         select = ""
         if selectable:
             label = escape(gettext("Select %(tag)s") % {"tag": d.asset_tag})
@@ -39,14 +55,10 @@ def device_rows(devices, selectable=False):
                 f'aria-label="{label}"></td>'
             )
         rows.append(
-            f"<tr>{select}"
-            f'<td class="mono"><a href="{escape(d.get_absolute_url())}">{tag}</a></td>'
-            f"<td>{escape(d.get_device_type_display())}</td>"
-            f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>"
+            f"<tr>{select}{_identity(d)}"
             f'<td class="mono">{escape(d.serial_number or "—")}</td>\n'
             f"<td>{escape(d.ram_display)}{_drives(d)}</td>\n"
-            f'<td><span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
-            f"</td><td>{escape(str(d.location) if d.location_id else '—')}</td></tr>"
+            f"<td>{_badge(d)}</td><td>{_location(d)}</td></tr>"
         )
     return mark_safe("\n".join(rows))
 
@@ -61,13 +73,8 @@ def queue_rows(devices):
         iso = dateformat.format(since, "c") if since else ""
         title = formats.date_format(since, "SHORT_DATETIME_FORMAT") if since else ""
         rows.append(
-            f'<tr><td class="mono"><a href="{escape(d.get_absolute_url())}">'
-            f"{escape(d.asset_tag)}</a></td>"
-            f"<td>{escape(d.get_device_type_display())}</td>"
-            f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>\n"
-            f'<td><span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
-            f"</td><td>{escape(d.batch.reference)}</td>"
-            f"<td>{escape(str(d.location) if d.location_id else '—')}</td>"
+            f"<tr>{_identity(d)}\n"
+            f"<td>{_badge(d)}</td><td>{escape(d.batch.reference)}</td><td>{_location(d)}</td>"
             f'<td class="waited"><time datetime="{escape(iso)}" title="{escape(title)}">'
             f"{escape(waited(d.entered_at, now))}</time></td></tr>"
         )
