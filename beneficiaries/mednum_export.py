@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts import permissions
 from core.exports import escape_cell
 from core.pagination import capped_count
+from core.sorting import natural_key
 
 from .mednum import SERVICES
 from .mednum_schema import field_names
@@ -101,7 +102,7 @@ def skipped_summary(user) -> Skipped:
     count, more = capped_count(oldest_first)
     names = sorted(
         oldest_first.values_list("organisation__name", flat=True)[:SKIPPED_SHOWN],
-        key=str.casefold,
+        key=natural_key,
     )
     return Skipped(count, more, names)
 

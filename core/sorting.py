@@ -5,6 +5,7 @@ string falls back to the list's default order (never an error: the value comes f
 anyone can type). The primary key ends every ordering so that rows with equal values keep
 one order from page to page."""
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
@@ -13,10 +14,18 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
-__all__ = ["PAGING_PARAMS", "Sort", "choice_order", "sort_for"]
+__all__ = ["PAGING_PARAMS", "Sort", "choice_order", "natural_key", "sort_for"]
 
 # Parameters a header link drops: a new order starts again at the first page.
 PAGING_PARAMS = ("page", "after", "export")
+
+
+def natural_key(text: str) -> list:
+    """Sort key reading numbers as numbers and ignoring case: "Lieu 2" before "Lieu 10"."""
+    return [int(part) if i % 2 else part.casefold() for i, part in enumerate(_DIGITS.split(text))]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def choice_order(field: str, choices) -> Case:

@@ -295,3 +295,15 @@ def test_structures_page_names_twenty_left_out_and_counts_the_others(world, clie
     reads = [q["sql"] for q in ctx.captured_queries if "beneficiaries_allocation" in q["sql"]]
     assert reads and all("LIMIT" in sql for sql in reads), reads
     assert len(national_export(world).skipped) == 25  # the file's own summary names them all
+
+
+def test_structures_page_names_the_left_out_in_natural_order(world, client):
+    """Names with numbers read as a person counts: "Lieu 2" before "Lieu 10"."""
+    for name in ["Lieu 10", "lieu 2", "Lieu 1", "Lieu 2b"]:
+        organisation = OrganisationFactory(kind=OrganisationKind.MEDIATION, name=name)
+        Structure.objects.create(organisation=organisation, address="", postal_code="92000")
+        _hand_out(organisation, world)
+    client.force_login(world)
+    body = client.get(reverse("beneficiaries:structure_list")).content.decode()
+    skipped = body.split('id="export-skipped"')[1].split("</p>")[0]
+    assert "Lieu 1, lieu 2, Lieu 2b, Lieu 10, Sans adresse" in skipped
