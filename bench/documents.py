@@ -98,7 +98,11 @@ def batch_of(reference, n, workshop, donor, user, collected_on=datetime.date(202
     if batch:
         return batch
     batch = CollectionBatch.objects.create(
-        reference=reference, workshop=workshop, donor=donor, collected_on=collected_on
+        reference=reference,
+        workshop=workshop,
+        donor=donor,
+        collected_on=collected_on,
+        logged_count=n,  # the devices below are written around the intake services
     )
     now = timezone.now()
     ids = reserve_ids(Device, n)

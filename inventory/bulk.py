@@ -42,7 +42,9 @@ def copy_rows(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     types = _column_types(model._meta.db_table, columns)
     n = 0
-    with connection.cursor() as cursor:
+    # The raw psycopg cursor: its errors are made Django's (IntegrityError for a duplicate
+    # serial), as every other write raises them, on either database.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             for row in rows:

@@ -1,7 +1,5 @@
 """The workshop's sections of the home page (settings.HOME_SECTIONS)."""
 
-from django.db.models import Count
-
 from core.pagination import capped_counts
 
 from .enums import DeviceStatus
@@ -21,18 +19,11 @@ def stock(request):
     user = request.user
     if not (user.is_workshop_staff or user.is_coordinator):
         return None
-    # The devices are counted for the 8 batches shown only: annotating before the slice
-    # counted every batch's devices first (0.5–0.9 s at a million devices).
-    latest = (
-        CollectionBatch.objects.visible_to(user)
-        .order_by("-collected_on", "-id")
-        .values("pk")[:LATEST_BATCHES]
-    )
+    # Each batch keeps its devices' count (logged_count): nothing is counted here.
     batches = (
-        CollectionBatch.objects.filter(pk__in=latest)
+        CollectionBatch.objects.visible_to(user)
         .select_related("donor")
-        .annotate(device_count=Count("devices"))
-        .order_by("-collected_on", "-id")
+        .order_by("-collected_on", "-id")[:LATEST_BATCHES]
     )
     counts = capped_counts(Device.objects.visible_to(user), "status", DeviceStatus.values)
     statuses = [(label, *counts[value]) for value, label in DeviceStatus.choices]

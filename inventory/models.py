@@ -200,6 +200,9 @@ class CollectionBatch(models.Model):
     )
     declared_quantity = models.PositiveIntegerField(_("declared quantity"), null=True, blank=True)
     received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    # Written by the services that log devices into the batch (inventory.services), in their
+    # transaction: the lists show and sort by it without counting devices.
+    logged_count = models.PositiveIntegerField(_("devices logged"), default=0, editable=False)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation, User
+from core.pagination import related_count
 
 from .bulk import copy_rows, is_postgres, next_ids
 from .enums import DeviceSource, DeviceStatus
@@ -279,6 +280,7 @@ def device_receive(
                     moved_by=user,
                     note=_("Put away at intake"),
                 )
+            _count_logged(batch, 1)
     except IntegrityError:
         # Another technician scanned the same serial at the same moment.
         existing = device_find_duplicate(
@@ -308,6 +310,7 @@ def devices_receive_many(
         tags = asset_tags_reserve(count=len(specs_list))
         if is_postgres():
             _receive_many_copy(batch, specs_list, tags, user, source, note)
+            _count_logged(batch, len(specs_list))
             return len(specs_list)
         for start in range(0, len(specs_list), chunk_size):
             chunk = specs_list[start : start + chunk_size]
@@ -348,7 +351,24 @@ def devices_receive_many(
                 )
                 for device in devices
             )
+        _count_logged(batch, len(specs_list))
     return len(specs_list)
+
+
+def _count_logged(batch: CollectionBatch, n: int) -> None:
+    # Last in the intake's transaction: the batch row stays locked only until its commit.
+    CollectionBatch.objects.filter(pk=batch.pk).update(logged_count=F("logged_count") + n)
+
+
+def batches_recount(batch_ids: Iterable[int] | None = None) -> int:
+    """Write again the devices logged into each batch (all of them, or those listed), for rows
+    written around the services (a bulk seed): how many batches were wrong."""
+    batches = CollectionBatch.objects.all()
+    if batch_ids is not None:
+        batches = batches.filter(pk__in=list(batch_ids))
+    actual = related_count(Device, "batch")
+    wrong = batches.alias(actual=actual).exclude(logged_count=F("actual"))
+    return wrong.update(logged_count=actual)
 
 
 DEVICE_COPY_COLUMNS = (

@@ -66,7 +66,7 @@ BATCH_SORTS = {
     "donor": Lower("donor__name"),
     "collected_on": "collected_on",
     "declared": "declared_quantity",
-    "logged": "device_count",
+    "logged": "logged_count",
 }
 
 
@@ -117,7 +117,6 @@ def donor_detail(request, pk):
     batches = (
         CollectionBatch.objects.visible_to(request.user)
         .filter(donor=donor)
-        .annotate(device_count=related_count(Device, "batch"))
         .order_by("-collected_on", "-id")
     )
     years = sorted({b.collected_on.year for b in batches}, reverse=True)
@@ -138,11 +137,7 @@ def donor_detail(request, pk):
 
 def batch_list(request):
     sort = sort_for(request, BATCH_SORTS, "-collected_on")
-    batches = sort.apply(
-        CollectionBatch.objects.visible_to(request.user)
-        .select_related("donor")
-        .annotate(device_count=related_count(Device, "batch"))
-    )
+    batches = sort.apply(CollectionBatch.objects.visible_to(request.user).select_related("donor"))
     page = list_page(request, batches)
     return render(
         request,

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from beneficiaries.models import Allocation, Person
-from inventory.models import MILESTONE_FIELDS, Device, DeviceEvent
+from inventory.models import MILESTONE_FIELDS, CollectionBatch, Device, DeviceEvent
+from inventory.services import batches_recount
 from reconditioning.lifecycle import replay
 
 pytestmark = pytest.mark.django_db
@@ -28,3 +29,6 @@ def test_seed_scale_builds_every_state_with_its_history():
             firsts = [e.at for e in events if e.to_status == status]
             assert getattr(device, name) == (min(firsts) if firsts else None)
     assert "devices 1000" in out.getvalue()
+    # Each batch's own count of its devices is right: the bulk path writes it too.
+    assert batches_recount() == 0
+    assert sum(CollectionBatch.objects.values_list("logged_count", flat=True)) == 1000

@@ -182,6 +182,8 @@ class Command(BaseCommand):
                     "",
                     None,
                     now,
+                    # Device i goes to batch i % n_batches (below): the count each batch keeps.
+                    n // n_batches + (i < n % n_batches),
                 )
             )
         write_rows(
@@ -199,6 +201,7 @@ class Command(BaseCommand):
                 "notes",
                 "created_by_id",
                 "created_at",
+                "logged_count",
             ),
             batches,
         )
