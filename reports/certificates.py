@@ -8,7 +8,6 @@ per row (WeasyPrint's cost is per cell and per element), a long batch rendered i
 worker processes and joined, its pages numbered after the join."""
 
 import contextlib
-import functools
 import gc
 import io
 import os
@@ -117,10 +116,9 @@ def no_progress(pct: int) -> None:
     """The progress callback of a document made in the request: nobody is watching."""
 
 
-def _parts_html(common: dict, records: list, without: list) -> list:
-    """Each part's HTML, as a call made here (templates, translations, the ORM objects already
-    loaded) just before the part is rendered: a worker only has WeasyPrint to run on a string,
-    and the next parts' HTML is made while the first parts render (0.5 s of 2,000 media)."""
+def _parts_html(common: dict, records: list, without: list) -> list[str]:
+    """The HTML of each part, made here (templates, translations, the ORM objects already
+    loaded), so that a worker only has WeasyPrint to run on a string."""
     parts = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
     html = []
     for index, part in enumerate(parts):
@@ -132,7 +130,7 @@ def _parts_html(common: dict, records: list, without: list) -> list:
             "last": last,
             "devices_without_record": without if last else [],
         }
-        html.append(functools.partial(_render_html, context))
+        html.append(_render_html(context))
     return html
 
 
@@ -180,7 +178,7 @@ def _exit_code(pid: int, data: bytes) -> int:
         return 0 if data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF") else 1
 
 
-def _parts_in_children(html: list, progress) -> list[bytes]:
+def _parts_in_children(html: list[str], progress) -> list[bytes]:
     """One forked process per part, at most WORKERS at a time, all forked from this thread.
     A process per part, not a pool: WeasyPrint's layout memory goes back to the system when
     its part is done, so the peak stays at about WORKERS parts' layout over the parent's
@@ -199,7 +197,7 @@ def _parts_in_children(html: list, progress) -> list[bytes]:
         while todo or running:
             while todo and len(running) < WORKERS:
                 index, part = todo.pop(0)
-                pid, fd = _fork_part(part())
+                pid, fd = _fork_part(part)
                 running[fd] = (pid, index, [])
                 selector.register(fd, selectors.EVENT_READ)
             for key, _events in selector.select():
@@ -228,14 +226,14 @@ def _parts_in_children(html: list, progress) -> list[bytes]:
     return pdfs
 
 
-def _parts_pdf(html: list, progress) -> list[bytes]:
+def _parts_pdf(html: list[str], progress) -> list[bytes]:
     """Each part's PDF, in order; progress told as parts finish. In parallel when there is
     more than one part and a fork is safe, one after the other otherwise."""
     if WORKERS > 1 and len(html) > 1 and _fork_is_safe():
         return _parts_in_children(html, progress)
     pdfs = []
     for index, part in enumerate(html):
-        pdfs.append(html_to_pdf(part()))
+        pdfs.append(html_to_pdf(part))
         progress(10 + 80 * (index + 1) // len(html))
     return pdfs
 
