@@ -503,7 +503,8 @@ def _device_scanned(order: Order, scanned: str) -> Device:
         device = devices.filter(pk=scan.value).first()
     elif scan is not None and scan.kind == "text":
         device = devices.filter(
-            Q(asset_tag__iexact=scan.value) | Q(serial_number=scan.value)
+            # Tags are written in capitals: the unique index answers, not a scan.
+            Q(asset_tag=scan.value.upper()) | Q(serial_number=scan.value)
         ).first()
     if device is None:
         raise ValidationError(

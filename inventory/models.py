@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -227,6 +227,10 @@ class CollectionBatch(models.Model):
         return reverse("inventory:batch_detail", args=[self.pk])
 
 
+# Between the fields of Device.search_text: no one types it, so no word spans two fields.
+SEARCH_SEPARATOR = "\x1f"
+
+
 class DeviceQuerySet(WorkshopScopedQuerySet):
     donor_org_field = "batch__donor__organisation_id"
 
@@ -235,20 +239,14 @@ class DeviceQuerySet(WorkshopScopedQuerySet):
 
     def search(self, text: str):
         """One search for the list and the scan box: asset tag, serial (partial, any case),
-        model, manufacturer and donor. PostgreSQL answers the partial matches from trigram
-        indexes (migration 0010); SQLite scans, which is fine at its sizes."""
+        model, manufacturer and donor. PostgreSQL answers the partial matches from the trigram
+        index on search_text (migration 0019); SQLite scans, which is fine at its sizes."""
         text = " ".join(text.split())
         if not text:
             return self
         q = Q()
         for word in text.split(" "):
-            q &= (
-                Q(asset_tag__icontains=word)
-                | Q(serial_number__icontains=word)
-                | Q(model__icontains=word)
-                | Q(manufacturer__icontains=word)
-                | self._donor_batches(word)
-            )
+            q &= Q(search_text__icontains=word) | self._donor_batches(word)
         return self.filter(q)
 
     DONOR_BATCHES_INLINE = 5000
@@ -419,6 +417,23 @@ class Device(models.Model):
     # event log: the queues sort on it through an index instead of a subquery per device.
     status_since = models.DateTimeField(
         _("in this status since"), default=timezone.now, editable=False
+    )
+    # What the search reads, kept by the database: one trigram index on it instead of one per
+    # column (four GIN indexes cost the importer 44 % of its write at a million devices). The
+    # unit separator keeps a word from matching across two fields.
+    search_text = models.GeneratedField(
+        expression=Concat(
+            "asset_tag",
+            Value(SEARCH_SEPARATOR),
+            "serial_number",
+            Value(SEARCH_SEPARATOR),
+            "model",
+            Value(SEARCH_SEPARATOR),
+            "manufacturer",
+            output_field=models.TextField(),
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
     )
 
     objects = DeviceQuerySet.as_manager()
