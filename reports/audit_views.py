@@ -9,7 +9,13 @@ from accounts import permissions
 from inventory.models import Device
 
 from . import tasks
-from .audit import ChainAudit, audit_fits_a_request, chain_audit, last_chain_audit
+from .audit import (
+    RECHECKED_MAX,
+    ChainAudit,
+    audit_fits_a_request,
+    chain_audit,
+    last_chain_audit,
+)
 
 
 def chain_audit_view(request):
@@ -33,11 +39,21 @@ def chain_audit_view(request):
         last = last_chain_audit(request.user)
         audit = None
         if last is not None:
-            broken = chain_audit(devices.filter(pk__in=last.params.get("breaks", [])))
-            audit = ChainAudit(last.params.get("checked", 0), broken.breaks)
+            # The first ones found broken are checked again; the others are counted.
+            recorded = sorted(last.params.get("breaks", []))
+            broken = chain_audit(devices.filter(pk__in=recorded[:RECHECKED_MAX]))
+            audit = ChainAudit(
+                last.params.get("checked", 0),
+                broken.breaks,
+                others=max(0, len(recorded) - RECHECKED_MAX),
+            )
             audited_at = last.finished_at
     return render(
         request,
         "reports/chain_audit.html",
-        {"audit": audit, "audited_at": audited_at, "large": large},
+        {
+            "audit": audit,
+            "audited_at": audited_at,
+            "large": large,
+        },
     )

@@ -132,3 +132,28 @@ def test_a_large_base_reads_the_last_audit_and_runs_a_new_one_in_the_background(
     page = client.get(url).content.decode()
     assert "audit de tous les appareils du" in page
     assert checked == [len(job.params["breaks"])]  # only the broken ones, again
+
+
+def test_the_page_checks_again_a_bounded_number_of_the_recorded_breaks(
+    client, batch, technician, coordinator, monkeypatch
+):
+    """A recorded audit may name thousands of broken devices: the page checks the first ones
+    again (about 13 queries each) and counts the others, and the summary still counts all."""
+    from reports import audit as audit_module
+    from reports import audit_views
+    from reports.audit import ChainAudit, chain_audit_record
+
+    forced = []
+    for i in range(3):
+        device = make_device(batch, user=technician, serial_number=f"FORCED-R{i}")
+        Device.objects.filter(pk=device.pk).update(status=S.READY)
+        forced.append(device)
+    chain_audit_record(ChainAudit(3, [audit_module.ChainBreak(d.pk, "", "") for d in forced]))
+    monkeypatch.setattr(audit_module, "AUDIT_IN_REQUEST_MAX", 1)
+    monkeypatch.setattr(audit_views, "RECHECKED_MAX", 1)
+    client.force_login(coordinator)
+    page = client.get(reverse("reconditioning:chain_audit")).content.decode()
+    assert forced[0].asset_tag in page
+    assert forced[1].asset_tag not in page and forced[2].asset_tag not in page
+    assert "Et 2 autres appareils" in page
+    assert "3 appareils sur 3 ont une chaîne de preuve rompue" in page
