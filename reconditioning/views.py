@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
-from core.pagination import capped_counts
+from core.pagination import capped_counts, list_page
 from core.sorting import sort_for
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
@@ -36,12 +36,14 @@ from .models import BulkStepJob
 from .nwipe import NwipeLogError
 from .selectors import (
     QUEUE_DEFAULT_SORT,
+    QUEUE_GROUPS,
     QUEUE_SORTS,
     batch_progress,
     device_lead_times,
     device_timeline,
     next_actions,
     queue_groups,
+    with_entered_at,
 )
 
 QUEUE_LIMIT = 25  # per step: the oldest first; filters narrow the rest
@@ -60,13 +62,26 @@ def queue(request):
     sort = sort_for(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
     # "-waiting" (the default) is the longest wait first: the order the merge of groups keeps.
     by_wait = sort.key == "waiting" and sort.descending
-    groups = queue_groups(devices, sort.order_by, limit=QUEUE_LIMIT, by_wait=by_wait)
+    # ?step=: that step alone, paged, so that every device waiting is reachable.
+    step = request.GET.get("step")
+    statuses = dict(QUEUE_GROUPS).get(step)
+    page = None
+    if statuses:
+        rows = with_entered_at(devices.filter(status__in=statuses)).order_by(*sort.order_by)
+        page = list_page(request, rows)
+        groups = [{"step": S(step), "statuses": statuses, "devices": page.object_list}]
+    else:
+        groups = queue_groups(devices, sort.order_by, limit=QUEUE_LIMIT, by_wait=by_wait)
     # Counted up to COUNT_CAP per status: a count over the whole scope cost more than the
     # rest of the page for the coordinator at a million devices.
     counts = capped_counts(devices, "status", [s for g in groups for s in g["statuses"]])
     for group in groups:
         group["count"] = sum(counts[s][0] for s in group["statuses"])
         group["more"] = any(counts[s][1] for s in group["statuses"])
+    every_step = sort.links_query.copy()
+    every_step.pop("step", None)
+    if not sort.is_default:
+        every_step["sort"] = sort.param
     return render(
         request,
         "reconditioning/queue.html",
@@ -75,6 +90,9 @@ def queue(request):
             "groups": groups,
             "limit": QUEUE_LIMIT,
             "sort": sort,
+            "page": page,
+            "query": sort.page_query,
+            "every_step": every_step.urlencode(),
         },
     )
 

@@ -1,0 +1,47 @@
+"""Every device waiting in the work queue is reachable: a step shows its 25 longest waits,
+then "see all" opens that step alone, paged (a persona walk found a batch of 40 received
+devices whose last 15 the queue could not show: "filter to see the others", while filtered)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from inventory.models import Device
+from tests.factories import make_batch, make_device
+
+pytestmark = pytest.mark.django_db
+
+
+def tags(body: str) -> list[str]:
+    table = body.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in body else ""
+    return re.findall(r"FL\d{7}", table)
+
+
+def test_a_step_opens_alone_and_pages_to_its_last_device(tech_client, workshop, technician):
+    batch = make_batch(workshop, user=technician)
+    make_batch(workshop, user=technician)  # another batch: the filter stays on
+    for _ in range(60):
+        make_device(batch, user=technician)
+    url = reverse("reconditioning:queue")
+    grouped = tech_client.get(url, {"batch": batch.pk}).content.decode()
+    assert len(tags(grouped)) == 25
+    link = re.search(r'href="(\?[^"]*step=diagnosed[^"]*)"', grouped)
+    assert link, "no link to the whole step"
+    href = link.group(1).replace("&amp;", "&")
+    assert f"batch={batch.pk}" in href
+    first = tech_client.get(url + href).content.decode()
+    assert "Page 1 sur 2" in first and len(tags(first)) == 50
+    second = tech_client.get(url + href + "&page=2").content.decode()
+    seen = set(tags(first)) | set(tags(second))
+    assert seen == set(Device.objects.filter(batch=batch).values_list("asset_tag", flat=True))
+    # One step only, and a way back to every step.
+    assert "Nothing waiting" not in first and "Rien en attente" not in first
+    assert first.count("<section class=\"card\">") == 1
+    assert re.search(r'href="\?batch=\d+"', first)
+
+
+def test_an_unknown_step_shows_every_step(tech_client, batch, technician):
+    make_device(batch, user=technician)
+    body = tech_client.get(reverse("reconditioning:queue"), {"step": "nope"}).content.decode()
+    assert body.count('<section class="card">') == 4
