@@ -37,7 +37,7 @@ def test_a_step_opens_alone_and_pages_to_its_last_device(tech_client, workshop, 
     assert seen == set(Device.objects.filter(batch=batch).values_list("asset_tag", flat=True))
     # One step only, and a way back to every step.
     assert "Nothing waiting" not in first and "Rien en attente" not in first
-    assert first.count("<section class=\"card\">") == 1
+    assert first.count('<section class="card">') == 1
     assert re.search(r'href="\?batch=\d+"', first)
 
 
