@@ -6,6 +6,8 @@ belong to; refused writes must leave every row as it was.
 Run: .venv/bin/pytest tests/security/test_access_matrix.py -q -p no:cacheprovider
 """
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.test import Client
@@ -117,6 +119,18 @@ def _check_refused_post(persona, rule, response) -> str | None:
     return f"expected 403/404, got {status}"
 
 
+def _title_problem(response) -> str | None:
+    """A page's title is text: markup in it shows in the tab and the history as written."""
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+        return None
+    if getattr(response, "streaming", False):
+        return None
+    title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)
+    if title and "<" in title.group(1):
+        return f"markup in the title: {title.group(1)[:120]!r}"
+    return None
+
+
 # One case per persona, each on a world of its own: a failure names the persona, and the
 # cases spread over the xdist workers instead of one walk of every persona taking minutes.
 @pytest.mark.django_db
@@ -133,7 +147,7 @@ def test_permission_matrix(persona, django_capture_on_commit_callbacks):
             url += "?" + rule.query
         response = client.get(url)
         get_checks += 1
-        problem = _check_get(persona, name, rule, response, markers)
+        problem = _check_get(persona, name, rule, response, markers) or _title_problem(response)
         if problem:
             failures.append(f"GET {persona:<13} {name} {url}: {problem}")
     # Refused writes: POST a payload an allowed persona would get accepted; nothing changes.
