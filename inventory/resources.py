@@ -42,6 +42,9 @@ class DeviceResource(resources.ModelResource):
     location = fields.Field(attribute="location", column_name="location")
     status = fields.Field(attribute="get_status_display", column_name="status")
     device_type = fields.Field(attribute="get_device_type_display", column_name="device_type")
+    keyboard_layout = fields.Field(
+        attribute="get_keyboard_layout_display", column_name="keyboard_layout"
+    )
     storage = fields.Field(column_name="storage")
 
     class Meta:

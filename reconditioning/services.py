@@ -109,7 +109,8 @@ def diagnosis_record(
     if battery_health_pct is not None:
         Device.objects.filter(pk=device.pk).update(battery_health_pct=battery_health_pct)
     if device.status in (S.RECEIVED, S.RETURNED):
-        faults = diagnosis.faults
+        labels = dict(checks_for(device.device_type))
+        faults = [str(labels.get(key, key)) for key in diagnosis.faults]
         note = _("Faults: %(list)s") % {"list": ", ".join(faults)} if faults else ""
         _step(device, S.DIAGNOSED, user, note)
     return diagnosis

@@ -264,3 +264,11 @@ def test_error_messages_follow_the_language_even_when_cached():
     with translation.override("fr"):
         french = analyse_file(content, "x.csv").errors[0].message
     assert english != french and "huit" in english and "huit" in french
+
+
+def test_export_writes_the_keyboard_as_the_screens_name_it(tech_client, batch):
+    """The CSV's Keyboard column read "azerty_fr", the stored key (persona walk)."""
+    make_device(batch, keyboard_layout="azerty_fr")
+    body = tech_client.get(reverse("inventory:device_list"), {"export": "csv"}).content
+    text = body.decode("utf-8-sig")
+    assert "AZERTY (français)" in text and "azerty_fr" not in text

@@ -45,3 +45,21 @@ def test_an_unknown_step_shows_every_step(tech_client, batch, technician):
     make_device(batch, user=technician)
     body = tech_client.get(reverse("reconditioning:queue"), {"step": "nope"}).content.decode()
     assert body.count('<section class="card">') == 4
+
+
+def test_a_diagnosed_fault_is_named_in_the_history_by_its_label(batch, technician):
+    """The device's history said "Défauts : battery", the checklist key (persona walk)."""
+    from django.utils import translation
+
+    from inventory.models import DeviceEvent
+    from reconditioning import services
+
+    device = make_device(batch, user=technician)
+    from reconditioning.checklists import checks_for
+
+    results = {key: "ok" for key, _label in checks_for("laptop")}
+    results |= {"battery": "fault", "screen": "fault"}
+    with translation.override("fr"):
+        services.diagnosis_record(device=device, user=technician, results=results)
+    note = DeviceEvent.objects.filter(device=device).latest("id").note
+    assert note == "Défauts : Écran (pas de pixels morts, charnières), La batterie tient la charge"
