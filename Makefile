@@ -54,12 +54,14 @@ compilemessages: $(STAMP)
 		$(PY) manage.py compilemessages --ignore=.venv -v 0; \
 	else echo "msgfmt not found: using the committed .mo files"; fi
 
+# Labels print SITE_URL in their QR codes: the address served, unless SITE_URL says where
+# phones reach it (HOST=0.0.0.0 serves the network, SITE_URL=http://<this machine>:PORT).
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "Filière is served on http://$(HOST):$(PORT)/ (Ctrl-C to stop)."
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=true SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

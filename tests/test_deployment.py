@@ -10,6 +10,7 @@ import ast
 import re
 import shlex
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -949,3 +950,21 @@ def test_every_routed_queue_is_consumed_by_a_worker_service(services):
     assert set(settings_literal("FILIERE_WORKER_QUEUES")) == routed
     # The heavy documents and the imports never share a worker.
     assert not set(consumed["pdf"]) & set(consumed["imports"])
+
+
+def test_make_run_prints_labels_for_the_port_it_serves():
+    """The labels' QR codes carry SITE_URL: `make run PORT=8790` served on 8790 and printed
+    codes for 8000, a dead address for the phone that scans them (persona walk)."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    out = subprocess.run(
+        ["make", "-n", "run", "PORT=8790"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    serve = next(line for line in out.splitlines() if "runserver" in line)
+    assert "runserver 127.0.0.1:8790" in serve
+    # A SITE_URL given by the user (the address phones reach) still wins.
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8790}" in serve, serve
