@@ -50,7 +50,7 @@ def test_a_shelf_label_scans_back_to_its_page(client, technician, shelf, tmp_pat
     if shutil.which("pdftoppm") and shutil.which("zbarimg"):
         (tmp_path / "shelf.pdf").write_bytes(pdf)
         subprocess.run(
-            ["pdftoppm", "-r", "300", "-png", str(tmp_path / "shelf.pdf"), str(tmp_path / "p")],
+            ["pdftoppm", "-r", "150", "-png", str(tmp_path / "shelf.pdf"), str(tmp_path / "p")],
             check=True,
         )
         pages = sorted(str(p) for p in tmp_path.glob("p*.png"))
