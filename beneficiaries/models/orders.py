@@ -126,6 +126,14 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.get_device_type_display()}"
 
+    @property
+    def min_ram_gb(self) -> float | int | None:
+        """The minimum as the order form asks it, in GB (stored in MB, as devices are)."""
+        if not self.min_ram_mb:
+            return None
+        gb = self.min_ram_mb / 1024
+        return int(gb) if gb.is_integer() else round(gb, 1)
+
 
 class Reservation(models.Model):
     """A ready device set aside for an order line. At most one active per device."""

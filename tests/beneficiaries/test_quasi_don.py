@@ -388,3 +388,20 @@ def test_many_concurrent_orders_never_share_a_device(
     assert active.values("device").distinct().count() == 6
     assert Device.objects.filter(status=S.RESERVED).count() == 6
     assert connection.vendor == "postgresql"
+
+
+def test_an_order_shows_its_ram_in_the_unit_it_was_asked_in(client, structure, mediator):
+    """The order form asks for GB; the order page said "mémoire vive ≥ 8192 Mo" (persona
+    walk). Stored in MB, as devices are."""
+    order = orders.order_create(
+        structure=structure,
+        user=mediator,
+        lines=[
+            {"device_type": "laptop", "quantity": 2, "min_ram_mb": 8192},
+            {"device_type": "desktop", "quantity": 1, "min_ram_mb": 1536},
+        ],
+    )
+    client.force_login(mediator)
+    body = client.get(order.get_absolute_url()).content.decode()
+    assert "mémoire vive ≥ 8 Go" in body and "mémoire vive ≥ 1,5 Go" in body
+    assert "Mo" not in body.split('id="lines"')[1].split("</table>")[0]
