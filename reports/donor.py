@@ -158,6 +158,12 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
         .annotate(n=Count("id"), value=Sum("declared_value"))
     )
     lines = [(DeviceType(t).label, n, v or Decimal("0")) for t, n, v in devices]
+    # Counted in the quantity, not in the value: the receipt says which.
+    without_value = list(
+        Device.objects.filter(batch=batch, declared_value__isnull=True)
+        .order_by("asset_tag")
+        .values_list("asset_tag", flat=True)
+    )
     year = batch.collected_on.year
     return render_pdf(
         "reports/donation_receipt.html",
@@ -165,6 +171,7 @@ def donation_receipt_pdf(batch: CollectionBatch) -> bytes:
             "batch": batch,
             "o": outcome,
             "lines": lines,
+            "without_value": without_value,
             "number": f"DON-{year}-{batch.pk:05d}",
             "issuer": batch.workshop,
             "generated_at": timezone.now(),

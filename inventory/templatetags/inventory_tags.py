@@ -19,12 +19,16 @@ def mask(value, masked):
     return value
 
 
+# French figures group their thousands ("4 806,6 kg", "4 620,00 €") and never break before
+# their unit: both spaces are no-break ones (the language's THOUSAND_SEPARATOR, then U+00A0).
+
+
 @register.filter
 def unit(value, symbol):
     """A figure with its unit ("12,5 kg"); a hidden figure ("—") stays bare."""
     if value is None or isinstance(value, str):
         return value
-    return f"{formats.localize(value)} {symbol}"
+    return f"{formats.number_format(value, use_l10n=True, force_grouping=True)}\xa0{symbol}"
 
 
 @register.filter
@@ -32,4 +36,4 @@ def euros(value):
     """An amount as "40,00 €"; a hidden amount ("—") stays bare."""
     if value is None or isinstance(value, str):
         return value
-    return f"{formats.number_format(value, 2, use_l10n=True)} €"
+    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)}\xa0€"

@@ -42,7 +42,7 @@ def test_coordinator_sets_the_grid_with_french_amounts(client, coordinator):
     client.force_login(coordinator)
     page = client.get(URL)
     assert page.status_code == 200
-    assert "180,00 €" in unescape(page.content.decode())  # the laptop's legal cap
+    assert "180,00\xa0€" in unescape(page.content.decode())  # the laptop's legal cap
     before = {(t.device_type, t.grade): t.amount for t in Tariff.objects.all()}
     response = client.post(
         URL, _grid(laptop_A="41", laptop_B="30,50", monitor_C="1 €"), follow=True
@@ -99,7 +99,7 @@ def test_structures_read_the_grid_and_cannot_change_it(client, mediator):
     page = client.get(URL)
     body = unescape(page.content.decode())
     assert page.status_code == 200
-    assert "40,00 €" in body
+    assert "40,00\xa0€" in body  # never broken before its unit
     assert '<input id="amount-laptop-A"' not in body
     assert client.post(URL, _grid(laptop_A="1")).status_code == 403
     assert _amount("laptop", "A") == Decimal("40")

@@ -192,3 +192,25 @@ def test_another_organisations_identity_is_out_of_reach(client, structure, db): 
     assert client.post(url, {"name": "Piratée"}).status_code == 403
     structure.refresh_from_db()
     assert structure.name == "Centre social Les Acacias"
+
+
+def test_donation_receipt_writes_euros_and_says_which_devices_have_no_value(batch, technician):
+    """The receipt read "4200" for 40 devices whose value covered 35 (persona walk): amounts
+    are French ("4 200,00 €") and devices with no declared value are counted and named."""
+    from decimal import Decimal
+
+    from inventory.models import Device
+    from tests.factories import make_device
+
+    for i in range(37):
+        make_device(batch, user=technician, declared_value=Decimal("120") if i < 35 else None)
+    body = text(donation_receipt_pdf(batch))
+    flat = " ".join(body.replace("\xa0", " ").split())
+    assert "4 200,00 €" in flat and "4200" not in flat
+    missing = sorted(
+        Device.objects.filter(batch=batch, declared_value__isnull=True).values_list(
+            "asset_tag", flat=True
+        )
+    )
+    assert "2 appareils sans valeur déclarée" in flat
+    assert all(tag in flat for tag in missing)
