@@ -38,12 +38,25 @@ def _xlsx_cell(value):
     return value
 
 
+def _csv_cell(value, decimal_comma: bool):
+    if value is None:
+        return ""
+    if decimal_comma and isinstance(value, (Decimal, float)):
+        # Fixed point (a Decimal may print as "1E+2"), no grouping: the spreadsheet reads it.
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        return text.replace(".", ",")
+    return escape_cell(value)
+
+
 def csv_bytes(rows: Iterable[Sequence], *, delimiter: str = ";") -> bytes:
-    """UTF-8 with a BOM (what French Excel opens correctly), ";" by default, None as empty."""
+    """UTF-8 with a BOM (what French Excel opens correctly), ";" by default, None as empty.
+    With ";" the decimals are written with a comma, as the spreadsheets that expect ";" read
+    them ("13,40": "13.40" is text or a date there)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
+    decimal_comma = delimiter == ";"
     for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+        writer.writerow([_csv_cell(v, decimal_comma) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -1239,3 +1239,15 @@ def test_a_huge_cell_is_refused_even_after_a_library_raised_the_csv_limit():
     with pytest.raises(SpreadsheetError) as caught:
         read_sheet(content, "f.csv")
     assert caught.value.line == 3
+
+
+def test_a_semicolon_csv_writes_decimals_with_a_comma():
+    """The funder CSV used ";" but wrote "8.1", which a French spreadsheet reads as text or a
+    date (persona walk): every ";" CSV writes decimals as the spreadsheet expects them."""
+    from decimal import Decimal
+
+    from core.exports import csv_bytes
+
+    text = csv_bytes([["a", Decimal("66.4"), 8.1, 3, Decimal("1E+2"), None, "=x"]])
+    assert text.decode("utf-8-sig") == "a;66,4;8,1;3;100;;'=x\r\n"
+    assert csv_bytes([[Decimal("1.5")]], delimiter=",").decode("utf-8-sig") == "1.5\r\n"

@@ -314,7 +314,8 @@ def test_tonnes_reused_follow_the_devices_count(client, funded, coordinator):
     report = funder_report_build(user=coordinator, filters=filters)
     assert report.reused_kg == Decimal("13.40") and report.reused_t == "0,013\u00a0t"
     csv = funder_report_csv(report).decode("utf-8-sig")
-    assert "Poids réemployé (kg);13.40" in csv
+    # A French spreadsheet reads "13,40" as a number, "13.40" as text or a date.
+    assert "Poids réemployé (kg);13,40" in csv
     reader = member(funded["funder"], Role.READER, username="funder-reader")
     client.force_login(reader)
     body = client.get(reverse("beneficiaries:funder_report"), PERIOD_FORM).content.decode()
