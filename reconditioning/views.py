@@ -338,7 +338,9 @@ def batch_steps(request, pk):
             "device_types": DeviceType.choices,
             "checks": checks_for(forms.device_type),
             "devices": forms.devices.select_related("location"),
-            "faults": faults,
+            "fault_groups": bulk_steps.fault_groups(
+                (f.device.pk, f.device.asset_tag, f.message) for f in faults
+            ),
             "selected": set(request.POST.getlist("devices")),
         },
     )
@@ -349,14 +351,17 @@ def bulk_job(request, pk):
     job = get_object_or_404(
         BulkStepJob.objects.visible_to(request.user).select_related("batch"), pk=pk
     )
-    devices = {pk: tag for pk, tag, _m in job.faults}
-    faults = [(pk, devices[pk], message) for pk, _t, message in job.faults]
     template = (
         "reconditioning/includes/bulk_job_status.html"
         if request.htmx
         else "reconditioning/bulk_job.html"
     )
-    return render(request, template, {"job": job, "faults": faults})
+    context = {
+        "job": job,
+        "faults": job.faults,
+        "fault_groups": bulk_steps.fault_groups(job.faults),
+    }
+    return render(request, template, context)
 
 
 # The batch and device pages (inventory's URLs): they show this app's evidence and next steps.

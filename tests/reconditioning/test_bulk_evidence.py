@@ -191,3 +191,17 @@ def test_showing_a_step_records_nothing(tech_client, batch, laptops):
     )
     assert response.status_code == 200 and 'name="check_' in response.content.decode()
     assert not Diagnosis.objects.exists()
+
+
+def test_devices_refused_for_the_same_reason_are_one_line(tech_client, batch, laptops):
+    """One mistake in the session refused 40 devices in 40 identical lines (a page 4,250 px
+    tall: persona walk). The same reason is said once, with every device it refused."""
+    response = tech_client.post(
+        url(batch),
+        {"step": "ready", "devices": ids(laptops), "grade": "B"}
+        | {f"qa_{k}": "yes" for k, _l in QA_CRITERIA},
+    )
+    faults = response.content.decode().split('id="faults"')[1].split("</ul>")[0]
+    assert faults.count("<li>") == 1
+    assert all(d.asset_tag in faults for d in laptops)
+    assert "8 appareils" in faults
