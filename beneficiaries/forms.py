@@ -186,11 +186,16 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=4, max_num=20)
 
 
 class HandoverForm(forms.Form):
+    # No default recipient: a forgotten choice handed the device to the structure, with no
+    # training checked. The person, or the structure, is chosen.
     person = forms.ModelChoiceField(
         label=_("Person receiving the device"),
         queryset=Person.objects.none(),
         required=False,
-        empty_label=_("The structure itself (its own equipment)"),
+        empty_label=_("— Choose the person —"),
+    )
+    for_structure = forms.BooleanField(
+        label=_("No person: the structure keeps it (its own equipment)"), required=False
     )
     exemption = forms.ModelChoiceField(
         label=_("Exemption from the residual charge"),
@@ -207,6 +212,21 @@ class HandoverForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        person, for_structure = data.get("person"), data.get("for_structure")
+        if person is None and not for_structure and "person" not in self.errors:
+            self.add_error(
+                "person",
+                _("Choose the person receiving the device, or say that the structure keeps it."),
+            )
+        if person is not None and for_structure:
+            self.add_error(
+                "for_structure",
+                _("A person is chosen: the device goes to them, not to the structure."),
+            )
+        return data
 
 
 class PaymentForm(forms.Form):

@@ -321,3 +321,29 @@ def test_harvest_from_a_scrapped_device(tech_client, batch, technician):
     )
     part.refresh_from_db()
     assert part.quantity == 2
+
+
+def test_a_handover_needs_its_recipient_chosen(
+    med_client, structure, mediator, coordinator, workshop, technician, person, ready_laptop
+):
+    """With no person named on the order line, the form started on "the structure itself":
+    a forgotten choice became a hand-over to the structure, with no training checked (persona
+    walk). The person, or the structure, must now be chosen."""
+    from beneficiaries import orders
+
+    order = orders.order_create(
+        structure=structure, user=mediator, lines=[{"device_type": "laptop", "quantity": 1}]
+    )
+    orders.order_submit(order=order, user=mediator)
+    orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
+    orders.order_mark_ready(order=order, user=technician)
+    url = reverse("beneficiaries:handover", args=[ready_laptop.pk])
+    form = med_client.get(url).content.decode()
+    assert "Confirmer la remise" not in form
+    refused = med_client.post(url, {"person": ""}).content.decode()
+    assert "Choisissez la personne qui reçoit l" in refused and "handover-recap" not in refused
+    both = med_client.post(url, {"person": person.pk, "for_structure": "on"}).content.decode()
+    assert "handover-recap" not in both
+    recap = med_client.post(url, {"person": "", "for_structure": "on"}).content.decode()
+    assert "handover-recap" in recap and "La structure elle-même" in recap
+    assert not Allocation.objects.exists()
