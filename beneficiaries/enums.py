@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AgeBand(models.TextChoices):
@@ -103,7 +104,8 @@ class OrderStatus(models.TextChoices):
     READY = "ready", _("Ready to hand over")
     HANDED_OVER = "handed_over", _("Handed over")
     CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    # "une commande annulée": French agrees it, as the other statuses ("Refusée"…)
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
 class PaymentMethod(models.TextChoices):

@@ -405,3 +405,16 @@ def test_an_order_shows_its_ram_in_the_unit_it_was_asked_in(client, structure, m
     body = client.get(order.get_absolute_url()).content.decode()
     assert "mémoire vive ≥ 8 Go" in body and "mémoire vive ≥ 1,5 Go" in body
     assert "Mo" not in body.split('id="lines"')[1].split("</table>")[0]
+
+
+def test_a_cancelled_order_reads_in_the_feminine_as_the_other_statuses():
+    """« Annulé » among « Refusée », « Approuvée »… (persona walk): the order's status has
+    its own context; an import stays « Annulé »."""
+    from django.utils import translation
+
+    from beneficiaries.enums import OrderStatus
+    from inventory.enums import ImportStatus
+
+    with translation.override("fr"):
+        assert str(OrderStatus.CANCELLED.label) == "Annulée"
+        assert str(ImportStatus.CANCELLED.label) == "Annulé"
