@@ -270,18 +270,16 @@ class ScrapForm(StepForm):
 
 
 class BulkStepForm(forms.Form):
-    STEPS = [
-        DeviceStatus.DIAGNOSED,
-        DeviceStatus.ERASED,
-        DeviceStatus.OS_INSTALLED,
-        DeviceStatus.READY,
-    ]
+    # In the lifecycle's order. "System installed" records the install ("os"): as a bare
+    # step it refused every device, whose install must be recorded first.
     step = forms.ChoiceField(
         label=_("Step"),
         choices=[
             ("", "—"),
-            *[(s.value, s.label) for s in STEPS],
-            ("os", _("Install a system")),
+            (DeviceStatus.DIAGNOSED.value, DeviceStatus.DIAGNOSED.label),
+            (DeviceStatus.ERASED.value, DeviceStatus.ERASED.label),
+            ("os", DeviceStatus.OS_INSTALLED.label),
+            (DeviceStatus.READY.value, DeviceStatus.READY.label),
         ],
     )
     system = forms.ModelChoiceField(
@@ -292,6 +290,11 @@ class BulkStepForm(forms.Form):
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["devices"].queryset = queryset
+        # Only the systems meant for a type of device of the list (a phone's for phones).
+        types = set(queryset.order_by().values_list("device_type", flat=True).distinct())
+        systems = OperatingSystem.objects.filter(is_active=True)
+        suited = [o.pk for o in systems if types & set(o.device_types)]
+        self.fields["system"].queryset = systems.filter(pk__in=suited)
 
     def clean(self):
         data = super().clean()

@@ -63,3 +63,21 @@ def test_a_diagnosed_fault_is_named_in_the_history_by_its_label(batch, technicia
         services.diagnosis_record(device=device, user=technician, results=results)
     note = DeviceEvent.objects.filter(device=device).latest("id").note
     assert note == "Défauts : Écran (pas de pixels morts, charnières), La batterie tient la charge"
+
+
+def test_the_bulk_step_menu_has_one_system_step_offering_systems_for_the_batch(
+    tech_client, batch, technician
+):
+    """« Système installé » was a plain step that refused every device (the install must be
+    recorded), next to the working « Installer un système »; and phones' systems were offered
+    for laptops (persona walk)."""
+    for _ in range(3):
+        make_device(batch, user=technician, device_type="laptop")
+    body = tech_client.get(reverse("reconditioning:batch_steps", args=[batch.pk])).content
+    page = body.decode()
+    step = page.split('name="step"')[1].split("</select>")[0]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', step)
+    assert [v for v, _label in options] == ["", "diagnosed", "erased", "os", "ready"]
+    assert dict(options)["os"] == "Système installé"
+    systems = page.split('name="system"')[1].split("</select>")[0]
+    assert "Linux Mint" in systems and "/e/OS" not in systems and "LineageOS" not in systems
