@@ -85,6 +85,9 @@ def bulk_apply(forms: BulkForms, devices: list[Device], user: User) -> int:
     """Record the step for `devices` (validated forms); raises BulkTransitionError listing
     the devices at fault, or ValidationError, and then writes nothing."""
     step, evidence, data = forms.step, forms.evidence, forms.data
+    changed = _changed_since_shown(devices, data)
+    if changed:
+        raise lifecycle.BulkTransitionError(changed)
     if step == S.DIAGNOSED:
         faults = {d.pk: data.getlist(f"faults_{d.pk}") for d in devices}
         bulk.diagnosis_bulk(
@@ -113,6 +116,21 @@ def bulk_apply(forms: BulkForms, devices: list[Device], user: User) -> int:
             devices=devices, to_status=forms.form.cleaned_data["step"], user=user
         )
     return len(devices)
+
+
+def _changed_since_shown(devices: list[Device], data) -> list:
+    """The devices whose status differs from the one the page showed (its `seen_<id>`): the
+    form was sent again (a double click, the back button) or someone else moved them. They
+    are refused, so that no step's evidence is recorded twice."""
+    changed = []
+    for device in devices:
+        seen = data.get(f"seen_{device.pk}") if data is not None else None
+        if seen is not None and seen != device.status:
+            message = _("Changed since this page was shown: now “%(status)s”.") % {
+                "status": device.get_status_display()
+            }
+            changed.append(lifecycle.BulkFault(device, message))
+    return changed
 
 
 def fault_groups(faults) -> list[tuple[str, list[tuple[int, str]]]]:

@@ -2,6 +2,7 @@
 session over every drive, one quality check and grade, for many devices at once. Each device
 gets its own rows and events; one refusal writes nothing and lists the devices at fault."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -205,3 +206,25 @@ def test_devices_refused_for_the_same_reason_are_one_line(tech_client, batch, la
     assert faults.count("<li>") == 1
     assert all(d.asset_tag in faults for d in laptops)
     assert "8 appareils" in faults
+
+
+def test_a_bulk_step_sent_twice_records_its_evidence_once(tech_client, batch, laptops):
+    """Submitting « Diagnostiqué » again (a double click, the back button) added a second
+    diagnosis to each of 40 devices (persona walk). The page sends each device's status as
+    shown; a device that has changed since is refused, and nothing is written."""
+    page = tech_client.get(url(batch), {"step": "diagnosed", "type": "laptop"}).content.decode()
+    seen = dict(re.findall(r'name="seen_(\d+)" value="([a-z_]+)"', page))
+    assert seen == {str(d.pk): "received" for d in laptops}
+    post = {
+        "step": "diagnosed",
+        "type": "laptop",
+        "devices": ids(laptops),
+        "all_ok": "1",
+        **{f"seen_{pk}": status for pk, status in seen.items()},
+    }
+    assert tech_client.post(url(batch), post).status_code == 302
+    again = tech_client.post(url(batch), post)
+    assert again.status_code == 200
+    faults = again.content.decode().split('id="faults"')[1].split("</ul>")[0]
+    assert "8 appareils" in faults and "Diagnostiqué" in faults
+    assert Diagnosis.objects.count() == 8
