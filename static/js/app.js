@@ -16,15 +16,33 @@
       event.target.select();
     }
   });
-  // A "select all" checkbox: data-select-all names the checkboxes it toggles.
+  // A "select all" checkbox: data-select-all names the checkboxes it toggles. It also says
+  // what they are: ticked when all are (a page shown again after an error keeps its ticks),
+  // half-ticked when some are.
+  function members(box) {
+    return (box.form || document).querySelectorAll(
+      'input[type=checkbox][name="' + box.dataset.selectAll + '"]'
+    );
+  }
+  function syncSelectAll(root) {
+    root.querySelectorAll("input[data-select-all]").forEach(function (box) {
+      const all = Array.prototype.slice.call(members(box));
+      const ticked = all.filter(function (c) { return c.checked; }).length;
+      box.checked = all.length > 0 && ticked === all.length;
+      box.indeterminate = ticked > 0 && ticked < all.length;
+    });
+  }
   document.addEventListener("change", function (event) {
     const box = event.target;
-    if (!box.matches || !box.matches("input[data-select-all]")) return;
-    (box.form || document)
-      .querySelectorAll('input[type=checkbox][name="' + box.dataset.selectAll + '"]')
-      .forEach(function (c) {
+    if (!box.matches) return;
+    if (box.matches("input[data-select-all]")) {
+      members(box).forEach(function (c) {
         c.checked = box.checked;
       });
+      box.indeterminate = false;
+    } else if (box.matches("input[type=checkbox]")) {
+      syncSelectAll(box.form || document);
+    }
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -33,8 +51,10 @@
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       sizeBars(document);
+      syncSelectAll(document);
     });
   } else {
     sizeBars(document);
+    syncSelectAll(document);
   }
 })();

@@ -38,3 +38,28 @@ def test_scanning_ticks_the_devices_and_never_submits(live_server, browser_page,
     scan.press("Enter")
     assert page.locator(f"#dev-{third.pk}").is_checked()
     assert "3 sélectionné(s)" in page.locator("#bulk-scan-status").inner_text()
+
+
+def test_a_page_shown_again_after_an_error_ticks_its_select_all(live_server, browser_page, seeded):
+    """After a refused step the rows stayed ticked but « tout sélectionner » came back
+    unticked (persona walk): the box says what the rows are."""
+    page, base = browser_page, live_server.url
+    batch = next(
+        b
+        for b in CollectionBatch.objects.order_by("pk")
+        if b.devices.exclude(status__in=[S.SCRAPPED, S.ALLOCATED]).count() >= 3
+    )
+    login(page, base, "technicien")
+    page.goto(f"{base}/lots/{batch.pk}/etapes/")
+    select_all = page.locator("input[data-select-all]")
+    select_all.check()
+    page.locator("select[name=step]").select_option("")
+    with page.expect_navigation():
+        page.locator("button.primary", has_text="Appliquer").click(no_wait_after=True)
+    rows = page.locator('input[type=checkbox][name="devices"]')
+    assert rows.count() >= 3
+    assert all(rows.nth(i).is_checked() for i in range(rows.count()))
+    assert select_all.is_checked()
+    rows.first.uncheck()
+    assert not select_all.is_checked()
+    assert select_all.evaluate("box => box.indeterminate")
