@@ -2,6 +2,7 @@
 nothing; the same importer from the command line."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -272,3 +273,14 @@ def test_export_writes_the_keyboard_as_the_screens_name_it(tech_client, batch):
     body = tech_client.get(reverse("inventory:device_list"), {"export": "csv"}).content
     text = body.decode("utf-8-sig")
     assert "AZERTY (français)" in text and "azerty_fr" not in text
+
+
+def test_the_preview_shows_each_rows_errors_next_to_its_line(
+    tech_client, batch, django_capture_on_commit_callbacks
+):
+    """After a dozen columns the « Erreurs » column was off screen (persona walk)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(tech_client, batch, BAD_CSV, "bad.csv")
+    page = tech_client.get(response.url).content.decode()
+    headers = page.split('id="preview"')[1].split("</thead>")[0]
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", headers)[:2] == ["Ligne", "Erreurs"]
