@@ -24,7 +24,7 @@ from .enums import (
     KeyboardLayout,
     StorageKind,
 )
-from .values import WEIGHT_MAX_KG, WEIGHT_MIN_KG
+from .values import WEIGHT_MAX_KG, WEIGHT_MIN_KG, gigabytes
 
 
 class AppendOnlyError(Exception):
@@ -495,10 +495,8 @@ class Device(models.Model):
     def ram_display(self) -> str:
         if not self.ram_mb:
             return ""
-        if self.ram_mb >= 1024 and self.ram_mb % 1024 == 0:
-            return _("%(n)s GB") % {"n": self.ram_mb // 1024}
         if self.ram_mb >= 1024:
-            return _("%(n)s GB") % {"n": f"{self.ram_mb / 1024:.1f}"}
+            return _("%(n)s GB") % {"n": gigabytes(self.ram_mb)}
         return _("%(n)s MB") % {"n": self.ram_mb}
 
 

@@ -111,6 +111,12 @@ def _parse_ram_mb(cleaned: str) -> int:
     return megabytes
 
 
+def gigabytes(mb: int) -> int | float:
+    """Megabytes of memory as the screens say them in GB: whole, or to one decimal."""
+    gb = mb / 1024
+    return int(gb) if gb.is_integer() else round(gb, 1)
+
+
 def parse_ram_mb(text: str) -> int | None:
     """Memory in megabytes (1 Go = 1024 Mo); a bare number is Mo from 256 up, Go below."""
     cleaned = _clean(text)

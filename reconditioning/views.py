@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -78,10 +78,8 @@ def queue(request):
     for group in groups:
         group["count"] = sum(counts[s][0] for s in group["statuses"])
         group["more"] = any(counts[s][1] for s in group["statuses"])
-    every_step = sort.links_query.copy()
+    every_step = QueryDict(sort.page_query, mutable=True)  # the filters and order, no step
     every_step.pop("step", None)
-    if not sort.is_default:
-        every_step["sort"] = sort.param
     return render(
         request,
         "reconditioning/queue.html",

@@ -51,9 +51,5 @@ def chain_audit_view(request):
     return render(
         request,
         "reports/chain_audit.html",
-        {
-            "audit": audit,
-            "audited_at": audited_at,
-            "large": large,
-        },
+        {"audit": audit, "audited_at": audited_at, "large": large},
     )

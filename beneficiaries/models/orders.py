@@ -12,6 +12,7 @@ from accounts.models import Organisation
 from accounts.permissions import ScopedQuerySet
 from inventory.enums import DeviceType, Grade
 from inventory.models import AppendOnlyModel, Device
+from inventory.values import gigabytes
 
 from ..enums import OrderStatus
 from .people import Person
@@ -129,10 +130,7 @@ class OrderLine(models.Model):
     @property
     def min_ram_gb(self) -> float | int | None:
         """The minimum as the order form asks it, in GB (stored in MB, as devices are)."""
-        if not self.min_ram_mb:
-            return None
-        gb = self.min_ram_mb / 1024
-        return int(gb) if gb.is_integer() else round(gb, 1)
+        return gigabytes(self.min_ram_mb) if self.min_ram_mb else None
 
 
 class Reservation(models.Model):
