@@ -11,13 +11,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Excel refuses longer sheet titles.
 SHEET_TITLE_MAX = 31
+# Dates as French spreadsheets read and show them (day first); XLSX cells stay dates.
+CSV_DATE, CSV_DATETIME = "%d/%m/%Y", "%d/%m/%Y %H:%M"
+XLSX_DATE, XLSX_DATETIME = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 
 
 def escape_cell(value):
@@ -28,10 +33,19 @@ def escape_cell(value):
     return value
 
 
+def _local(value):
+    """An aware datetime in local time without its zone (spreadsheets know no time zones)."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
 def _xlsx_cell(value):
-    value = escape_cell(value)
+    value = _local(escape_cell(value))
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XLSX cannot hold
     kept = (str, int, float, bool, datetime.date, datetime.time, datetime.timedelta)
     if value is not None and not isinstance(value, kept):
         return escape_cell(str(value))  # anything else is shown as its text
@@ -45,6 +59,11 @@ def _csv_cell(value, decimal_comma: bool):
         # Fixed point (a Decimal may print as "1E+2"), no grouping: the spreadsheet reads it.
         text = format(value, "f") if isinstance(value, Decimal) else repr(value)
         return text.replace(".", ",")
+    if decimal_comma and isinstance(value, datetime.date):
+        value = _local(value)
+        if isinstance(value, datetime.datetime):
+            return value.strftime(CSV_DATETIME)
+        return value.strftime(CSV_DATE)
     return escape_cell(value)
 
 
@@ -76,7 +95,13 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
         first = False
         ws.title = str(sheet.title)[:SHEET_TITLE_MAX]
         for row in sheet.rows:
-            ws.append([_xlsx_cell(v) for v in row])
+            cells = [_xlsx_cell(v) for v in row]
+            ws.append(cells)
+            for column, value in enumerate(cells, start=1):
+                if isinstance(value, datetime.date):
+                    ws.cell(row=ws.max_row, column=column).number_format = (
+                        XLSX_DATETIME if isinstance(value, datetime.datetime) else XLSX_DATE
+                    )
         if sheet.bold_first_cell:
             ws["A1"].font = Font(bold=True)
     buffer = io.BytesIO()

@@ -55,3 +55,28 @@ def test_an_erasure_older_than_the_backup_is_not_replayed(tmp_path, person):  # 
     call_command("replay_erasures", "--since", "2026-01-01", "--from", str(listing))
     person.refresh_from_db()
     assert person.last_name == "Traoré"
+
+
+def test_an_erasure_just_after_midnight_in_paris_is_replayed(
+    tmp_path,
+    coordinator,
+    person,  # noqa: F811
+):
+    """The backup's date is a local date: an erasure at 00:30 in Paris (23:30 UTC the day
+    before) is after a backup of that day and must be replayed, not taken as in the backup."""
+    import datetime
+
+    backup = serializers.serialize("json", Person.objects.filter(pk=person.pk))
+    privacy.person_erase(person=person, user=coordinator)
+    AuditLog.objects.filter(action="erase").update(
+        at=datetime.datetime(2026, 12, 7, 23, 30, tzinfo=datetime.UTC)
+    )
+    listing = tmp_path / "erasures.json"
+    call_command("replay_erasures", "--since", "2026-12-08", "--export", str(listing))
+    assert len(json.loads(listing.read_text())) == 1
+    for obj in serializers.deserialize("json", backup):
+        obj.save()
+    AuditLog.objects.filter(action="erase").delete()
+    call_command("replay_erasures", "--since", "2026-12-08", "--from", str(listing))
+    person.refresh_from_db()
+    assert person.last_name == "" and person.anonymised_at

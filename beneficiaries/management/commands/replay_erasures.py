@@ -7,10 +7,11 @@ On the restored database:
 See docs/privacy.md, "Backups and erasure"."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from beneficiaries import privacy
 
@@ -41,8 +42,9 @@ class Command(BaseCommand):
             raise CommandError(f"{source}: {exc}") from exc
         counts = {"erased": 0, "already": 0, "missing": 0}
         for person_id, at, by in rows:
-            # An erasure logged before the backup's date is in the backup already.
-            if at and date.fromisoformat(at[:10]) < since:
+            # An erasure logged before the backup's date is in the backup already. The date is
+            # the local one, as --since is (at 00:30 in Paris the UTC date is the day before).
+            if at and _local_date(at) < since:
                 counts["already"] += 1
                 continue
             counts[privacy.erasure_replay(person_id=person_id, at=at, by=by)] += 1
@@ -53,3 +55,8 @@ class Command(BaseCommand):
             f"{counts['erased']} erased again, {counts['already']} already erased, "
             f"{counts['missing']} not in this database; retention: {anonymised} anonymised"
         )
+
+
+def _local_date(at: str) -> date:
+    moment = datetime.fromisoformat(at)
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
