@@ -73,11 +73,22 @@ def erasure_bulk(*, devices: Sequence[Device], user: User, **session):
 
 
 def quality_check_bulk(
-    *, devices: Sequence[Device], user: User, results: dict, grade: str, notes: str = ""
+    *,
+    devices: Sequence[Device],
+    user: User,
+    results: dict,
+    grade: str,
+    notes: str = "",
+    accept_faults: bool = False,
 ):
     def record(device):
         return services.quality_check_record(
-            device=device, user=user, results=results, grade=grade, notes=notes
+            device=device,
+            user=user,
+            results=results,
+            grade=grade,
+            notes=notes,
+            accept_faults=accept_faults,
         )
 
     return _each(devices, record)

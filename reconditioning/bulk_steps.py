@@ -106,6 +106,7 @@ def bulk_apply(forms: BulkForms, devices: list[Device], user: User) -> int:
             results=evidence.results(),
             grade=evidence.cleaned_data["grade"],
             notes=evidence.cleaned_data["notes"],
+            accept_faults=evidence.cleaned_data["accept_faults"],
         )
     elif forms.form.cleaned_data["step"] == "os":
         services.os_install_bulk(

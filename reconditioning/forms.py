@@ -8,6 +8,7 @@ from inventory.enums import DeviceStatus, Grade
 from inventory.forms import ParsedCharField
 from inventory.values import parse_storage
 
+from . import lifecycle
 from .checklists import GRADE_CRITERIA, NEEDS_IMEI, QA_CRITERIA, checks_for
 from .enums import (
     CheckResult,
@@ -251,6 +252,23 @@ class QualityCheckForm(StepForm):
             )
         self.order_fields([f"qa_{key}" for key, _l in QA_CRITERIA])
         self.grade_criteria = GRADE_CRITERIA
+        faults = (
+            lifecycle.unrepaired_faults(device)
+            if device.status == DeviceStatus.OS_INSTALLED
+            else []
+        )
+        if faults:
+            self.fields["accept_faults"] = forms.BooleanField(
+                required=False,
+                label=_(
+                    "The device goes out with these checks at fault, with no repair since: "
+                    "%(faults)s"
+                )
+                % {"faults": lifecycle.fault_labels(device, faults)},
+                help_text=_(
+                    "Without this box, a device that passes is refused: record the repair first."
+                ),
+            )
 
     def criteria_fields(self):
         return [self[f"qa_{key}"] for key, _l in QA_CRITERIA]
@@ -355,6 +373,13 @@ class BulkErasureForm(forms.Form):
 
 class BulkQualityCheckForm(forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices, widget=forms.RadioSelect)
+    accept_faults = forms.BooleanField(
+        required=False,
+        label=_(
+            "Devices with checks at fault in their diagnosis and no repair since go out with them"
+        ),
+        help_text=_("Without this box, such devices are refused: record their repair first."),
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -12,6 +12,7 @@ from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import Device, DeviceEvent, milestone_updates
 
+from .checklists import checks_for
 from .enums import ErasureResult
 from .models import (
     Diagnosis,
@@ -152,6 +153,34 @@ def latest_quality_check(device: Device):
     )
 
 
+def unrepaired_faults(device: Device) -> list[str]:
+    """The checklist items the last diagnosis of this cycle found at fault, when no repair
+    was recorded after it: a device does not become ready with them unless its quality check
+    accepts them, so that nobody hands over a known defect without saying so."""
+    diagnosis = (
+        _since(Diagnosis.objects.filter(device=device), device)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    if diagnosis is None or not diagnosis.faults:
+        return []
+    if Repair.objects.filter(device=device, recorded_at__gte=diagnosis.recorded_at).exists():
+        return []
+    return diagnosis.faults
+
+
+def fault_labels(device: Device, keys: Iterable[str]) -> str:
+    labels = dict(checks_for(device.device_type))
+    return "; ".join(str(labels.get(key, key)) for key in keys)  # labels hold commas
+
+
+def faults_refusal(device: Device, faults: Sequence[str]) -> str:
+    return _(
+        "Checks at fault in the diagnosis, with no repair since: %(faults)s. Record the "
+        "repair, or accept them in the quality check (the device then goes out with them)."
+    ) % {"faults": fault_labels(device, faults)}
+
+
 def _guard_ready(device: Device) -> str | None:
     erased = _guard_erased(device)
     if erased:
@@ -161,6 +190,9 @@ def _guard_ready(device: Device) -> str | None:
         return _("The quality check must be recorded and passed.")
     if not check.grade:
         return _("The quality check must give a grade (A, B or C).")
+    left = [f for f in unrepaired_faults(device) if f not in (check.faults_accepted or [])]
+    if left:
+        return faults_refusal(device, left)
     return None
 
 

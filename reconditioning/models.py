@@ -319,6 +319,9 @@ class QualityCheck(Evidence):
     results = models.JSONField(_("results"), default=dict)
     passed = models.BooleanField(_("passed"))
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    # The diagnosis's faults that no repair dealt with and that the technician accepted: the
+    # device goes out with them, and says so (lifecycle.unrepaired_faults).
+    faults_accepted = models.JSONField(_("faults accepted as they are"), default=list, blank=True)
 
     class Meta(Evidence.Meta):
         verbose_name = _("quality check")

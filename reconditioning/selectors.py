@@ -17,7 +17,7 @@ from inventory.models import CollectionBatch, Device, StorageDrive
 
 from .checklists import QA_CRITERIA, checks_for
 from .enums import NistRevision
-from .lifecycle import DRIVE_CHANGE_STATUSES
+from .lifecycle import DRIVE_CHANGE_STATUSES, fault_labels
 
 
 @dataclass
@@ -114,6 +114,10 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
         ]
         if q.grade:
             details.append((_("Grade"), q.grade))
+        if q.faults_accepted:
+            details.append(
+                (_("Goes out with these checks at fault"), fault_labels(device, q.faults_accepted))
+            )
         entries.append(
             TimelineEntry(
                 q.recorded_at,

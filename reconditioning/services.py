@@ -640,8 +640,11 @@ def quality_check_record(
     grade: str = "",
     notes: str = "",
     expected_status: str | None = None,
+    accept_faults: bool = False,
 ) -> QualityCheck:
-    """Record the QA check; passed with a grade, the device becomes ready."""
+    """Record the QA check; passed with a grade, the device becomes ready. Faults the
+    diagnosis found and no repair dealt with must be accepted (`accept_faults`): they are
+    recorded with the check, or nothing is recorded."""
     device = _lock(device, expected_status)
     if device.status != S.OS_INSTALLED:
         raise ValidationError(_("The quality check comes after the system installation."))
@@ -656,6 +659,9 @@ def quality_check_record(
     passed = all(results.get(key) for key in keys)
     if passed and not grade:
         raise ValidationError(_("Give a grade (A, B or C) to a device that passes."))
+    faults = lifecycle.unrepaired_faults(device) if passed else []
+    if faults and not accept_faults:
+        raise ValidationError(lifecycle.faults_refusal(device, faults))
     check = QualityCheck.objects.create(
         device=device,
         recorded_by=user,
@@ -663,6 +669,7 @@ def quality_check_record(
         passed=passed,
         grade=grade if passed else "",
         notes=notes,
+        faults_accepted=faults,
     )
     if passed:
         _step(device, S.READY, user, _("Grade %(grade)s") % {"grade": grade})

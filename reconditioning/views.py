@@ -159,7 +159,12 @@ def _record(step: str, form, device, user) -> None:
             **common, system=data["system"], override_reason=data["override_reason"]
         )
     elif step == "controle":
-        services.quality_check_record(**common, results=form.results(), grade=data["grade"])
+        services.quality_check_record(
+            **common,
+            results=form.results(),
+            grade=data["grade"],
+            accept_faults=data.get("accept_faults", False),
+        )
     elif step == "rebut":
         services.scrap_record(
             **common,
