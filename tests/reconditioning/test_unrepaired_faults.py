@@ -123,6 +123,8 @@ def test_bulk_check_refuses_the_faulty_devices_unless_accepted(tech_client, batc
     faulty = installed_with(batch, technician, "battery")
     devices = [*clean, faulty]
     url = reverse("reconditioning:batch_steps", args=[batch.pk])
+    shown = tech_client.get(url, {"step": "ready"}).content.decode()
+    assert 'name="accept_faults"' in shown and "partent avec eux" in shown
     post = {"step": "ready", "devices": [d.pk for d in devices], "grade": "B"}
     post |= {f"qa_{k}": "yes" for k, _l in QA_CRITERIA}
     refused = tech_client.post(url, post)
