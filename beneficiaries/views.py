@@ -368,6 +368,11 @@ def session_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            messages.success(
+                request,
+                _("Session “%(session)s” created: enrol the people who will attend it.")
+                % {"session": session},
+            )
             return redirect(session)
     return render(
         request, "beneficiaries/form.html", {"form": form, "title": _("New training session")}
@@ -382,13 +387,25 @@ def session_detail(request, pk):
     people = Person.objects.visible_to(request.user).filter(structure=session.structure)
     enrol_form = EnrolForm(request.POST or None, people=people.exclude(enrolments__session=session))
     if request.method == "POST" and "enrol" in request.POST and enrol_form.is_valid():
+        person = enrol_form.cleaned_data["person"]
         try:
-            services.enrol(
-                session=session, person=enrol_form.cleaned_data["person"], user=request.user
-            )
+            services.enrol(session=session, person=person, user=request.user)
         except (ValidationError, PermissionDenied) as exc:
             _errors(request, exc)
+        else:
+            taken = session.enrolments.count()
+            messages.success(
+                request,
+                ngettext(
+                    "%(person)s is enrolled: %(n)s of %(capacity)s place taken.",
+                    "%(person)s is enrolled: %(n)s of %(capacity)s places taken.",
+                    taken,
+                )
+                % {"person": person, "n": taken, "capacity": session.capacity},
+            )
         return redirect(session)
+    # An invalid choice (nobody chosen, someone enrolled meanwhile) falls through to the page
+    # with the form's error: it was a redirect that said nothing.
     if request.method == "POST" and "attendance" in request.POST:
         present = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
         try:

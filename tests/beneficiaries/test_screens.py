@@ -105,7 +105,16 @@ def test_session_enrol_and_attendance_screens(med_client, person, programme):
     )
     session = TrainingSession.objects.get()
     assert r.url == session.get_absolute_url()
-    med_client.post(session.get_absolute_url(), {"enrol": "1", "person": person.pk})
+    created = med_client.get(r.url).content.decode()
+    assert "créée : inscrivez les personnes" in created  # said, not only redirected
+    # Nobody chosen: the page says so and enrols nobody.
+    empty = med_client.post(session.get_absolute_url(), {"enrol": "1", "person": ""})
+    assert empty.status_code == 200 and "Ce champ est obligatoire" in empty.content.decode()
+    assert not session.enrolments.exists()
+    enrolled = med_client.post(
+        session.get_absolute_url(), {"enrol": "1", "person": person.pk}, follow=True
+    )
+    assert "1 place prise sur 6" in enrolled.content.decode()
     med_client.post(session.get_absolute_url(), {"attendance": "1", "present": [person.pk]})
     page = med_client.get(person.get_absolute_url()).content.decode()
     assert 'class="badge ready">complète' in page
