@@ -294,6 +294,15 @@ def _nwipe_upload(request, devices, target, back):
     )
 
 
+def _with_posted_faults(devices, post) -> list:
+    """The devices, each with the faults ticked for it in the form sent (shown again after a
+    refusal, so that 40 rows of faults are not to be ticked again)."""
+    rows = list(devices)
+    for device in rows:
+        device.posted_faults = set(post.getlist(f"faults_{device.pk}"))
+    return rows
+
+
 def batch_steps(request, pk):
     """Bulk: select devices of a batch and record one step's evidence for all (diagnosis
     checklist, erasure session, quality check), install one system, or apply a transition —
@@ -340,7 +349,7 @@ def batch_steps(request, pk):
             "device_type": forms.device_type,
             "device_types": DeviceType.choices,
             "checks": checks_for(forms.device_type),
-            "devices": forms.devices.select_related("location"),
+            "devices": _with_posted_faults(forms.devices.select_related("location"), request.POST),
             "fault_groups": bulk_steps.fault_groups(
                 (f.device.pk, f.device.asset_tag, f.message) for f in faults
             ),

@@ -82,11 +82,25 @@ def test_one_checklist_diagnoses_eight_laptops_with_one_exception(tech_client, b
 
 
 def test_an_unanswered_bulk_checklist_records_nothing(tech_client, batch, laptops):
+    faulty = laptops[2].pk
     response = tech_client.post(
-        url(batch), {"step": "diagnosed", "type": "laptop", "devices": ids(laptops)}
+        url(batch),
+        {
+            "step": "diagnosed",
+            "type": "laptop",
+            "devices": ids(laptops),
+            f"faults_{faulty}": ["battery", "webcam"],
+        },
     )
-    assert response.status_code == 200 and "Répondez à cet élément." in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200 and "Répondez à cet élément." in body
     assert not Diagnosis.objects.exists()
+    # Each row's faults are boxes folded under one line, and the ones ticked stay ticked.
+    kept = re.findall(rf'name="faults_{faulty}" value="(\w+)" checked', body)
+    assert sorted(kept) == ["battery", "webcam"]
+    assert "<select multiple" not in body
+    assert body.count('<details class="row-faults" open>') == 1
+    assert body.count('<details class="row-faults">') == len(laptops) - 1
 
 
 SESSION = {
