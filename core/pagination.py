@@ -91,42 +91,68 @@ class KeysetPage:
     first: bool
     count_label: str | None = None
     count: int | None = None
+    prev_before: int | None = None  # the first row's id, when rows come before this page
 
 
-def keyset_page(qs, *, after: str | None, size: int = 50, keyset=None) -> KeysetPage:
-    """Newest first on the primary key; `after` is the last id of the previous page.
+def _cursor(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def keyset_page(
+    qs, *, after: str | None, before: str | None = None, size: int = 50, keyset=None
+) -> KeysetPage:
+    """Newest first on the primary key; `after` is the last id of the previous page, `before`
+    the first id of the next one (the way back: the same order read backwards from it).
 
     `keyset`: (expression, descending) to page on that expression then the primary key, as
-    core.sorting orders a list; the expression must never be NULL. The cursor stays the last
-    row's id: the value to start after is read from that row (one indexed query, from page 2)."""
-    try:
-        after_id = int(after) if after else None
-    except ValueError:
-        after_id = None
+    core.sorting orders a list; the expression must never be NULL. The cursor stays a row's id:
+    the value to start from is read from that row (one indexed query, from page 2)."""
+    after_id = _cursor(after)
+    before_id = _cursor(before) if after_id is None else None
+    cursor_id = after_id if after_id is not None else before_id
+    backward = before_id is not None
     if keyset is None:
-        if after_id is not None:
-            qs = qs.filter(pk__lt=after_id)
-        rows = list(qs.order_by("-pk")[: size + 1])
+        if cursor_id is not None:
+            qs = qs.filter(pk__gt=cursor_id) if backward else qs.filter(pk__lt=cursor_id)
+        rows = list(qs.order_by("pk" if backward else "-pk")[: size + 1])
     else:
         expr, desc = keyset
-        if after_id is not None:
-            anchor = qs.filter(pk=after_id).annotate(keyset_anchor=expr)
+        if cursor_id is not None:
+            anchor = qs.filter(pk=cursor_id).annotate(keyset_anchor=expr)
             anchor = list(anchor.values_list("keyset_anchor", flat=True)[:1])
         qs = qs.alias(keyset_value=expr)
-        if after_id is not None:
+        if cursor_id is not None:
             if anchor:
-                op = "lt" if desc else "gt"
+                op = "lt" if desc != backward else "gt"  # backwards: the other side
                 qs = qs.filter(
                     Q(**{f"keyset_value__{op}": anchor[0]})
-                    | Q(keyset_value=anchor[0], **{f"pk__{op}": after_id})
+                    | Q(keyset_value=anchor[0], **{f"pk__{op}": cursor_id})
                 )
             else:  # the row is gone or hidden: start again from the first page
-                after_id = None
-        ordering = (F("keyset_value").desc(), F("pk").desc()) if desc else ("keyset_value", "pk")
+                cursor_id, backward = None, False
+        reading_desc = desc != backward
+        ordering = (
+            (F("keyset_value").desc(), F("pk").desc()) if reading_desc else ("keyset_value", "pk")
+        )
         rows = list(qs.order_by(*ordering)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    return KeysetPage(rows, rows[-1].pk if more and rows else None, after_id is None)
+    if backward:
+        rows.reverse()
+        first = not more
+        return KeysetPage(
+            rows, rows[-1].pk if rows else None, first, prev_before=None if first else rows[0].pk
+        )
+    first = cursor_id is None
+    return KeysetPage(
+        rows,
+        rows[-1].pk if more and rows else None,
+        first,
+        prev_before=rows[0].pk if rows and not first else None,
+    )
 
 
 def estimated_count(model) -> int | None:

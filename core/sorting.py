@@ -17,7 +17,7 @@ from django.http import QueryDict
 __all__ = ["PAGING_PARAMS", "Sort", "choice_order", "natural_key", "sort_for"]
 
 # Parameters a header link drops: a new order starts again at the first page.
-PAGING_PARAMS = ("page", "after", "export")
+PAGING_PARAMS = ("page", "after", "before", "export")
 
 
 def natural_key(text: str) -> list:

@@ -354,6 +354,7 @@ def device_list(request):
             # its URL only: inventory never imports reports).
             query = request.GET.copy()
             query.pop("after", None)
+            query.pop("before", None)
             return redirect(f"{reverse('inventory:device_export_request')}?{query.urlencode()}")
         with reading_replica():
             data = devices_export(devices, fmt)
@@ -367,7 +368,9 @@ def device_list(request):
     sort = sort_for(request, DEVICE_SORTS, DEVICE_DEFAULT_SORT)
     # The default order is the keyset on the primary key alone (the workshop index).
     keyset = None if sort.is_default else sort.keyset
-    page = keyset_page(devices, after=request.GET.get("after"), keyset=keyset)
+    page = keyset_page(
+        devices, after=request.GET.get("after"), before=request.GET.get("before"), keyset=keyset
+    )
     # Counting a million rows on every page costs more than the page: capped count when
     # filtered (or on small tables), the planner's estimate for a whole large table.
     # The table's estimate is the answer only for someone who sees the whole table.

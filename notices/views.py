@@ -17,7 +17,9 @@ from .models import Notice
 
 def notice_list(request):
     notices = Notice.objects.visible_to(request.user)
-    page = keyset_page(notices, after=request.GET.get("after"), size=50)
+    page = keyset_page(
+        notices, after=request.GET.get("after"), before=request.GET.get("before"), size=50
+    )
     return render(
         request,
         "notices/notice_list.html",

@@ -51,3 +51,38 @@ def test_filtered_count_is_capped(tech_client, batch, monkeypatch):
 def test_bad_cursor_is_the_first_page(tech_client, batch):
     make_device(batch)
     assert tech_client.get(reverse("inventory:device_list"), {"after": "abc"}).status_code == 200
+
+
+@pytest.mark.parametrize("sort", [None, "model", "-model"])
+def test_previous_pages_are_the_same_pages_read_back(tech_client, batch, sort):
+    """The list had only « Suivant »: going back meant starting again from the first page
+    (persona walk). « Précédent » reads the same order backwards from the page's first row."""
+    for i in range(120):
+        make_device(batch, model=f"Model {i % 7}")
+    url = reverse("inventory:device_list")
+    base = {"sort": sort} if sort else {}
+    forward, params = [], dict(base)
+    while True:
+        page = tech_client.get(url, params).context["page"]
+        forward.append([d.pk for d in page.object_list])
+        if not page.next_after:
+            break
+        params = base | {"after": page.next_after}
+    assert len(forward) == 3 and len({pk for p in forward for pk in p}) == 120
+    response = tech_client.get(url, base | {"after": forward[1][-1]})  # the third page
+    page = response.context["page"]
+    assert 'rel="prev"' in response.content.decode()
+    back = []
+    while page.prev_before:
+        response = tech_client.get(url, base | {"before": page.prev_before})
+        page = response.context["page"]
+        back.append([d.pk for d in page.object_list])
+    assert back == [forward[1], forward[0]]
+    assert page.first and 'rel="prev"' not in response.content.decode()
+    assert page.next_after == forward[0][-1]  # and forward again from there
+
+
+def test_bad_before_cursor_is_the_first_page(tech_client, batch):
+    make_device(batch)
+    r = tech_client.get(reverse("inventory:device_list"), {"before": "abc"})
+    assert r.status_code == 200 and r.context["page"].first

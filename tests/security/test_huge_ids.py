@@ -30,6 +30,8 @@ SCREENS = [
     ("inventory:device_list", "batch={n}"),
     ("inventory:device_list", "location={n}"),
     ("inventory:device_list", "after={n}"),
+    ("inventory:device_list", "before={n}"),
+    ("inventory:device_list", "sort=model&before={n}"),
     ("inventory:device_list", "batch={n}&export=csv"),
     ("reconditioning:queue", "batch={n}"),
     ("reconditioning:queue", "location={n}"),
