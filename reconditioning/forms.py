@@ -269,6 +269,7 @@ class QualityCheckForm(StepForm):
                     "Without this box, a device that passes is refused: record the repair first."
                 ),
             )
+            self.order_fields(["accept_faults"])  # above the notes (criteria have their own order)
 
     def criteria_fields(self):
         return [self[f"qa_{key}"] for key, _l in QA_CRITERIA]

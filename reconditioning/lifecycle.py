@@ -171,7 +171,7 @@ def unrepaired_faults(device: Device) -> list[str]:
 
 def fault_labels(device: Device, keys: Iterable[str]) -> str:
     labels = dict(checks_for(device.device_type))
-    return "; ".join(str(labels.get(key, key)) for key in keys)  # labels hold commas
+    return " · ".join(str(labels.get(key, key)) for key in keys)  # labels hold commas
 
 
 def faults_refusal(device: Device, faults: Sequence[str]) -> str:
