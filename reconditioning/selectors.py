@@ -71,9 +71,10 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
         if r.technique:
             details.append((_("Tool's method"), r.technique))
         if r.started_at and r.ended_at:
-            details.append(
-                (_("Dates"), f"{_local(r.started_at):%Y-%m-%d %H:%M} → {_local(r.ended_at):%H:%M}")
-            )
+            start, end = _local(r.started_at), _local(r.ended_at)
+            # The end's date too when it is another day (23:54 → 00:34 read as backwards).
+            shown_end = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d/%m/%Y %H:%M}"
+            details.append((_("Dates"), f"{start:%d/%m/%Y %H:%M} → {shown_end}"))
         if r.passes is not None:
             details.append((_("Passes"), str(r.passes)))
         details.append((_("Verification"), r.get_verification_display()))

@@ -135,3 +135,19 @@ def test_bulk_check_refuses_the_faulty_devices_unless_accepted(tech_client, batc
     assert tech_client.post(url, post | {"accept_faults": "on"}).status_code == 302
     accepted = dict(QualityCheck.objects.values_list("device_id", "faults_accepted"))
     assert accepted == {d.pk: [] for d in clean} | {faulty.pk: ["battery"]}
+
+
+def test_an_erasure_across_midnight_shows_both_dates(tech_client, batch, technician):
+    """« 2026-12-07 23:54 → 00:34 » read as an end before the start: the end's date is
+    written when it is another day, day first as on the rest of the page."""
+    from datetime import datetime
+
+    from reconditioning.models import ErasureRecord
+
+    device = installed_with(batch, technician)
+    start = timezone.make_aware(datetime(2026, 12, 7, 23, 54))
+    ErasureRecord.objects.filter(device=device).update(
+        started_at=start, ended_at=start + timedelta(minutes=40)
+    )
+    page = tech_client.get(device.get_absolute_url()).content.decode()
+    assert "07/12/2026 23:54 → 08/12/2026 00:34" in page
