@@ -30,6 +30,33 @@ def test_capped_counts_count_each_value_up_to_the_cap_in_one_query(workshop, tec
     }
 
 
+@pytest.mark.parametrize(
+    ("scope", "field", "values"),
+    [
+        ({}, "status", S.values),
+        ({"status": S.READY}, "device_type", ["laptop", "tablet", "desktop"]),
+        # The value also in the scope's own filter: each value is compiled on its own.
+        ({"device_type": "laptop"}, "device_type", ["laptop", "tablet"]),
+        ({"status__in": [S.READY, S.RECEIVED]}, "status", [S.READY, S.RECEIVED, S.ERASED]),
+    ],
+)
+def test_capped_counts_compiled_once_count_like_python(workshop, technician, scope, field, values):
+    """The subquery is compiled once and its value swapped for each of the others: the counts
+    are those of counting each value on its own, whatever the scope's own filters."""
+    batch = make_batch(workshop, user=technician)
+    kinds = ["laptop", "laptop", "tablet", "desktop", "laptop", "tablet"]
+    devices = [make_device(batch, user=technician, device_type=k) for k in kinds]
+    statuses = [S.READY, S.READY, S.READY, S.ERASED, S.RECEIVED, S.READY]
+    for device, status in zip(devices, statuses, strict=True):
+        Device.objects.filter(pk=device.pk).update(status=status)
+    qs = Device.objects.filter(**scope)
+    expected = {}
+    for value in values:
+        n = qs.filter(**{field: value}).count()
+        expected[value] = (min(n, 2), n > 2)
+    assert capped_counts(qs, field, values, cap=2) == expected
+
+
 def test_capped_counts_of_nothing_visible_are_zero(db):
     assert capped_counts(Device.objects.none(), "status", [S.READY]) == {S.READY: (0, False)}
 
