@@ -72,7 +72,7 @@ def devices_filtered(user, data) -> tuple[DeviceFilter, object]:
     """The device list's rows for the user under the list's filters (`data`: the query
     string, or None): (filterset, queryset). The screen, its export and the export built as a
     report job share it, so a job exports what the list showed."""
-    qs = Device.objects.visible_to(user).with_list_related().prefetch_related("drives")
+    qs = Device.objects.visible_to(user).with_list_related().with_row_drives()
     filterset = DeviceFilter(data or None, queryset=qs, user=user)
     return filterset, (filterset.qs if filterset.is_bound else qs)
 

@@ -237,6 +237,11 @@ class DeviceQuerySet(WorkshopScopedQuerySet):
     def with_list_related(self):
         return self.select_related("batch", "location")
 
+    def with_row_drives(self):
+        """The current drives of each device as a list (`row_drives`), for the tables' rows:
+        a plain prefetch also builds a queryset per device, a tenth of a 50-row page."""
+        return self.prefetch_related(models.Prefetch("drives", to_attr="row_drives"))
+
     def search(self, text: str):
         """One search for the list and the scan box: asset tag, serial (partial, any case),
         model, manufacturer and donor. PostgreSQL answers the partial matches from the trigram
@@ -515,6 +520,12 @@ def milestone_updates(to_status: str, at) -> dict:
     if name is None:
         return {}
     return {name: Coalesce(F(name), Value(at), output_field=models.DateTimeField())}
+
+
+def current_drives(device) -> list:
+    """The device's current drives: the list with_row_drives read, or a query."""
+    found = getattr(device, "row_drives", None)
+    return list(device.drives.all()) if found is None else found
 
 
 class CurrentDriveManager(models.Manager):

@@ -11,7 +11,7 @@ from import_export import fields, resources
 from core.exports import Sheet, csv_bytes, escape_cell, xlsx_bytes
 
 from .enums import DeviceStatus, DeviceType, KeyboardLayout
-from .models import Device, choice_label
+from .models import Device, choice_label, current_drives
 from .values import gigabytes
 
 # The export's columns, in order, and their headers: its own order and wording, not the
@@ -80,7 +80,7 @@ def _row(device: Device) -> list:
         device.model,
         device.cpu,
         gigabytes(device.ram_mb) if device.ram_mb else None,
-        " + ".join(str(d) for d in device.drives.all()),
+        " + ".join(str(d) for d in current_drives(device)),
         device.battery_health_pct,
         device.screen_size_in,
         choice_label(KeyboardLayout, device.keyboard_layout) if device.keyboard_layout else "",
@@ -114,7 +114,7 @@ def devices_export(queryset, fmt: str, *, progress=None, chunk: int = 2000) -> b
     """Export devices as CSV (";", UTF-8 with BOM, for French Excel) or XLSX, by id. With
     progress(pct) (a report job, for exports too long for the request) the progress is told
     as the rows are read; the file is the same."""
-    queryset = queryset.select_related("batch", "location").prefetch_related("drives")
+    queryset = queryset.select_related("batch", "location").with_row_drives()
     headers = [str(label) for label in HEADERS.values()]
     rows = (_row(device) for device in _in_chunks(queryset, progress, chunk))
     if fmt == "csv":

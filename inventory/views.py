@@ -243,7 +243,7 @@ def batch_intake(request, pk):
     recent = (
         Device.objects.filter(batch=batch)
         .select_related("location")
-        .prefetch_related("drives")
+        .with_row_drives()
         .order_by("-id")[:15]
     )
     duplicate_visible = (

@@ -410,7 +410,7 @@ def batch_detail(request, pk):
         Device.objects.visible_to(request.user)
         .filter(batch=batch)
         .select_related("location")
-        .prefetch_related("drives")
+        .with_row_drives()
     )
     page = Paginator(devices, 100).get_page(request.GET.get("page"))
     return render(

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from core.templatetags.lists import waited
+from inventory.models import current_drives
 
 register = template.Library()
 
@@ -38,7 +39,7 @@ def _location(d) -> str:
 
 
 def _drives(device) -> str:
-    drives = [escape(str(drive)) for drive in device.drives.all()]
+    drives = [escape(str(drive)) for drive in current_drives(device)]
     return " · " + " + ".join(drives) if drives else ""
 
 
