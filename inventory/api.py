@@ -33,7 +33,8 @@ class DeviceSerializer(serializers.ModelSerializer):
     batch = serializers.CharField(source="batch.reference", read_only=True)
     # A device not shelved yet has no location: null, as the schema says.
     location = serializers.CharField(read_only=True, allow_null=True)
-    drives = StorageDriveSerializer(many=True, read_only=True)
+    # The list's prefetched row_drives when there (DeviceQuerySet.with_row_drives).
+    drives = StorageDriveSerializer(many=True, read_only=True, source="drive_rows")
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -154,7 +155,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return (
             Device.objects.visible_to(self.request.user)
             .select_related("batch", "location")
-            .prefetch_related("drives")
+            .with_row_drives()
         )
 
 
