@@ -19,6 +19,7 @@ from beneficiaries.orders import line_progress
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device, DeviceEvent, Donor
+from inventory.values import gigabytes
 
 WEEKS = 8  # the throughput behind the forecast
 LATE_AFTER = timedelta(weeks=4)  # orders not served within this are listed first
@@ -38,6 +39,10 @@ class SupplyRow:
     ready: int = 0
     pipeline: dict = field(default_factory=dict)
     per_week: float = 0.0
+    # Devices ready by memory (MB, None unknown) and devices wanted by minimum memory (MB, 0
+    # none): a 4 GB laptop does not serve a line asking for 8 GB.
+    ready_by_ram: dict = field(default_factory=dict)
+    wanted_by_ram: dict = field(default_factory=dict)
 
     @property
     def in_steps(self) -> int:
@@ -45,7 +50,40 @@ class SupplyRow:
 
     @property
     def short(self) -> int:
-        return max(0, self.wanted - self.ready)
+        """What the ready devices cannot serve, each line taking only devices with its
+        memory: the strictest minimums served first, from the devices that meet them (the
+        sets are nested, so this serves as many as any other assignment)."""
+        if not any(self.wanted_by_ram):  # no minimum asked: every ready device serves
+            return max(0, self.wanted - self.ready)
+        free = dict(self.ready_by_ram)
+        short = 0
+        for minimum in sorted(self.wanted_by_ram, reverse=True):
+            need = self.wanted_by_ram[minimum]
+            for ram in sorted((r for r in free if r is not None), reverse=True) + [None]:
+                if need <= 0:
+                    break
+                if ram is None and minimum or ram is not None and ram < minimum:
+                    continue
+                take = min(need, free.get(ram, 0))
+                free[ram] = free.get(ram, 0) - take
+                need -= take
+            short += need
+        return short
+
+    @property
+    def ram_needs(self) -> list[tuple]:
+        """(minimum GB, devices wanted, ready devices that have it), for the lines that ask."""
+        return [
+            (
+                gigabytes(minimum),
+                wanted,
+                sum(
+                    n for ram, n in self.ready_by_ram.items() if ram is not None and ram >= minimum
+                ),
+            )
+            for minimum, wanted in sorted(self.wanted_by_ram.items())
+            if minimum
+        ]
 
     @property
     def weeks_to_serve(self) -> int | None:
@@ -105,28 +143,31 @@ def supply_rows(user) -> list[SupplyRow]:
     )
     # Two groupings, not one: a join to the reservations would count each line's quantity once
     # per reservation.
-    key = ("order__workshop__name", "device_type")
+    key = ("order__workshop__name", "device_type", "min_ram_mb")
     wanted = open_lines.order_by().values_list(*key).annotate(n=Sum("quantity"))
     held = dict(
-        ((w, t), n)
-        for w, t, n in open_lines.filter(reservations__released_at__isnull=True)
+        ((w, t, m), n)
+        for w, t, m, n in open_lines.filter(reservations__released_at__isnull=True)
         .order_by()
         .values_list(*key)
         .annotate(n=Count("reservations"))
     )
-    for workshop, device_type, qty in wanted:
-        row(workshop or "—", device_type).wanted += max(
-            0, (qty or 0) - held.get((workshop, device_type), 0)
-        )
+    for workshop, device_type, minimum, qty in wanted:
+        n = max(0, (qty or 0) - held.get((workshop, device_type, minimum), 0))
+        target = row(workshop or "—", device_type)
+        target.wanted += n
+        target.wanted_by_ram[minimum or 0] = target.wanted_by_ram.get(minimum or 0, 0) + n
     # A reserved device leaves "ready" (status reserved): what is ready is free.
     free = (
         devices.filter(status=S.READY)
         .order_by()
-        .values_list("workshop__name", "device_type")
+        .values_list("workshop__name", "device_type", "ram_mb")
         .annotate(n=Count("id"))
     )
-    for workshop, device_type, n in free:
-        row(workshop, device_type).ready = n
+    for workshop, device_type, ram, n in free:
+        target = row(workshop, device_type)
+        target.ready += n
+        target.ready_by_ram[ram] = target.ready_by_ram.get(ram, 0) + n
     steps = (
         devices.filter(status__in=PIPELINE)
         .order_by()

@@ -124,3 +124,57 @@ def test_the_page_costs_the_same_queries_with_more_orders(
         counts.append(len(captured))
     # line_progress reads each order shown (at most ORDERS_SHOWN): bounded, not constant.
     assert counts[1] - counts[0] <= 6 * 6, counts
+
+
+def test_ready_devices_serve_only_the_lines_whose_memory_they_have(
+    client, workshop, technician, coordinator, structure
+):
+    """Five ready laptops of 4 GB against an order of three laptops with 8 GB or more: the
+    forecast said nothing was short, as if any laptop served any line (persona walk)."""
+    med = member(structure, Role.STAFF)
+    batch = make_batch(workshop)
+    small = [
+        walk_to(
+            make_device(batch, ram_mb=4096, drives=[{"capacity_gb": 128, "kind": "ssd"}]),
+            S.READY,
+            technician,
+        )
+        for _ in range(5)
+    ]
+    order = orders.order_create(
+        structure=structure,
+        user=med,
+        lines=[{"device_type": "laptop", "quantity": 3, "min_ram_mb": 8192}],
+    )
+    orders.order_submit(order=order, user=med)
+    orders.order_decide(order=order, user=coordinator, approve=True, workshop=workshop)
+    laptops = next(r for r in supply_report(coordinator).rows if r.device_type == "laptop")
+    assert (laptops.wanted, laptops.ready, laptops.short) == (3, len(small), 3)
+    assert laptops.ram_needs == [(8, 3, 0)]
+    # A 16 GB laptop made ready serves the line (the hook reserves it for the order).
+    walk_to(
+        make_device(batch, ram_mb=16384, drives=[{"capacity_gb": 256, "kind": "ssd"}]),
+        S.READY,
+        technician,
+    )
+    laptops = next(r for r in supply_report(coordinator).rows if r.device_type == "laptop")
+    assert laptops.wanted == 2 and laptops.short == 2
+    client.force_login(coordinator)
+    page = client.get(reverse("beneficiaries:supply")).content.decode()
+    assert "2 avec 8 Go ou plus : 0 prêts les ont" in page
+
+
+def test_the_strictest_minimum_is_served_first():
+    """A 16 GB laptop serves the 16 GB line, the 8 GB one the line without minimum: nothing
+    short, whatever order the lines come in."""
+    from reports.supply import SupplyRow
+
+    row = SupplyRow("A", "laptop", "Portable", wanted=2)
+    row.wanted_by_ram = {0: 1, 16384: 1}
+    row.ready_by_ram = {8192: 1, 16384: 1}
+    row.ready = 2
+    assert row.short == 0
+    row.ready_by_ram = {None: 1, 16384: 1}  # memory unknown: serves only the line without
+    assert row.short == 0
+    row.ready_by_ram = {None: 2}
+    assert row.short == 1
