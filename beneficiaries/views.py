@@ -479,12 +479,32 @@ def order_list(request):
     )
 
 
+LINES_ADDED = 4  # "Add lines": four more empty lines, up to the formset's maximum
+
+
+def _lines_data(request):
+    """(data, adding): the form's data, with LINES_ADDED more lines when "Add lines" was
+    pressed (then nothing is saved: the same page comes back with what was typed)."""
+    if request.method != "POST":
+        return None, False
+    if "more_lines" not in request.POST:
+        return request.POST, False
+    data = request.POST.copy()
+    try:
+        total = int(data.get("form-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    data["form-TOTAL_FORMS"] = str(min(total + LINES_ADDED, OrderLineFormSet.max_num))
+    return data, True
+
+
 def order_create(request):
     structure = _my_structure(request)
     people = Person.objects.visible_to(request.user).filter(structure=structure)
-    formset = OrderLineFormSet(request.POST or None, form_kwargs={"people": people})
+    data, adding = _lines_data(request)
+    formset = OrderLineFormSet(data, form_kwargs={"people": people})
     notes = request.POST.get("notes", "")
-    if request.method == "POST" and formset.is_valid():
+    if request.method == "POST" and not adding and formset.is_valid():
         lines = [line for form in formset if (line := form.line())]
         try:
             order = orders.order_create(
@@ -536,13 +556,14 @@ def order_edit(request, pk):
         )
         return redirect(order)
     people = Person.objects.visible_to(request.user).filter(structure=order.structure)
+    data, adding = _lines_data(request)
     formset = OrderLineFormSet(
-        request.POST or None,
+        data,
         form_kwargs={"people": people},
         initial=[_line_initial(line) for line in order.lines.all()],
     )
     notes = request.POST.get("notes", "") if request.method == "POST" else order.notes
-    if request.method == "POST" and formset.is_valid():
+    if request.method == "POST" and not adding and formset.is_valid():
         lines = [line for form in formset if (line := form.line())]
         try:
             order = orders.order_edit(order=order, user=request.user, lines=lines, notes=notes)

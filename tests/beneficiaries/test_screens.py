@@ -356,3 +356,30 @@ def test_a_handover_needs_its_recipient_chosen(
     recap = med_client.post(url, {"person": "", "for_structure": "on"}).content.decode()
     assert "handover-recap" in recap and "La structure elle-même" in recap
     assert not Allocation.objects.exists()
+
+
+def test_an_order_gets_more_lines_without_losing_what_was_typed(med_client):
+    """The form had four lines and no way to add one (persona walk): « Ajouter des lignes »
+    brings four more, keeps what was typed and saves nothing; up to twenty lines."""
+    url = reverse("beneficiaries:order_create")
+    page = med_client.get(url).content.decode()
+    assert 'name="form-3-device_type"' in page and 'name="more_lines"' in page
+    typed = {
+        "form-TOTAL_FORMS": "4",
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "20",
+        "form-0-device_type": "laptop",
+        "form-0-quantity": "7",
+        "notes": "Atelier du jeudi",
+        "more_lines": "1",
+    }
+    r = med_client.post(url, typed)
+    body = r.content.decode()
+    assert r.status_code == 200 and not Order.objects.exists()
+    assert 'name="form-7-device_type"' in body and 'name="form-8-device_type"' not in body
+    assert 'name="form-0-quantity" value="7"' in body and "Atelier du jeudi" in body
+    r = med_client.post(url, typed | {"form-TOTAL_FORMS": "20"})
+    body = r.content.decode()
+    assert 'name="form-19-device_type"' in body and 'name="form-20-device_type"' not in body
+    assert 'name="more_lines"' not in body  # the maximum is reached
