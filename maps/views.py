@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,7 +87,11 @@ def communes_data(request):
 
 def structures_data(request):
     permissions.require(request.user, "map.read_structures")
-    return _geojson(layers.structures_geojson(request.user))
+    response = HttpResponse(
+        layers.structures_geojson_bytes(request.user), content_type="application/geo+json"
+    )
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 class FragilityForm(forms.Form):

@@ -3,7 +3,9 @@ loader, the fragility import, the public page and its switch, the funder PDF's m
 query counts of the data endpoints."""
 
 import io
+import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -182,6 +184,15 @@ def test_pinned_query_counts(client, mapped, coordinator, django_assert_num_quer
         client.get(reverse("maps:structures_data"))
     with django_assert_num_queries(7):  # warm: newest ids, then the cache
         client.get(reverse("maps:structures_data"))
+    # The layer is encoded once per data version and language, not for each request.
+    from maps import layers
+
+    with mock.patch.object(layers, "structures_geojson", wraps=layers.structures_geojson) as built:
+        first = client.get(reverse("maps:structures_data")).content
+        assert client.get(reverse("maps:structures_data")).content == first
+        assert built.call_count == 0  # encoded by the requests above
+        english = client.get(reverse("maps:structures_data"), HTTP_ACCEPT_LANGUAGE="en")
+        assert built.call_count == 1 and english.json()["statuses"] != json.loads(first)["statuses"]
     # More data, same count: everything comes from grouped aggregates, and a new allocation
     # is a new state of the data (the cache is not read).
     for i in range(3):
