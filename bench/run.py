@@ -1040,12 +1040,14 @@ def measure_contention_http(attempts=200, devices=20, clients=40, workers=4):
     finally:
         stop_servers(server, front)
     made = Allocation.objects.count() - before
+    # A redirect to the allocation: the hand-over made, or, sent again for a device already
+    # handed over, the one made before (the page says so and writes nothing).
     redirected = answers.count(302)
     # Refused: the form's error (200), or 403 once the device is handed over and its
     # reservation closed ("not reserved for your structure").
     refused = answers.count(200) + answers.count(403)
     other = [a for a in answers if a not in (200, 302, 403)]
-    exact = made == devices and redirected == devices and not other
+    exact = made == devices and redirected >= devices and not other
     record(
         f"hand-over over HTTP under contention ({attempts} POSTs, {clients} clients, "
         f"{devices} devices)",
