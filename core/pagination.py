@@ -202,7 +202,7 @@ def capped_counts(qs, field: str, values, cap: int | None = None) -> dict:
     parts, params = [], []
     template = None
     for value in values:
-        if template is not None:  # the same SQL, this value in the first one's place
+        if template is not None and value is not None:  # the first one's SQL, this value
             sql, sub_params = template[0], list(template[1])
             sub_params[template[2]] = value
         else:
@@ -214,7 +214,7 @@ def capped_counts(qs, field: str, values, cap: int | None = None) -> dict:
             # Compiling the subquery was most of the cost (10 statuses, 10 compilations):
             # once is enough when the value appears once among its parameters.
             places = [i for i, p in enumerate(sub_params) if p == value]
-            if len(places) == 1:
+            if len(places) == 1 and value is not None:  # None compiles to IS NULL
                 template = (sql, tuple(sub_params), places[0])
         parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) capped)")
         params += [value, *sub_params]

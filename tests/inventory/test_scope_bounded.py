@@ -130,3 +130,13 @@ def test_api_list_filtered_by_status_has_no_distinct(client, workshop, technicia
         response = client.get("/api/devices/?status=received&status=ready")
     assert response.status_code == 200 and len(response.json()["results"]) == 1
     assert not any("DISTINCT" in q["sql"].upper() for q in ctx.captured_queries)
+
+
+def test_capped_counts_count_none_as_is_null(workshop, technician):
+    """None compiles to IS NULL, not to a parameter: it is never swapped into another value's
+    SQL (a device without a location was counted as 0)."""
+    batch = make_batch(workshop, user=technician)
+    for _ in range(3):
+        make_device(batch, user=technician)
+    counts = capped_counts(Device.objects.all(), "location_id", [999_999, None], cap=10)
+    assert counts == {999_999: (0, False), None: (3, False)}
