@@ -65,6 +65,10 @@ class DeviceResource(resources.ModelResource):
             if f
         ]
 
+    def dehydrate_ram_mb(self, device):
+        # The column says GB (HEADERS), as the staff screens' export and every screen do.
+        return gigabytes(device.ram_mb) if device.ram_mb else None
+
     def dehydrate_storage(self, device):
         return " + ".join(str(d) for d in device.drives.all())
 

@@ -105,3 +105,13 @@ def test_aware_times_are_local_in_every_csv():
     moment = timezone.make_aware(datetime.datetime(2026, 7, 1, 9, 5), datetime.UTC)
     text = csv_bytes([["a", moment, datetime.date(2026, 12, 3)]]).decode("utf-8-sig")
     assert text.strip() == "a;01/07/2026 11:05;03/12/2026"  # summer time in Paris
+
+
+def test_the_back_office_export_says_gb_under_its_gb_header(batch):
+    from inventory.resources import HEADERS, DeviceResource
+
+    make_device(batch, serial_number="ADM-1", ram_mb=8192)
+    dataset = DeviceResource().export(Device.objects.all())
+    column = dataset.headers.index(str(HEADERS["ram_mb"]))
+    assert str(HEADERS["ram_mb"]) == "Mémoire vive (Go)"
+    assert [str(row[column]) for row in dataset] == ["8"]
