@@ -21,6 +21,7 @@ from reports.funder import (
     territory_communes,
 )
 from reports.periods import Period, period_choices
+from reports.views import job_page_redirect
 
 from . import jobs as report_jobs
 
@@ -128,7 +129,7 @@ def funder_report_request(request):
         "territory": f.territory,
     }
     job = report_jobs.report_job_create(kind="funder", fmt=fmt, user=request.user, params=params)
-    return redirect("inventory:report_job", pk=job.pk)
+    return job_page_redirect(job)
 
 
 @reading_replica()

@@ -47,7 +47,16 @@ def stock_report_request(request):
         raise Http404
     job = report_jobs.report_job_create(kind="stock", fmt=fmt, user=request.user)
     messages.info(request, _("The report is being built."))
-    return redirect("inventory:report_job", pk=job.pk)
+    return job_page_redirect(job)
+
+
+# On the job's page reached right after asking for the file, the file downloads by itself
+# once ready (app.js): asking was the click, a second one on "Download" was asked for nothing.
+AUTO_DOWNLOAD = "telecharger"
+
+
+def job_page_redirect(job):
+    return redirect(f"{reverse('inventory:report_job', args=[job.pk])}?{AUTO_DOWNLOAD}=1")
 
 
 def report_job(request, pk):
@@ -58,7 +67,12 @@ def report_job(request, pk):
     return render(
         request,
         template,
-        {"job": job, "downloadable": downloadable, "withdrawn": done and not downloadable},
+        {
+            "job": job,
+            "downloadable": downloadable,
+            "withdrawn": done and not downloadable,
+            "auto_download": request.GET.get(AUTO_DOWNLOAD) == "1",
+        },
     )
 
 
@@ -90,7 +104,7 @@ def _as_job(request, *, kind: str, params: dict, message: str, fmt: str = "pdf")
         kind=kind, fmt=fmt, user=request.user, params=params
     )
     messages.info(request, message)
-    return redirect("inventory:report_job", pk=job.pk)
+    return job_page_redirect(job)
 
 
 def _long_document(request, *, kind: str, params: dict):

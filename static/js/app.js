@@ -45,16 +45,33 @@
     }
   });
 
+  // A report asked for downloads by itself once ready (the job page reached from the
+  // request); the address loses its flag, so that coming back does not download again.
+  function autoDownload(root) {
+    const link = root.querySelector("a[data-auto-download]");
+    if (!link || link.dataset.started) return;
+    link.dataset.started = "1";
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname);
+    }
+    // A download, not a navigation: the page stays as it is, its link still there.
+    link.setAttribute("download", "");
+    link.click();
+  }
+
   document.addEventListener("htmx:afterSwap", function (event) {
     sizeBars(event.target);
+    autoDownload(document);
   });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       sizeBars(document);
       syncSelectAll(document);
+      autoDownload(document);
     });
   } else {
     sizeBars(document);
     syncSelectAll(document);
+    autoDownload(document);
   }
 })();

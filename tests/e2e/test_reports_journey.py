@@ -37,11 +37,16 @@ def test_manager_builds_the_stock_report(live_server, browser_page, seeded):
     page.get_by_role("link", name="Rapports").click()
     assert page.locator("svg").count() >= 3
     shot(page, "responsable-1-stock-report")
-    page.get_by_role("button", name="Produire le PDF").click()
+    # One click: the job's page downloads the file by itself once it is ready.
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Produire le PDF").click()
+    with open(downloading.value.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
     link = page.locator("#download")
     link.wait_for()
     page.axe.check(f"{page.url} when the file is ready")
     shot(page, "responsable-2-stock-report-ready")
+    assert "telecharger" not in page.url  # coming back does not download again
     response = page.request.get(base + link.get_attribute("href"))
     assert response.status == 200 and response.body().startswith(b"%PDF")
 

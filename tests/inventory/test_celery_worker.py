@@ -109,7 +109,7 @@ def test_report_requested_on_the_web_is_built_by_the_worker(worker, client, tech
     client.force_login(technician)
     response = client.post(reverse("inventory:stock_report_request"), {"fmt": "pdf"})
     job = ReportJob.objects.get()
-    assert response.url == reverse("inventory:report_job", args=[job.pk])
+    assert response.url == reverse("inventory:report_job", args=[job.pk]) + "?telecharger=1"
     deadline = time.monotonic() + 120
     while job.status != ReportJob.Status.DONE and time.monotonic() < deadline:
         assert job.status != ReportJob.Status.FAILED, job.message

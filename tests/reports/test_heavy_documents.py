@@ -124,7 +124,10 @@ def test_long_certificate_is_a_job_with_the_same_content(
         with django_capture_on_commit_callbacks(execute=True):
             r = tech_client.get(url)
     job = ReportJob.objects.get()
-    assert r.status_code == 302 and r.url == reverse("inventory:report_job", args=[job.pk])
+    assert (
+        r.status_code == 302
+        and r.url == reverse("inventory:report_job", args=[job.pk]) + "?telecharger=1"
+    )
     assert job.kind == "certificate" and job.status == "done" and job.progress == 100
     page = page_text(tech_client, r.url)
     assert "Certificat d'effacement (PDF)" in page and batch.reference in page
@@ -270,7 +273,10 @@ def test_long_statement_is_a_job_with_the_same_content(
         with django_capture_on_commit_callbacks(execute=True):
             r = client.get(donor_year["url"])
     job = ReportJob.objects.get()
-    assert r.status_code == 302 and r.url == reverse("inventory:report_job", args=[job.pk])
+    assert (
+        r.status_code == 302
+        and r.url == reverse("inventory:report_job", args=[job.pk]) + "?telecharger=1"
+    )
     assert job.kind == "reuse_statement" and job.status == "done" and job.progress == 100
     assert progress_seen == sorted(progress_seen) and 95 in progress_seen
     page = page_text(client, r.url)
@@ -322,7 +328,7 @@ def test_long_export_is_a_job_with_the_same_rows(
     job = ReportJob.objects.get()
     assert [url for url, _status in r.redirect_chain][-1] == reverse(
         "inventory:report_job", args=[job.pk]
-    )
+    ) + "?telecharger=1"
     assert job.kind == "devices" and job.fmt == fmt and job.status == "done"
     assert job.progress == 100 and any(5 < p < 95 for p in progress_seen)
     page = html.unescape(r.content.decode())

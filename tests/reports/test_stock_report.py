@@ -85,7 +85,7 @@ def test_pdf_job_produced_and_downloadable(tech_client, stock, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         r = tech_client.post(reverse("inventory:stock_report_request"), {"fmt": "pdf"})
     job = ReportJob.objects.get()
-    assert r.url == reverse("inventory:report_job", args=[job.pk])
+    assert r.url == reverse("inventory:report_job", args=[job.pk]) + "?telecharger=1"
     assert job.status == "done" and job.progress == 100
     page = tech_client.get(r.url).content.decode()
     assert 'id="download"' in page
@@ -199,3 +199,19 @@ def test_chart_labels_are_cut_before_escaping():
     svg = bar_chart([("Atelier <Nord> & Sud, 12 rue des Lilas", 3)], title="t")
     assert "Atelier &lt;Nord&gt; &amp; Sud, 12 r" in svg
     assert "&l<" not in svg and "&am<" not in svg
+
+
+def test_the_file_downloads_by_itself_on_the_page_reached_from_the_request(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    """Asking for the report was the click: the job's page reached from it downloads the file
+    once ready, instead of asking for a second click on « Télécharger » (persona walk). The
+    same page opened later only offers the link."""
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("inventory:stock_report_request"), {"fmt": "xlsx"})
+    assert r.status_code == 302 and r.url.endswith("?telecharger=1")
+    page = client.get(r.url).content.decode()
+    assert 'id="download"' in page and "data-auto-download" in page
+    job_page = r.url.split("?")[0]
+    assert "data-auto-download" not in client.get(job_page).content.decode()
