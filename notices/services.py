@@ -17,6 +17,7 @@ from accounts.enums import Role
 from accounts.models import Membership, User
 from core import jobs
 
+from .context_processors import unread_changed
 from .enums import NoticeKind
 from .models import Notice, NoticePreference
 from .tasks import send_notice_mail
@@ -85,6 +86,7 @@ def notify(users: Iterable[User], kind: str, text: str, url: str = "") -> list[N
         for pk in sorted(people)
         if pk not in refused or refused[pk].in_app
     )
+    unread_changed([n.recipient_id for n in notices])
     to_mail = [
         pk
         for pk in sorted(people)
@@ -122,8 +124,10 @@ def notice_mark_read(*, notice: Notice, user: User) -> Notice:
     if notice.read_at is None:
         notice.read_at = timezone.now()
         Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)
+        unread_changed([user.pk])
     return notice
 
 
 def notices_mark_all_read(*, user: User) -> int:
+    unread_changed([user.pk])
     return Notice.objects.visible_to(user).unread().update(read_at=timezone.now())
