@@ -487,7 +487,9 @@ class Device(models.Model):
 
     @property
     def drive_rows(self) -> list:
-        return current_drives(self)
+        """The current drives: the list with_row_drives read, or a query."""
+        found = getattr(self, "row_drives", None)
+        return list(self.drives.all()) if found is None else found
 
     # Lists show these labels on every row: Django's generated get_FOO_display hashes every
     # lazy label of the field on each call (a fifth of the work queue's time).
@@ -524,12 +526,6 @@ def milestone_updates(to_status: str, at) -> dict:
     if name is None:
         return {}
     return {name: Coalesce(F(name), Value(at), output_field=models.DateTimeField())}
-
-
-def current_drives(device) -> list:
-    """The device's current drives: the list with_row_drives read, or a query."""
-    found = getattr(device, "row_drives", None)
-    return list(device.drives.all()) if found is None else found
 
 
 class CurrentDriveManager(models.Manager):

@@ -11,7 +11,7 @@ from import_export import fields, resources
 from core.exports import Sheet, csv_bytes, escape_cell, xlsx_bytes
 
 from .enums import DeviceStatus, DeviceType, KeyboardLayout
-from .models import Device, choice_label, current_drives
+from .models import Device, choice_label
 from .values import gigabytes
 
 # The export's columns, in order, and their headers: its own order and wording, not the
@@ -84,7 +84,7 @@ def _row(device: Device) -> list:
         device.model,
         device.cpu,
         gigabytes(device.ram_mb) if device.ram_mb else None,
-        " + ".join(str(d) for d in current_drives(device)),
+        " + ".join(str(d) for d in device.drive_rows),
         device.battery_health_pct,
         device.screen_size_in,
         choice_label(KeyboardLayout, device.keyboard_layout) if device.keyboard_layout else "",

@@ -644,7 +644,7 @@ def quality_check_record(
 ) -> QualityCheck:
     """Record the QA check; passed with a grade, the device becomes ready. Faults the
     diagnosis found and no repair dealt with must be accepted (`accept_faults`): they are
-    recorded with the check, or nothing is recorded."""
+    recorded with the check, or the ready guard refuses and nothing is recorded."""
     device = _lock(device, expected_status)
     if device.status != S.OS_INSTALLED:
         raise ValidationError(_("The quality check comes after the system installation."))
@@ -659,9 +659,9 @@ def quality_check_record(
     passed = all(results.get(key) for key in keys)
     if passed and not grade:
         raise ValidationError(_("Give a grade (A, B or C) to a device that passes."))
-    faults = lifecycle.unrepaired_faults(device) if passed else []
-    if faults and not accept_faults:
-        raise ValidationError(lifecycle.faults_refusal(device, faults))
+    # Accepted faults are kept with the check. Not accepted, the ready guard refuses them
+    # (lifecycle._guard_ready, the one rule) and this transaction writes nothing.
+    faults = lifecycle.unrepaired_faults(device) if passed and accept_faults else []
     check = QualityCheck.objects.create(
         device=device,
         recorded_by=user,

@@ -12,7 +12,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from core.templatetags.lists import waited
-from inventory.models import current_drives
 
 register = template.Library()
 
@@ -39,7 +38,7 @@ def _location(d) -> str:
 
 
 def _drives(device) -> str:
-    drives = [escape(str(drive)) for drive in current_drives(device)]
+    drives = [escape(str(drive)) for drive in device.drive_rows]
     return " · " + " + ".join(drives) if drives else ""
 
 
