@@ -412,9 +412,12 @@ def line_progress(order: Order) -> list[dict]:
     should be ready (the workshop's throughput of the last weeks over the devices waited for
     by the orders ahead of this one and this line's own; None: unknown)."""
     lines = list(
-        order.lines.select_related("person").annotate(
+        order.lines.select_related("person")
+        .annotate(
             n_reserved=Count("reservations", filter=Q(reservations__released_at__isnull=True)),
         )
+        # A grouped query drops the model's default ordering: sort here, in the order written.
+        .order_by("pk")
     )
     handed = dict(
         Allocation.objects.filter(order_line__order=order, replaces__isnull=True)

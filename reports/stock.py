@@ -233,7 +233,7 @@ def stock_report_build(
         in_stock.order_by()
         .values_list("location__zone", "location__shelf")
         .annotate(n=Count("id"))
-        .order_by("-n")[:15]
+        .order_by("-n", "location__zone", "location__shelf")[:15]
     )
     to_ready, to_allocated = lead_times(devices)
 

@@ -292,3 +292,21 @@ def test_devices_handed_over_still_count_as_served(
     assert progress(order) == [("2 × Ordinateur portable", 2, 0)]
     # A device made ready now goes to no one: the line is served.
     assert ready(workshop, technician).status == S.READY
+
+
+def test_line_progress_keeps_the_order_lines_were_written_in(
+    structure, mediator, coordinator, workshop, ready_laptop
+):
+    """CI on PostgreSQL listed the tablets before the laptop: counting per line groups the rows,
+    and Django drops a model's default ordering from a grouped query, so the order was the
+    database's. The query that lists the lines must sort them itself."""
+    from django.test.utils import CaptureQueriesContext
+
+    order = approved(structure, mediator, coordinator, workshop, LAPTOP_AND_TWO_TABLETS)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = orders.line_progress(order)
+    assert [r["line"].pk for r in rows] == sorted(r["line"].pk for r in rows)
+    grouped = [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"]]
+    listing = [sql for sql in grouped if "orderline" in sql.split("FROM")[1].split()[0].lower()]
+    assert listing, grouped
+    assert all("ORDER BY" in sql for sql in listing), listing
