@@ -27,6 +27,21 @@ def pytest_configure(config):
     # the suite keeps one local cache per process (tests/test_shared_cache.py starts its Redis).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _own_broker_per_xdist_worker(config, settings)
+    _unordered_selects_come_back_reversed()
+
+
+def _unordered_selects_come_back_reversed():
+    """A page or a rule that relies on rows coming back in the order they were written works
+    on SQLite and breaks on PostgreSQL some days (CI listed an order's tablets before its
+    laptop). SQLite can return every SELECT without an ORDER BY in reverse: such code then
+    fails on every run, on the developer's machine."""
+    from django.db.backends.signals import connection_created
+
+    def reverse(sender, connection, **kwargs):
+        if connection.vendor == "sqlite":
+            connection.cursor().execute("PRAGMA reverse_unordered_selects = ON")
+
+    connection_created.connect(reverse, weak=False, dispatch_uid="reverse_unordered_selects")
 
 
 def _own_broker_per_xdist_worker(config, settings):
