@@ -1,6 +1,5 @@
 """Reads of the reconditioning: the device's timeline, lead times, the technician's queue."""
 
-import heapq
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -312,19 +311,41 @@ def queue_groups(devices, order_by=("entered_at", "pk"), *, limit=None, by_wait=
     `order_by` (QUEUE_SORTS through core.sorting) says otherwise (then `by_wait` is False).
     `limit`: the first rows of each group, as a list."""
     devices = with_entered_at(devices)
+    if limit and by_wait:
+        return _queue_groups_by_wait(devices, order_by, limit)
     groups = []
     for step, statuses in QUEUE_GROUPS:
-        if limit and by_wait and len(statuses) > 1:
-            # One indexed scan per status, merged on the wait: "status IN (...)" sorted every
-            # waiting device of the scope (221 ms for the coordinator at 1,000,000 devices).
-            parts = [devices.filter(status=s).order_by(*order_by)[:limit] for s in statuses]
-            merged = heapq.merge(*parts, key=lambda d: (d.entered_at, d.pk))
-            rows = list(merged)[:limit]
-        else:
-            rows = devices.filter(status__in=statuses).order_by(*order_by)
-            rows = list(rows[:limit]) if limit else rows
+        rows = devices.filter(status__in=statuses).order_by(*order_by)
+        rows = list(rows[:limit]) if limit else rows
         groups.append({"step": S(step), "statuses": statuses, "devices": rows})
     return groups
+
+
+def _queue_groups_by_wait(devices, order_by, limit) -> list:
+    """One indexed scan per status, the first `limit` of each, merged on the wait: "status IN
+    (...)" sorted every waiting device of the scope (221 ms for the coordinator at 1,000,000
+    devices). Where the database allows a LIMIT inside UNION ALL (PostgreSQL), the six scans
+    are one query: each was compiled and sent on its own, a third of the page's SQL time."""
+    statuses = [s for _, group in QUEUE_GROUPS for s in group]
+    parts = [devices.filter(status=s).order_by(*order_by)[:limit] for s in statuses]
+    if connections[devices.db].features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:
+        rows = [d for part in parts for d in part]
+    by_status: dict[str, list] = {s: [] for s in statuses}
+    for d in rows:
+        by_status[d.status].append(d)
+    groups = []
+    for step, group in QUEUE_GROUPS:
+        # Each status's rows are its first by the wait; their order is taken again here
+        # rather than from the union's output, which SQL does not promise.
+        waiting = sorted((d for s in group for d in by_status[s]), key=_wait_key)
+        groups.append({"step": S(step), "statuses": group, "devices": waiting[:limit]})
+    return groups
+
+
+def _wait_key(device):
+    return (device.entered_at, device.pk)
 
 
 def next_actions(device: Device) -> list[tuple[str, str, bool]]:
