@@ -190,6 +190,28 @@ def capped_count(qs, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
+def first_per_value(qs, field: str, values, *, limit: int, key) -> dict:
+    """The first `limit` rows of `qs` (already ordered) for each of `values` of `field`, as
+    {value: [rows]}: one indexed scan per value, so a value's rows never wait on a sort of the
+    whole scope. Where the database allows a LIMIT inside UNION ALL (PostgreSQL) the scans are
+    one query, not one compiled and sent per value. `key(row)` is the order again, applied in
+    Python to each value's rows: SQL does not promise the order of a union's output."""
+    values = list(dict.fromkeys(values))
+    rows = {value: [] for value in values}
+    if not values:
+        return rows
+    parts = [qs.filter(**{field: value})[:limit] for value in values]
+    if len(parts) > 1 and connections[qs.db].features.supports_slicing_ordering_in_compound:
+        found = list(parts[0].union(*parts[1:], all=True))
+    else:
+        found = [row for part in parts for row in part]
+    for row in found:
+        rows[getattr(row, field)].append(row)
+    for value in values:
+        rows[value].sort(key=key)
+    return rows
+
+
 def capped_counts(qs, field: str, values, cap: int | None = None) -> dict:
     """How many rows of `qs` hold each value of `field`, each counted up to `cap` rows only,
     in one query: {value: (count, more_than_cap)}. A page's status tiles then cost the same

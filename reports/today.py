@@ -31,7 +31,7 @@ from beneficiaries.models import (
     Reservation,
     TrainingWaiver,
 )
-from core.pagination import COUNT_CAP, capped_counts
+from core.pagination import COUNT_CAP, capped_counts, first_per_value
 from inventory.enums import DeviceStatus as S
 from inventory.enums import DeviceType
 from inventory.models import CollectionBatch, Device, DeviceEvent, choice_label
@@ -102,19 +102,21 @@ def technician(request):
     # Each step counted up to COUNT_CAP: the largest workshop's full count cost in proportion.
     counts = capped_counts(devices, "status", STEPS)
     # Waiting since its last change of status (kept on the device, indexed with the status).
+    waiting = first_per_value(
+        devices.annotate(since=F("status_since"))
+        .order_by("status_since", "id")
+        .only("id", "asset_tag", "manufacturer", "model", "status", "status_since"),
+        "status",
+        [status for status in STEPS if counts[status][0]],
+        limit=SHOWN_PER_STEP,
+        key=lambda d: (d.status_since, d.pk),
+    )
     steps = []
     for status in STEPS:
-        waiting = (
-            devices.filter(status=status)
-            .annotate(since=F("status_since"))
-            .order_by("status_since", "id")
-            .only("id", "asset_tag", "manufacturer", "model", "status", "status_since")
-        )
         total, more = counts[status]
-        listing = _listing(
-            waiting, total, _url("reconditioning:queue", status=status), SHOWN_PER_STEP
+        listing = Listing(
+            waiting.get(status, []), total, _url("reconditioning:queue", status=status), more
         )
-        listing.more = more
         steps.append((choice_label(S, status), listing))
     recent = list(
         DeviceEvent.objects.visible_to(user)
