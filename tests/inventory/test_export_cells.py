@@ -115,3 +115,28 @@ def test_the_back_office_export_says_gb_under_its_gb_header(batch):
     column = dataset.headers.index(str(HEADERS["ram_mb"]))
     assert str(HEADERS["ram_mb"]) == "Mémoire vive (Go)"
     assert [str(row[column]) for row in dataset] == ["8"]
+
+
+def test_the_back_office_export_reads_drives_with_the_rows(batch):
+    """The admin's export read each device's drives (and batch) with a query per device."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.resources import DeviceResource
+
+    disk = [{"capacity_gb": 256, "kind": "ssd"}]
+
+    def export_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            dataset = DeviceResource().export(Device.objects.all())
+        return len(ctx.captured_queries), dataset
+
+    make_device(batch, drives=disk)
+    few, _ = export_queries()
+    for _ in range(10):
+        make_device(batch, drives=disk + [{"capacity_gb": 1000, "kind": "hdd"}])
+    many, dataset = export_queries()
+    assert many == few
+    column = dataset.headers.index("Stockage")
+    cells = sorted(str(row[column]) for row in dataset)
+    assert cells == ["256 Go SSD"] + ["256 Go SSD + 1 To Disque dur (HDD)"] * 10
