@@ -13,7 +13,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from core.templatetags.lists import waited
-from inventory.enums import DeviceStatus, DeviceType
 
 register = template.Library()
 
@@ -28,34 +27,17 @@ def _text(value) -> str:
     return escape(value) if value else ""
 
 
-class _Labels(dict):
-    """Escaped choice labels, translated once per table instead of once per cell (a model's
-    get_FOO_display() rebuilds the field's choices on every call)."""
-
-    def __init__(self, choices):
-        super().__init__()
-        self.choices = choices
-
-    def __missing__(self, value):
-        try:
-            label = escape(self.choices(value).label)
-        except ValueError:
-            label = escape(value)
-        self[value] = label
-        return label
-
-
-def _identity(d, types) -> str:
+def _identity(d) -> str:
     """The asset tag (a link to the device), type and model cells both tables open with."""
     return (
         f'<td class="mono"><a href="{escape(d.get_absolute_url())}">{escape(d.asset_tag)}</a></td>'
-        f"<td>{types[d.device_type]}</td>"
+        f"<td>{escape(d.get_device_type_display())}</td>"
         f"<td>{_text(d.manufacturer)} {_text(d.model)}</td>"
     )
 
 
-def _badge(d, statuses) -> str:
-    return f'<span class="badge {escape(d.status)}">{statuses[d.status]}</span>'
+def _badge(d) -> str:
+    return f'<span class="badge {escape(d.status)}">{escape(d.get_status_display())}</span>'
 
 
 def _location(d) -> str:
@@ -70,7 +52,6 @@ def _drives(device) -> str:
 @register.simple_tag
 def device_rows(devices, selectable=False):
     """The <tr> of `inventory/includes/device_table.html`, one per device."""
-    types, statuses = _Labels(DeviceType), _Labels(DeviceStatus)
     rows = []
     for d in devices:
         select = ""
@@ -81,10 +62,10 @@ def device_rows(devices, selectable=False):
                 f'aria-label="{label}"></td>'
             )
         rows.append(
-            f"<tr>{select}{_identity(d, types)}"
+            f"<tr>{select}{_identity(d)}"
             f'<td class="mono">{escape(d.serial_number or "—")}</td>\n'
             f"<td>{escape(d.ram_display)}{_drives(d)}</td>\n"
-            f"<td>{_badge(d, statuses)}</td><td>{_location(d)}</td></tr>"
+            f"<td>{_badge(d)}</td><td>{_location(d)}</td></tr>"
         )
     return mark_safe("\n".join(rows))
 
@@ -115,15 +96,14 @@ def queue_rows(devices):
     """The <tr> of the work queue's tables: how long each device has waited for its step."""
     now = timezone.now()
     short = short_datetime_formatter()
-    types, statuses = _Labels(DeviceType), _Labels(DeviceStatus)
     rows = []
     for d in devices:
         since = timezone.localtime(d.entered_at) if d.entered_at else None
         iso = since.isoformat() if since else ""  # what Django's "c" writes
         title = short(since) if since else ""
         rows.append(
-            f"<tr>{_identity(d, types)}\n"
-            f"<td>{_badge(d, statuses)}</td><td>{escape(d.batch.reference)}</td>"
+            f"<tr>{_identity(d)}\n"
+            f"<td>{_badge(d)}</td><td>{escape(d.batch.reference)}</td>"
             f"<td>{_location(d)}</td>"
             f'<td class="waited"><time datetime="{escape(iso)}" title="{escape(title)}">'
             f"{escape(waited(d.entered_at, now))}</time></td></tr>"
